@@ -1,0 +1,114 @@
+"""High-precision reference values (mpmath) for the Siegert formula, eq. 27 of Hahne et al. (2017).
+
+Everything here is slow, scalar and independent of the double-precision implementation in
+:mod:`mfkit.siegert`: the supra-threshold part of the integral is done by adaptive tanh-sinh
+quadrature of ``erfcx`` (in the variable ln v above v = 1), the sub-threshold part by the closed form
+
+.. math:: \\int_0^y e^{u^2}(1+\\operatorname{erf} u)\\,du
+          = \\tfrac{\\sqrt\\pi}{2}\\operatorname{erfi} y + \\tfrac{y^2}{\\sqrt\\pi}\\,{}_2F_2(1,1;\\tfrac32,2;y^2),
+
+both at ``dps`` significant digits. Use it to check :func:`mfkit.siegert` or to get rates that are
+too small for double precision.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import mpmath as mp
+
+__all__ = ["siegert", "siegert_with_derivatives", "erfcx_integral", "ReferenceRate"]
+
+DEFAULT_DPS = 50
+
+
+class ReferenceRate(NamedTuple):
+    """Rate (Hz) and its derivatives d nu/d mu, d nu/d sigma (Hz/mV) as mpmath numbers."""
+
+    rate: mp.mpf
+    d_mu: mp.mpf
+    d_sigma: mp.mpf
+
+
+def _erfcx(x):
+    return mp.exp(x * x) * mp.erfc(x)
+
+
+def _supra_part(lo, hi):
+    """int_lo^hi erfcx(v) dv for 0 <= lo < hi: tanh-sinh on [lo, 1], then in w = ln v above 1."""
+    total = mp.mpf(0)
+    if lo < 1:
+        total += mp.quad(_erfcx, [lo, min(hi, mp.mpf(1))])
+    if hi > 1:
+        w_lo, w_hi = mp.log(max(lo, mp.mpf(1))), mp.log(hi)
+        pieces = mp.linspace(w_lo, w_hi, 2 + int((w_hi - w_lo) / 4))  # one piece per ~e^4 in v
+        total += mp.quad(lambda w: _erfcx(mp.exp(w)) * mp.exp(w), pieces)
+    return total
+
+
+def erfcx_integral(x, dps: int = DEFAULT_DPS):
+    """int_0^x erfcx(t) dt for x >= 0, by quadrature at ``dps`` digits."""
+    with mp.workdps(dps + 10):
+        x = mp.mpf(x)
+        value = _supra_part(mp.mpf(0), x) if x > 0 else mp.mpf(0)
+    return +value
+
+
+def _positive_part(lo, hi, dps):
+    """int_lo^hi e^{u^2}(1 + erf u) du for 0 <= lo < hi, closed form with enough guard digits."""
+
+    def antiderivative(y):
+        return mp.sqrt(mp.pi) / 2 * mp.erfi(y) + y * y / mp.sqrt(mp.pi) * mp.hyp2f2(1, 1, 1.5, 2, y * y)
+
+    # the difference loses about log10(hi / (hi - lo)) + log10(1 + 2 hi^2) digits
+    guard = 20 + int(mp.log10(1 + hi / (hi - lo))) + int(mp.log10(1 + 2 * hi * hi))
+    with mp.workdps(dps + guard):
+        value = antiderivative(hi) - antiderivative(lo)
+    return value
+
+
+def _integral(a, b, dps):
+    """int_a^b erfcx(-u) du, a < b."""
+    total = mp.mpf(0)
+    if b > 0:
+        total += _positive_part(max(a, mp.mpf(0)), b, dps)
+    if a < 0:
+        total += _supra_part(max(-b, mp.mpf(0)), -a)
+    return total
+
+
+def siegert_with_derivatives(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0.0,
+                             dps: int = DEFAULT_DPS) -> ReferenceRate:
+    """Reference Siegert rate (Hz) and its derivatives for one input, at ``dps`` digits.
+
+    Implements eq. 27 of Hahne et al. (2017),
+    1/nu = t_ref + tau_m sqrt(pi) int_{y_r}^{y_th} e^{u^2} (1 + erf u) du,
+    y_th = (theta - mu)/sigma + s, y_r = (V_reset - mu)/sigma + s,
+    with the Fourcaud & Brunel (2002) shift s = sqrt(2) |zeta(1/2)| / 2 sqrt(tau_syn/tau_m).
+    Inputs are taken as exact binary numbers (floats convert exactly). Times in ms, potentials
+    in mV, rates in Hz. sigma = 0 gives the deterministic limit.
+    """
+    with mp.workdps(dps + 10):
+        mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn = (
+            mp.mpf(v) for v in (mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn))
+        if sigma == 0:
+            if mu <= theta:
+                return ReferenceRate(mp.mpf(0), mp.mpf(0), mp.mpf(0))
+            period = t_ref + tau_m * mp.log((mu - V_reset) / (mu - theta))
+            rate = 1000 / period
+            d_mu = rate ** 2 / 1000 * tau_m * (theta - V_reset) / ((mu - V_reset) * (mu - theta))
+            return ReferenceRate(+rate, +d_mu, mp.mpf(0))
+        shift = mp.sqrt(2) * abs(mp.zeta(0.5)) / 2 * mp.sqrt(tau_syn / tau_m)
+        y_th = (theta - mu) / sigma + shift
+        y_r = (V_reset - mu) / sigma + shift
+        period = t_ref + tau_m * mp.sqrt(mp.pi) * _integral(y_r, y_th, dps)
+        rate = 1000 / period
+        f_th, f_r = _erfcx(-y_th), _erfcx(-y_r)
+        common = rate ** 2 / 1000 * tau_m * mp.sqrt(mp.pi) / sigma
+        d_mu = common * (f_th - f_r)
+        d_sigma = common * ((y_th - shift) * f_th - (y_r - shift) * f_r)
+    return ReferenceRate(+rate, +d_mu, +d_sigma)
+
+
+def siegert(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0.0, dps: int = DEFAULT_DPS):
+    """Reference Siegert rate (Hz) as an mpmath number; see :func:`siegert_with_derivatives`."""
+    return siegert_with_derivatives(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, dps=dps).rate

@@ -1,0 +1,304 @@
+"""mfkit.siegert against mpmath (50 digits), golden values, properties and bad input.
+
+The accuracy contract (issue 2): relative error <= max(1e-13, 1e-15 y_th^2) for every rate
+>= 1e-250 Hz, and <= 1e-10 for the derivatives. Inputs come from fixed-seed generators, one per
+regime, plus the points where the implementation switches method (both sides of each switch).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import mfkit
+from mfkit import reference
+from mfkit import _special as sp
+
+SEED_NEURON = dict(tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0)
+SHIFT_ALPHA = float(mp.sqrt(2) * abs(mp.zeta(0.5)))
+
+
+def _regime_points() -> list[tuple[str, float, float, dict]]:
+    rng = np.random.default_rng(20260127)
+    pts: list[tuple[str, float, float, dict]] = []
+
+    def add(regime, mu, sigma, **kw):
+        pts.append((regime, float(mu), float(sigma), kw))
+
+    for _ in range(60):  # the benchmark's typical inputs
+        add("typical", rng.uniform(-10, 40), rng.uniform(0.5, 15))
+    for _ in range(60):  # strongly sub-threshold, y_th up to 26
+        sigma = 10 ** rng.uniform(-1, 1)
+        add("subthreshold", 20 - rng.uniform(3, 26) * sigma, sigma)
+    for _ in range(50):  # strongly supra-threshold, |y| up to 1e6
+        sigma = 10 ** rng.uniform(-3, 1)
+        add("suprathreshold", 20 + 10 ** rng.uniform(-1, 6) * sigma, sigma)
+    for _ in range(50):  # sigma down to 1e-12 mV, on both sides of threshold
+        sigma = 10 ** rng.uniform(-12, -3)
+        add("tiny sigma", 20 - rng.choice([-1, 1]) * 10 ** rng.uniform(-6, 3) * sigma, sigma)
+    for _ in range(40):  # sigma much larger than theta - V_reset
+        add("huge sigma", rng.uniform(-100, 100) * rng.choice([1, 10, 1000]), 10 ** rng.uniform(1.5, 8))
+    for _ in range(50):  # |y_th| from 1e-6 to ~3 around threshold
+        sigma = 10 ** rng.uniform(-2, 2)
+        add("near threshold", 20 - rng.choice([-1, 1]) * 10 ** rng.uniform(-6, 0.5) * sigma, sigma)
+    for _ in range(50):  # other neurons, negative potentials
+        kw = dict(tau_m=10 ** rng.uniform(0, 2), t_ref=rng.uniform(0, 5), theta=-50.0,
+                  V_reset=-60.0 - rng.uniform(0, 10))
+        add("other neuron", rng.uniform(-80, -30), 10 ** rng.uniform(-1, 1.3), **kw)
+    for _ in range(40):  # mean at or below reset: both bounds positive
+        sigma = 10 ** rng.uniform(-0.5, 1.5)
+        add("below reset", -rng.uniform(0, 3) * sigma, sigma)
+    for _ in range(40):  # Fourcaud-Brunel shift
+        add("tau_syn", rng.uniform(-10, 40), rng.uniform(0.5, 15), tau_syn=rng.uniform(0, 10))
+    return pts
+
+
+def _switch_points() -> list[tuple[str, float, float, dict]]:
+    """Inputs on both sides of every place where the implementation changes method."""
+    pts = []
+    sigma = 1.0
+    for y_th in (-12.0, 0.0, 12.0, math.sqrt(45.0), math.sqrt(708.0), -0.5, 0.5):  # asymptotic, sign, scaling
+        for y in (np.nextafter(y_th, -np.inf), y_th, np.nextafter(y_th, np.inf)):
+            pts.append(("switch y_th", 20.0 - y * sigma, sigma, {}))
+    for y_r in (0.0, -12.0, 12.0):  # y_r changes sign / enters the asymptotic range
+        for y in (np.nextafter(y_r, -np.inf), np.nextafter(y_r, np.inf)):
+            pts.append(("switch y_r", -y * 2.0, 2.0, {}))
+    for edge in np.arange(0.25, 12.0, 0.25) + 0.1:  # table sub-interval edges, seen through y_th
+        for y in (edge - 0.1 - 1e-13, edge - 0.1 + 1e-13):
+            pts.append(("table edge", 20.0 - y * 3.0, 3.0, {}))
+    # Gauss-Legendre vs closed forms: delta = (theta - V_reset)/sigma = 0.5 * scale
+    for scale_mu in (20.0 - 0.1 * 40.0, 20.0 + 30.0 * 40.0, 20.0 - 3.0 * 40.0):
+        for sigma in (40.0 * (1 - 1e-12), 40.0, 40.0 * (1 + 1e-12)):
+            pts.append(("switch quadrature", scale_mu, sigma, {}))
+    for p in (12.0, 30.0, 1e4):  # supra-threshold: delta = 0.5 p
+        sigma = 20.0 / (0.5 * p)
+        for s in (sigma * (1 - 1e-12), sigma * (1 + 1e-12)):
+            pts.append(("switch quadrature", 20.0 + p * s, s, {}))
+    for b in (2.0, 5.0):  # sub-threshold: delta = 0.5 / (2 b)
+        sigma = 20.0 / (0.25 / b)
+        for s in (sigma * (1 - 1e-12), sigma * (1 + 1e-12)):
+            pts.append(("switch quadrature", 20.0 - b * s, s, {}))
+    return pts
+
+
+POINTS = _regime_points() + _switch_points()
+
+
+@pytest.fixture(scope="module")
+def references():
+    return [reference.siegert_with_derivatives(mu, sigma, **{**SEED_NEURON, **kw}) for _, mu, sigma, kw in POINTS]
+
+
+def _tolerance(mu, sigma, kw):
+    theta = kw.get("theta", 20.0)
+    y_th = (theta - mu) / sigma
+    return max(1e-13, 1e-15 * y_th * y_th)
+
+
+def test_enough_points_in_every_regime():
+    regimes = {r for r, *_ in POINTS}
+    assert len(POINTS) >= 500
+    assert len(regimes) >= 12
+
+
+def test_rate_matches_mpmath(references):
+    failures = []
+    checked = 0
+    for (regime, mu, sigma, kw), ref in zip(POINTS, references):
+        rate = mfkit.siegert(mu, sigma, **kw)
+        if ref.rate < mp.mpf("1e-250"):
+            assert 0.0 <= rate < 1e-240
+            continue
+        checked += 1
+        err = abs(rate - ref.rate) / ref.rate
+        if err > _tolerance(mu, sigma, kw):
+            failures.append((regime, mu, sigma, kw, float(ref.rate), float(err)))
+    assert not failures, failures[:10]
+    assert checked >= 450
+
+
+def test_derivatives_match_mpmath(references):
+    failures = []
+    for (regime, mu, sigma, kw), ref in zip(POINTS, references):
+        if ref.rate < mp.mpf("1e-250"):
+            continue
+        got = mfkit.siegert_with_derivatives(mu, sigma, **kw)
+        assert got.rate == mfkit.siegert(mu, sigma, **kw)
+        for name, value, exact in (("d_mu", got.d_mu, ref.d_mu), ("d_sigma", got.d_sigma, ref.d_sigma)):
+            assert math.isfinite(value)
+            if exact == 0:
+                assert value == 0
+            elif abs(value - exact) > 1e-10 * abs(exact):
+                failures.append((regime, mu, sigma, kw, name, float(exact), value))
+    assert not failures, failures[:10]
+
+
+def test_continuity_across_switches():
+    """Adjacent doubles on both sides of each switch give rates within 1e-13 of each other."""
+    for y_th in (-12.0, 0.0, 12.0, math.sqrt(45.0), 0.5, -0.5):
+        ys = np.array([np.nextafter(y_th, -np.inf), np.nextafter(y_th, np.inf)])
+        lo, hi = mfkit.siegert(20.0 - ys, 1.0)
+        assert abs(lo - hi) <= 1e-13 * hi + 1e-15 * hi * y_th ** 2
+    sigmas = np.array([40.0 * (1 - 1e-15), 40.0 * (1 + 1e-15)])
+    for mu in (16.0, 1220.0, -100.0):
+        lo, hi = mfkit.siegert(mu, sigmas)
+        assert abs(lo - hi) <= 1e-13 * hi
+
+
+# ------------------------------------------------------------------ golden values
+
+def test_nest_unit_test_value():
+    assert mfkit.siegert(15.0, math.sqrt(1.5), tau_m=10.0, t_ref=2.0, theta=15.0, V_reset=0.0) == pytest.approx(
+        27.1095934379, rel=0, abs=5e-11)
+
+
+def test_seed_point():
+    # mu and sigma are quoted to 6 decimals, which moves the rate by ~3e-8 relative
+    assert mfkit.siegert(23.983443, 7.102677) == pytest.approx(32.0331145, rel=1e-7)
+
+
+def test_deterministic_limit():
+    exact = 1000.0 / float(2.0 + 20.0 * mp.log(21))  # 15.9006657 Hz
+    assert mfkit.siegert(21.0, 0.0) == pytest.approx(exact, rel=1e-15)
+    assert mfkit.siegert(21.0, 1e-12) == pytest.approx(exact, rel=1e-13)  # the noisy rate tends to it
+    assert mfkit.siegert(21.0, 0.0) == pytest.approx(15.90067, abs=1e-5)
+    assert mfkit.siegert(20.0, 0.0) == 0.0
+    assert mfkit.siegert(-5.0, 0.0) == 0.0
+    d = mfkit.siegert_with_derivatives(21.0, 0.0)
+    ref = reference.siegert_with_derivatives(21.0, 0.0)
+    assert d.d_mu == pytest.approx(float(ref.d_mu), rel=1e-13)
+    assert d.d_sigma == 0.0
+
+
+def test_fourcaud_brunel_shift_is_a_threshold_shift():
+    """Shifting both bounds by s equals moving theta and V_reset up by s * sigma (exactly representable here)."""
+    tau_syn, tau_m, sigma = 5.0, 20.0, 4.0
+    s = SHIFT_ALPHA / 2 * math.sqrt(tau_syn / tau_m)
+    assert mfkit.FOURCAUD_BRUNEL_ALPHA == pytest.approx(SHIFT_ALPHA, rel=1e-16)
+    mu = np.linspace(0, 40, 41)
+    shifted = mfkit.siegert(mu, sigma, tau_syn=tau_syn)
+    moved = mfkit.siegert(mu, sigma, theta=20.0 + s * sigma, V_reset=0.0 + s * sigma)
+    np.testing.assert_allclose(shifted, moved, rtol=1e-13)
+    assert np.all(shifted < mfkit.siegert(mu, sigma))  # filtering raises the effective threshold
+
+
+# ------------------------------------------------------------------ properties
+
+def test_increasing_in_mu_and_bounded():
+    mu = np.linspace(-40, 200, 4001)
+    for sigma in (0.0, 1e-9, 0.3, 2.0, 7.1, 30.0, 1e4):
+        rate = mfkit.siegert(mu, sigma)
+        assert np.all(np.diff(rate) >= 0), sigma
+        assert np.all((rate >= 0) & (rate < 1000.0 / 2.0))
+
+
+def test_increasing_in_sigma_below_threshold():
+    sigma = np.linspace(0.5, 30, 500)  # from y_th = 20 (rate ~1e-172 Hz) upwards
+    assert np.all(np.diff(mfkit.siegert(10.0, sigma)) > 0)
+
+
+def test_derivatives_agree_with_finite_differences():
+    mu, sigma, h = 18.0, 3.0, 1e-5
+    d = mfkit.siegert_with_derivatives(mu, sigma)
+    fd_mu = (mfkit.siegert(mu + h, sigma) - mfkit.siegert(mu - h, sigma)) / (2 * h)
+    fd_sigma = (mfkit.siegert(mu, sigma + h) - mfkit.siegert(mu, sigma - h)) / (2 * h)
+    assert d.d_mu == pytest.approx(fd_mu, rel=1e-7)
+    assert d.d_sigma == pytest.approx(fd_sigma, rel=1e-7)
+
+
+def test_derivatives_finite_where_nnmt_fails():
+    """NNMT issue 12: d nu/d mu was NaN at y_th = 10, y_r = -30."""
+    sigma = 1.0
+    mu = 20.0 - 10.0 * sigma
+    d = mfkit.siegert_with_derivatives(mu, sigma, V_reset=mu - 30.0 * sigma)
+    ref = reference.siegert_with_derivatives(mu, sigma, V_reset=mu - 30.0 * sigma)
+    assert d.d_mu == pytest.approx(float(ref.d_mu), rel=1e-10)
+
+
+def test_rates_below_double_range_are_zero_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rates = mfkit.siegert(np.array([-200.0, -1e6, -np.inf]), 1.0)
+        d = mfkit.siegert_with_derivatives(-1e300, 1.0)
+    assert np.all(rates == 0.0)
+    assert d == (0.0, 0.0, 0.0)
+
+
+def test_no_warnings_nan_or_inf_on_valid_extremes():
+    mu = np.array([-1e300, -1e6, -50.0, 0.0, 19.999999, 20.0, 20.000001, 1e6, 1e300])
+    sigma = np.array([0.0, 1e-300, 1e-12, 1e-3, 1.0, 1e3, 1e12, 1e300])[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = mfkit.siegert_with_derivatives(mu, sigma)
+    assert np.all(np.isfinite(r.rate))
+    finite_slope = ~((sigma == 0.0) & (mu == 20.0))
+    assert np.all(np.isfinite(r.d_mu[finite_slope])) and np.all(np.isfinite(r.d_sigma))
+
+
+# ------------------------------------------------------------------ interface
+
+def test_broadcasting_and_types():
+    assert type(mfkit.siegert(20.0, 5.0)) is float
+    assert type(mfkit.siegert(np.float32(20.0), 5)) is float
+    out = mfkit.siegert(np.linspace(0, 30, 4)[:, None], [1.0, 5.0, 10.0])
+    assert out.shape == (4, 3)
+    np.testing.assert_array_equal(out[2], [mfkit.siegert(20.0, s) for s in (1.0, 5.0, 10.0)])
+    assert mfkit.siegert([], 1.0).shape == (0,)
+    t_ref = np.array([0.5, 1.0, 2.0])
+    np.testing.assert_array_equal(mfkit.siegert(25.0, 2.0, t_ref=t_ref),
+                                  [mfkit.siegert(25.0, 2.0, t_ref=t) for t in t_ref])
+    d = mfkit.siegert_with_derivatives([10.0, 20.0], 2.0)
+    assert d.rate.shape == d.d_mu.shape == d.d_sigma.shape == (2,)
+
+
+def test_nan_in_nan_out():
+    assert math.isnan(mfkit.siegert(math.nan, 1.0))
+    assert math.isnan(mfkit.siegert(10.0, math.nan))
+    assert math.isnan(mfkit.siegert(10.0, 1.0, tau_m=math.nan))
+    r = mfkit.siegert([10.0, math.nan], 1.0)
+    assert math.isfinite(r[0]) and math.isnan(r[1])
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(sigma=-1.0), "sigma"),
+    (dict(sigma=[1.0, -1e-300]), "sigma"),
+    (dict(tau_m=0.0), "tau_m"),
+    (dict(tau_m=-3.0), "tau_m"),
+    (dict(tau_m=math.inf), "tau_m"),
+    (dict(t_ref=-0.1), "t_ref"),
+    (dict(theta=10.0, V_reset=10.0), "theta"),
+    (dict(theta=-60.0, V_reset=-50.0), "theta"),
+    (dict(tau_syn=-1.0), "tau_syn"),
+])
+def test_invalid_parameters_raise_value_error(kwargs, name):
+    args = dict(mu=10.0, sigma=1.0, **SEED_NEURON)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        mfkit.siegert(**args)
+    with pytest.raises(ValueError, match=name):
+        mfkit.siegert_with_derivatives(**args)
+
+
+@pytest.mark.parametrize("bad", ["10", 1 + 2j, [1.0, "a"], None])
+def test_non_real_input_raises_type_error(bad):
+    with pytest.raises(TypeError, match="mu"):
+        mfkit.siegert(bad, 1.0)
+
+
+# ------------------------------------------------------------------ the tabulated functions
+
+@pytest.mark.parametrize("x", [0.0, 1e-8, 0.1, 0.2499999, 0.25, 0.9, 1.0, 2.5, 3.75, 6.1, 9.9, 11.99, 12.0, 12.01,
+                               20.0, 100.0, 1e5, 1e12])
+def test_tabulated_special_functions(x):
+    with mp.workdps(40):
+        X = mp.mpf(x)
+        erfcx = mp.exp(X * X) * mp.erfc(X)
+        dawsn = mp.sqrt(mp.pi) / 2 * mp.exp(-X * X) * mp.erfi(X)
+        integral = reference.erfcx_integral(x, dps=30)
+    assert sp.erfcx(sp.COEF, x) == pytest.approx(float(erfcx), rel=4e-16)
+    # dawsn and the integral vanish at 0, where the tables are accurate in absolute terms (~1e-17)
+    assert sp.dawsn(sp.COEF, x) == pytest.approx(float(dawsn), rel=4e-16, abs=3e-17)
+    assert sp.erfcx_integral(sp.COEF, x) == pytest.approx(float(integral), rel=4e-16, abs=3e-17)
