@@ -1,0 +1,138 @@
+"""Command line: ``python -m mfkit rates --g 5 --eta 2``.
+
+Sub-commands
+------------
+``rates``
+    Every fixed point (self-consistent rate) of the Brunel network with its
+    mean input ``mu``, fluctuation ``sigma`` and stability.
+``trajectory``
+    The pseudo-time dynamics (eq. 30) as NEST integrates it, as CSV
+    (``time_ms,rate_E_Hz,rate_I_Hz``).
+
+Bad arguments give a message on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Sequence
+
+from .network import BrunelNetwork
+
+
+def _finite(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
+    return v
+
+
+def _add_network_args(p: argparse.ArgumentParser) -> None:
+    d = BrunelNetwork()
+    g = p.add_argument_group("Brunel network (defaults: NEST's brunel_siegert_nest.py)")
+    g.add_argument("--g", type=_finite, default=d.g, help="relative inhibition, >= 0 (default %(default)s)")
+    g.add_argument("--eta", type=_finite, default=d.eta, help="external rate / threshold rate, >= 0 (default %(default)s)")
+    g.add_argument("--epsilon", type=_finite, default=d.epsilon, help="connection probability in (0, 1] (default %(default)s)")
+    g.add_argument("--order", type=int, default=d.order, help="network size, NE = 4 order, NI = order (default %(default)s)")
+    g.add_argument("--J", type=_finite, default=d.J, help="excitatory weight in mV, > 0 (default %(default)s)")
+    g.add_argument("--tau-m", type=_finite, default=d.tau_m, help="membrane time constant in ms (default %(default)s)")
+    g.add_argument("--t-ref", type=_finite, default=d.t_ref, help="refractory period in ms (default %(default)s)")
+    g.add_argument("--theta", type=_finite, default=d.theta, help="threshold in mV (default %(default)s)")
+    g.add_argument("--v-reset", type=_finite, default=d.V_reset, help="reset potential in mV (default %(default)s)")
+    g.add_argument("--tau-syn", type=_finite, default=d.tau_syn, help="synaptic time constant in ms (default %(default)s)")
+
+
+def _network(args: argparse.Namespace, parser: argparse.ArgumentParser) -> BrunelNetwork:
+    try:
+        return BrunelNetwork(
+            g=args.g, eta=args.eta, epsilon=args.epsilon, order=args.order, J=args.J,
+            tau_m=args.tau_m, t_ref=args.t_ref, theta=args.theta, V_reset=args.v_reset,
+            tau_syn=args.tau_syn,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+        raise  # unreachable: parser.error exits
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m mfkit``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m mfkit",
+        description="Mean-field theory of the Brunel (2000) network (units: ms, mV, Hz).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{rates,trajectory}")
+    pr = sub.add_parser("rates", help="all fixed points with mu, sigma and stability",
+                        description="Every fixed point of eq. 27 with mu, sigma and stability.")
+    _add_network_args(pr)
+    pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    pt = sub.add_parser("trajectory", help="pseudo-time dynamics (eq. 30) as CSV",
+                        description="Pseudo-time dynamics (eq. 30) integrated as NEST does, as CSV.")
+    _add_network_args(pt)
+    pt.add_argument("--t-sim", type=_finite, default=50.0, help="simulated time in ms (default %(default)s)")
+    pt.add_argument("--dt", type=_finite, default=0.1, help="step in ms (default %(default)s)")
+    pt.add_argument("--tau", type=_finite, default=1.0, help="rate-unit time constant in ms (default %(default)s)")
+    pt.add_argument("--method", choices=("nest", "ode"), default="nest", help="integration scheme (default %(default)s)")
+    parser.set_defaults(_sub={"rates": pr, "trajectory": pt})
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    parser = args._sub[args.command]  # report errors with the sub-command's usage
+    net = _network(args, parser)
+    if args.command == "rates":
+        from .fixed_points import FixedPointError, fixed_points
+
+        try:
+            fps = fixed_points(net)
+        except FixedPointError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        if args.json:
+            out = [
+                {
+                    "rates_Hz": dict(zip(fp.names, map(float, fp.rates))),
+                    "mu_mV": dict(zip(fp.names, map(float, fp.mu))),
+                    "sigma_mV": dict(zip(fp.names, map(float, fp.sigma))),
+                    "stable": fp.stable,
+                    "max_real_eigenvalue_per_ms": float(fp.eigenvalues.real.max()),
+                    "relative_residual": fp.relative_residual,
+                }
+                for fp in fps
+            ]
+            print(json.dumps(out, indent=2))
+            return 0
+        print(
+            f"Brunel network g={net.g:g} eta={net.eta:g} epsilon={net.epsilon:g} order={net.order} "
+            f"J={net.J:g} mV: CE={net.CE} CI={net.CI} p_rate={net.p_rate:g} Hz"
+        )
+        print(f"{len(fps)} fixed point(s) in [0, {net.model.max_rate[0]:g}) Hz (E and I receive identical input):")
+        print(f"{'#':>2}  {'rate E=I (Hz)':>22}  {'mu (mV)':>12}  {'sigma (mV)':>12}  {'stability':>9}  {'max Re lambda (1/ms)':>20}")
+        for i, fp in enumerate(fps, 1):
+            print(
+                f"{i:>2}  {fp.rates[0]:>22.12g}  {fp.mu[0]:>12.8g}  {fp.sigma[0]:>12.8g}  "
+                f"{'stable' if fp.stable else 'unstable':>9}  {fp.eigenvalues.real.max():>20.6g}"
+            )
+        return 0
+    # trajectory
+    from .pseudo_time import pseudo_time
+
+    try:
+        res = pseudo_time(net, args.t_sim, dt=args.dt, tau=args.tau, method=args.method)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print("time_ms," + ",".join(f"rate_{n}_Hz" for n in res.names))
+    for t, row in zip(res.times, res.rates):
+        print(f"{t:.10g}," + ",".join(f"{v:.10g}" for v in row))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

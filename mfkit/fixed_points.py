@@ -1,0 +1,567 @@
+"""Every fixed point of the self-consistency equation (Hahne et al. 2017, eq. 27).
+
+A fixed point is a rate vector with ``nu_a = Phi_a(mu_a(nu), sigma_a(nu))``
+for every population ``a``.  Its stability is that of the pseudo-time dynamics
+(eq. 30), ``tau d nu/ds = -nu + Phi(mu(nu), sigma(nu))``: stable when every
+eigenvalue of the Jacobian has a negative real part.
+
+Method
+------
+Populations with identical parameters and identical input (same rows of the
+drift and diffusion factor matrices, same external drive) have equal rates at
+every fixed point (their ``mu`` and ``sigma`` are equal for *any* rates), so
+the problem is first reduced to one unknown per group of such populations.
+
+* **One group** (e.g. the Brunel network, where E and I receive identical
+  input): the scalar equation ``nu = Phi(nu)`` is solved completely.  The
+  sign of ``g(x) = log Phi(e^x) - x`` (the sign of ``Phi(nu) - nu``) is
+  sampled in one vectorised Siegert call on a grid that is logarithmic in
+  ``nu`` from 1e-300 Hz to 1e-6 Hz (20 points) and from 1e-6 Hz to 1 Hz (40
+  points), and linear from 1 Hz to ``1000/t_ref`` (250 points); if ``Phi(0)``
+  is below 1e-300 Hz the grid starts at ``Phi(0)/2``, and ``Phi(0) = 0``
+  (no drive) makes ``nu = 0`` a fixed point.  Sampled local extrema of ``g``
+  that do not change sign but are close to zero compared with the local
+  variation of ``g`` are zoomed into with finer sub-grids, so that pairs of
+  close roots between two grid points (near a saddle-node bifurcation) are
+  found too.  Every bracket is then refined by a safeguarded Newton iteration
+  in ``x = log nu`` (exact derivatives from ``siegert_with_derivatives``,
+  bisection when a step leaves the bracket), all brackets at once, until the
+  Newton step is below 1e-14 max(1, |x|), i.e. a relative accuracy in ``nu``
+  of ~1e-14 (~1e-12 for rates like 1e-41 Hz, where |x| ~ 94).  Since ``Phi(0) >= 0`` and
+  ``Phi < 1000/t_ref``, the number of roots is odd unless a root is exactly
+  tangent.  A root is accepted only if ``|Phi(nu) - nu| / nu <= 1e-9``;
+  otherwise :class:`FixedPointError` is raised.
+* **Several groups**: damped Newton iteration in log-rates, run from many
+  starting points at once (a log-spaced grid of rates from 1e-8 Hz to
+  0.95 x 1000/t_ref in each group, ``n_starts`` points in all, plus the
+  external-only rates and the end state of a pseudo-time relaxation),
+  followed by de-duplication.  This finds the fixed points whose Newton basin
+  contains a starting point; it is *not* guaranteed to find all of them
+  (raise ``n_starts`` to search harder).
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .network import BrunelNetwork, MeanFieldNetwork
+from .siegert import siegert, siegert_with_derivatives
+
+__all__ = ["FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram"]
+
+_TINY = 1e-300
+_ACCEPT = 1e-9  # relative residual for accepting a root
+
+
+class FixedPointError(RuntimeError):
+    """Raised when the fixed-point search fails (never a silent guess)."""
+
+
+@dataclass(frozen=True, eq=False)
+class FixedPoint:
+    """A self-consistent state of the network.
+
+    Attributes
+    ----------
+    rates : ndarray, shape (P,)
+        Population rates in Hz.
+    mu, sigma : ndarray, shape (P,)
+        Mean input and input fluctuation in mV (eq. 28, 29) at ``rates``.
+    eigenvalues : ndarray, shape (P,)
+        Eigenvalues (1/ms) of the Jacobian of eq. 30 with time constant
+        ``tau``, sorted by decreasing real part.
+    stable : bool
+        ``True`` when all eigenvalues have negative real part.
+    residual : float
+        ``max_a |Phi_a(nu) - nu_a|`` in Hz.
+    relative_residual : float
+        ``max_a |Phi_a(nu) - nu_a| / nu_a`` (0 where ``nu_a = Phi_a = 0``).
+    names : tuple of str
+        Population names.
+    """
+
+    rates: NDArray[np.float64]
+    mu: NDArray[np.float64]
+    sigma: NDArray[np.float64]
+    eigenvalues: NDArray[np.complex128]
+    stable: bool
+    residual: float
+    relative_residual: float
+    names: tuple[str, ...] = ()
+
+    @property
+    def rate(self) -> float:
+        """Mean of the population rates (Hz); for the Brunel network the common rate."""
+        return float(np.mean(self.rates))
+
+    def __repr__(self) -> str:  # pragma: no cover - cosmetic
+        r = ", ".join(f"{n}={v:.10g} Hz" for n, v in zip(self.names, self.rates))
+        return f"FixedPoint({r}, stable={self.stable}, relative_residual={self.relative_residual:.1e})"
+
+
+def _as_model(net: Any) -> MeanFieldNetwork:
+    if isinstance(net, BrunelNetwork):
+        return net.model
+    if isinstance(net, MeanFieldNetwork):
+        return net
+    raise TypeError(f"expected a MeanFieldNetwork or BrunelNetwork, got {type(net).__name__}")
+
+
+def _make_many(model: MeanFieldNetwork, rates: NDArray[np.float64], tau: float,
+               known: tuple | None = None) -> list[FixedPoint]:
+    """FixedPoint objects for a batch of rate vectors (shape (n, P)) with one Siegert call.
+
+    ``known = (phi, d_mu, d_sigma)``, each of shape (n, P), skips the Siegert call.
+    """
+    r = np.array(rates, dtype=float).reshape(-1, model.n_populations)
+    mu, sig = model.mu(r), model.sigma(r)
+    if known is None:
+        phi, dphi = model.transfer_with_jacobian(r)
+    else:
+        phi = known[0]
+        s_ = sig[..., :, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dsig_dnu = np.where(s_ > 0, model.diffusion_factors / (2 * s_), 0.0)
+        dphi = known[1][..., :, None] * model.drift_factors + known[2][..., :, None] * dsig_dnu
+    diff = np.abs(phi - r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(diff == 0, 0.0, diff / np.abs(r))
+    eye = np.eye(model.n_populations)
+    out = []
+    for k in range(r.shape[0]):
+        ev = np.linalg.eigvals((dphi[k] - eye) / tau)
+        ev = ev[np.argsort(-ev.real, kind="stable")]
+        for a in (r[k], mu[k], sig[k], ev):
+            a.setflags(write=False)
+        out.append(FixedPoint(
+            rates=r[k], mu=mu[k], sigma=sig[k], eigenvalues=ev,
+            stable=bool(np.all(ev.real < 0)), residual=float(np.max(diff[k])),
+            relative_residual=float(np.max(rel[k])), names=model.names,
+        ))
+    return out
+
+
+def make_fixed_point(net: MeanFieldNetwork | BrunelNetwork, rates: ArrayLike, tau: float = 1.0) -> FixedPoint:
+    """Build a :class:`FixedPoint` (mu, sigma, Jacobian eigenvalues, residual) at ``rates``.
+
+    No solving is done; use it to inspect a candidate rate vector.
+    """
+    if not tau > 0:
+        raise ValueError(f"tau must be > 0 ms, got {tau!r}")
+    model = _as_model(net)
+    r = model._rates(rates)
+    if r.ndim != 1:
+        raise ValueError(f"rates must be one rate vector of shape ({model.n_populations},)")
+    return _make_many(model, r, tau)[0]
+
+
+class _Reduced:
+    """The fixed-point equation in one unknown per group of equivalent populations."""
+
+    def __init__(self, model: MeanFieldNetwork):
+        self.model = model
+        self.groups = model.population_groups()
+        self.rep = np.array([g[0] for g in self.groups])
+        P, G = model.n_populations, len(self.groups)
+        E = np.zeros((P, G))
+        for k, g in enumerate(self.groups):
+            E[g, k] = 1.0
+        self.E = E
+        self.D = model.drift_factors @ E  # (P, G)
+        self.S = model.diffusion_factors @ E
+        self.mu0 = model.drift_factors_ext * model.nu_ext
+        self.s20 = model.diffusion_factors_ext * model.nu_ext
+        self.params = {k: v[self.rep] for k, v in model.neuron_params.items()}
+        self.nu_max = float(np.min(1e3 / model.t_ref[self.rep])) if np.all(model.t_ref > 0) else np.inf
+        self.line = _Line(self) if G == 1 else None
+
+    def phi(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Phi of each group for group rates ``x`` (shape (..., G))."""
+        mu = (self.mu0 + x @ self.D.T)[..., self.rep]
+        s2 = (self.s20 + x @ self.S.T)[..., self.rep]
+        return np.asarray(siegert(mu, np.sqrt(np.maximum(s2, 0.0)), **self.params), dtype=float)
+
+
+# ---------------------------------------------------------------- 1-D case
+class _Line:
+    """Phi along the line of equal rates of a single group: mu = mu0 + a nu, sigma^2 = s20 + b nu."""
+
+    def __init__(self, red: _Reduced):
+        self.mu0 = float(red.mu0[red.rep[0]])
+        self.a = float(red.D[red.rep[0], 0])
+        self.s20 = float(red.s20[red.rep[0]])
+        self.b = float(red.S[red.rep[0], 0])
+        self.params = {k: float(v[0]) for k, v in red.params.items()}
+
+    def _ms(self, nu):
+        return self.mu0 + self.a * nu, np.sqrt(np.maximum(self.s20 + self.b * nu, 0.0))
+
+    def phi(self, nu: NDArray[np.float64]) -> NDArray[np.float64]:
+        mu, sig = self._ms(nu)
+        p = np.asarray(siegert(mu, sig, **self.params), dtype=float)
+        if np.any(np.isnan(p)):
+            raise FixedPointError(f"the transfer function returned NaN at rates {nu[np.isnan(p)]} Hz")
+        return p
+
+    @staticmethod
+    def _log(p, x):
+        with np.errstate(divide="ignore"):
+            lp = np.log(p)
+        return np.where(p > 0, lp, -1e300) - x
+
+    def g(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """g(x) = log Phi(e^x) - x; same sign as Phi(nu) - nu."""
+        return self._log(self.phi(np.exp(x)), x)
+
+    def g_dg(self, x: NDArray[np.float64]):
+        nu = np.exp(x)
+        mu, sig = self._ms(nu)
+        d = siegert_with_derivatives(mu, sig, **self.params)
+        p = np.asarray(d.rate, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dphi = d.d_mu * self.a + np.where(sig > 0, d.d_sigma * self.b / (2 * sig), 0.0)
+            dg = nu * dphi / p - 1.0
+        return self._log(p, x), dg, (p, np.asarray(d.d_mu, dtype=float), np.asarray(d.d_sigma, dtype=float))
+
+
+def _newton_brackets(line: _Line, lo, hi, glo, ghi):
+    """Safeguarded Newton in x = log nu on all brackets at once (one Siegert call per iteration).
+
+    Returns the roots ``x`` -- each the last point evaluated, within the final Newton step
+    (<= 1e-14 max(1, |x|)) of the root -- and Phi, dPhi/dmu, dPhi/dsigma there.
+    """
+    lo, hi, glo, ghi = (np.array(v, dtype=float) for v in (lo, hi, glo, ghi))
+    with np.errstate(invalid="ignore", over="ignore"):
+        x = lo - glo * (hi - lo) / (ghi - glo)  # secant start
+    bad = ~np.isfinite(x) | (x <= np.minimum(lo, hi)) | (x >= np.maximum(lo, hi))
+    x[bad] = 0.5 * (lo[bad] + hi[bad])
+    done = np.zeros(x.shape, dtype=bool)
+    last = np.zeros((3,) + x.shape)
+    for _ in range(200):
+        act = ~done
+        if not act.any():
+            return x, last
+        g, dg, vals = line.g_dg(x[act])
+        idx = np.flatnonzero(act)
+        for k in range(3):
+            last[k, idx] = vals[k]
+        same = np.sign(g) == np.sign(glo[idx])
+        lo[idx] = np.where(same, x[idx], lo[idx])
+        glo[idx] = np.where(same, g, glo[idx])
+        hi[idx] = np.where(same, hi[idx], x[idx])
+        ghi[idx] = np.where(same, ghi[idx], g)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            xn = x[idx] - g / dg
+        a, b = np.minimum(lo[idx], hi[idx]), np.maximum(lo[idx], hi[idx])
+        ok = np.isfinite(xn) & (xn > a) & (xn < b)
+        xn = np.where(ok, xn, 0.5 * (a + b))
+        scale = np.maximum(1.0, np.abs(xn))
+        fin = (g == 0) | (ok & (np.abs(xn - x[idx]) <= 1e-14 * scale)) | (b - a <= 4e-16 * scale)
+        x[idx] = np.where(fin, x[idx], xn)
+        done[idx] = fin
+    raise FixedPointError(f"root refinement did not converge in brackets {list(zip(lo, hi))} (log rates)")
+
+
+@functools.lru_cache(maxsize=64)
+def _grid(nu_max: float, n_tail: int, n_log: int, n_lin: int) -> NDArray[np.float64]:
+    """0, then log-spaced 1e-300 .. 1e-6 Hz .. 1 Hz, then linear 1 Hz .. nu_max (read-only)."""
+    top = 1.0 if nu_max > 2.0 else 0.5 * nu_max
+    mid = min(1e-6, 1e-6 * top)
+    nus = np.concatenate([
+        [0.0],
+        np.exp(np.linspace(np.log(_TINY), np.log(mid), n_tail, endpoint=False)),
+        np.exp(np.linspace(np.log(mid), np.log(top), n_log, endpoint=False)),
+        np.linspace(top, nu_max, n_lin),
+    ])
+    nus.setflags(write=False)
+    return nus
+
+
+def _scan_1d(red: _Reduced, grid: tuple[int, int, int]) -> list[float]:
+    n_tail, n_log, n_lin = grid
+    line = red.line
+    roots: list[float] = []
+
+    nu_max = red.nu_max
+    if not np.isfinite(nu_max):  # t_ref = 0: search an upper bound
+        nu_max = 1e3
+        while float(line.phi(np.array([nu_max]))[0]) >= nu_max:
+            nu_max *= 4.0
+            if nu_max > 1e12:
+                raise FixedPointError("no upper bound on the rate: Phi(nu) >= nu up to 1e12 Hz (t_ref = 0)")
+    nus = _grid(float(nu_max), n_tail, n_log, n_lin).copy()
+    p = line.phi(nus)  # one call: Phi(0) and the whole grid
+    phi0 = float(p[0])
+    if phi0 == 0.0:
+        roots.append(0.0)  # quiescent state: Phi(0) underflows to exactly 0
+        nus, p = nus[1:], p[1:]
+    elif phi0 < 2 * _TINY:
+        # extremely weak drive: start the grid below Phi(0) (at such rates the recurrent input
+        # is ~1e-300 mV, so Phi(nu) = Phi(0) and no fixed point lies below Phi(0) / 2)
+        lo = 0.5 * phi0
+        nus[0] = lo
+        p[0] = line.phi(np.array([lo]))[0]
+    else:
+        nus, p = nus[1:], p[1:]
+    x = np.log(nus)
+    g = line._log(p, x)
+    if g[0] <= 0 and phi0 > 0:
+        raise FixedPointError(f"lower end of the scan at {nus[0]:g} Hz is not below Phi(0) = {phi0:g} Hz")
+    if g[-1] >= 0:  # Phi < 1000/t_ref always, so this signals a broken transfer function
+        raise FixedPointError(f"Phi(nu_max) >= nu_max at nu_max = {nu_max:g} Hz")
+
+    sg = np.sign(g)
+    roots += [float(v) for v in nus[1:-1][g[1:-1] == 0.0]]
+    br = [(x[i], x[i + 1], g[i], g[i + 1]) for i in np.flatnonzero(sg[:-1] * sg[1:] < 0)]
+    # sampled local extrema of g without a sign change, close to zero compared with the local
+    # variation of g: two roots may hide between the samples; zoom in with finer sub-grids
+    inner = np.arange(1, len(g) - 1)
+    ext = inner[((g[inner] > 0) & (g[inner] < g[inner - 1]) & (g[inner] < g[inner + 1]))
+                | ((g[inner] < 0) & (g[inner] > g[inner - 1]) & (g[inner] > g[inner + 1]))]
+    for i in ext:
+        var = max(abs(g[i - 1] - g[i]), abs(g[i + 1] - g[i]))
+        if abs(g[i]) > 10 * var:
+            continue
+        a, b, s = x[i - 1], x[i + 1], np.sign(g[i])
+        for _ in range(6):
+            xs = np.linspace(a, b, 65)
+            gs = line.g(xs)
+            chg = np.flatnonzero(np.sign(gs[:-1]) * np.sign(gs[1:]) < 0)
+            if chg.size:
+                br += [(xs[j], xs[j + 1], gs[j], gs[j + 1]) for j in chg]
+                break
+            j = int(np.argmin(s * gs))
+            a, b = xs[max(j - 1, 0)], xs[min(j + 1, 64)]
+    known: dict[float, tuple[float, float, float]] = {}
+    if br:
+        lo_, hi_, glo_, ghi_ = zip(*br)
+        xr, last = _newton_brackets(line, lo_, hi_, glo_, ghi_)
+        for k, v in enumerate(np.exp(xr)):
+            roots.append(float(v))
+            known[float(v)] = (last[0, k], last[1, k], last[2, k])
+    roots.sort()
+    out: list[float] = []
+    for r in roots:
+        if out and abs(r - out[-1]) <= 1e-12 * max(r, 1e-300):
+            continue
+        out.append(r)
+    return out, known
+
+
+# ---------------------------------------------------------- multi-D case
+def _phi_jac(red: _Reduced, nu: NDArray[np.float64]):
+    """Phi of each group and dPhi_g/dnu_h for group rates ``nu`` of shape (N, G)."""
+    mu = (red.mu0 + nu @ red.D.T)[:, red.rep]
+    sig = np.sqrt(np.maximum((red.s20 + nu @ red.S.T)[:, red.rep], 0.0))
+    d = siegert_with_derivatives(mu, sig, **red.params)
+    Dr, Sr = red.D[red.rep], red.S[red.rep]  # (G, G)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dsig = np.where(sig[:, :, None] > 0, Sr[None] / (2 * sig[:, :, None]), 0.0)
+    jac = np.asarray(d.d_mu)[:, :, None] * Dr[None] + np.asarray(d.d_sigma)[:, :, None] * dsig
+    return np.asarray(d.rate, dtype=float), jac
+
+
+def _multistart(red: _Reduced, n_starts: int, tau: float, max_iter: int = 100) -> list[NDArray[np.float64]]:
+    """Damped Newton in log-rates from many starts at once (one Siegert call per iteration)."""
+    G = len(red.groups)
+    nu_max = red.nu_max if np.isfinite(red.nu_max) else 1e4
+    k = max(2, int(round(n_starts ** (1.0 / G))))
+    levels = np.geomspace(1e-8, 0.95 * nu_max, k)
+    starts = [np.array(s) for s in itertools.product(levels, repeat=G)]
+    starts.append(np.maximum(red.phi(np.zeros((1, G)))[0], _TINY))
+    r = np.zeros(G)  # end state of a pseudo-time relaxation from zero (Euler, step tau/5, 40 tau)
+    for _ in range(200):
+        r = r + 0.2 * (red.phi(r[None])[0] - r)
+    starts.append(np.maximum(r, _TINY))
+    x = np.log(np.array(starts))
+    active = np.ones(len(x), dtype=bool)
+    converged = np.zeros(len(x), dtype=bool)
+    eye = np.eye(G)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        nu = np.exp(x[idx])
+        p, jac = _phi_jac(red, nu)
+        ok = np.all(p > 0, axis=1) & np.all(np.isfinite(jac), axis=(1, 2))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            F = np.log(np.where(p > 0, p, 1.0)) - x[idx]
+            JF = jac * nu[:, None, :] / np.where(p > 0, p, 1.0)[:, :, None] - eye
+        dx = np.zeros_like(F)
+        for j in np.flatnonzero(ok):
+            try:
+                dx[j] = -np.linalg.solve(JF[j], F[j])
+            except np.linalg.LinAlgError:
+                ok[j] = False
+        ok &= np.all(np.isfinite(dx), axis=1)
+        big = np.max(np.abs(dx), axis=1)
+        dx *= np.minimum(1.0, 2.0 / np.maximum(big, 1e-300))[:, None]  # at most a factor e^2 per step
+        x[idx] = np.where(ok[:, None], x[idx] + dx, x[idx])
+        x[idx] = np.minimum(x[idx], np.log(nu_max))
+        conv = ok & (big <= 1e-13 * np.maximum(1.0, np.max(np.abs(x[idx]), axis=1)))
+        converged[idx[conv]] = True
+        active[idx[conv | ~ok]] = False
+    found: list[NDArray[np.float64]] = []
+    for nu in np.exp(x[converged]):
+        p = red.phi(nu[None])[0]
+        if not np.max(np.abs(p - nu) / nu) <= _ACCEPT:
+            continue
+        if any(np.all(np.abs(nu - f) <= 1e-7 * np.maximum(nu, f)) for f in found):
+            continue
+        found.append(nu)
+    if not found:
+        raise FixedPointError(f"no fixed point found from {len(starts)} starting points")
+    return found
+
+
+def fixed_points(
+    net: MeanFieldNetwork | BrunelNetwork,
+    *,
+    tau: float = 1.0,
+    grid: tuple[int, int, int] = (20, 40, 250),
+    n_starts: int = 400,
+) -> list[FixedPoint]:
+    """Every fixed point of eq. 27 with rates in ``[0, 1000/t_ref)`` Hz.
+
+    Parameters
+    ----------
+    net : MeanFieldNetwork or BrunelNetwork
+        The network.
+    tau : float
+        Time constant (ms) of the pseudo-time dynamics (eq. 30) for the
+        Jacobian eigenvalues; stability does not depend on it.
+    grid : (int, int, int)
+        Points of the scalar scan: log-spaced from 1e-300 Hz to 1e-6 Hz, log-spaced
+        from 1e-6 Hz to 1 Hz, linear from 1 Hz to ``1000/t_ref``.
+    n_starts : int
+        Approximate number of starting points when several groups remain.
+
+    Returns
+    -------
+    list of FixedPoint
+        Sorted by (mean) rate.
+
+    Raises
+    ------
+    FixedPointError
+        If a root cannot be confirmed (relative residual > 1e-9) or no fixed
+        point is found.
+    """
+    model = _as_model(net)
+    if not tau > 0:
+        raise ValueError(f"tau must be > 0 ms, got {tau!r}")
+    if len(grid) != 3 or min(grid) < 5:
+        raise ValueError(f"grid must be three sizes >= 5, got {grid!r}")
+    red = model.__dict__.get("_reduced")
+    if red is None:  # the model is immutable: cache its reduction
+        red = _Reduced(model)
+        object.__setattr__(model, "_reduced", red)
+    if len(red.groups) == 1:
+        roots, known = _scan_1d(red, tuple(int(n) for n in grid))
+        rates = np.array([red.E @ np.array([r]) for r in roots])
+        if all(r in known for r in roots):  # Siegert values at the roots are known from Newton
+            vals = np.array([known[r] for r in roots])  # (n, 3)
+            pre = tuple(np.repeat(vals[:, k:k + 1], model.n_populations, axis=1) for k in range(3))
+            fps = _make_many(model, rates, tau, known=pre)
+        else:
+            fps = _make_many(model, rates, tau)
+    else:
+        xs = _multistart(red, n_starts, tau)
+        fps = _make_many(model, np.array([red.E @ x for x in xs]), tau)
+    for fp in fps:
+        if not fp.relative_residual <= _ACCEPT:
+            raise FixedPointError(
+                f"root at rates {fp.rates} Hz not confirmed: relative residual {fp.relative_residual:.2e}"
+            )
+    fps.sort(key=lambda f: (f.rate, tuple(f.rates)))
+    return fps
+
+
+@dataclass(frozen=True, eq=False)
+class Branch:
+    """A branch of fixed points followed over a parameter (see :func:`bifurcation_diagram`).
+
+    Attributes
+    ----------
+    values : ndarray
+        Parameter values along the branch.
+    rates : ndarray
+        Fixed-point rate (Hz, mean over populations) at each value.
+    stable : ndarray of bool
+        Stability at each value.
+    """
+
+    values: NDArray[np.float64]
+    rates: NDArray[np.float64]
+    stable: NDArray[np.bool_]
+
+
+def bifurcation_diagram(
+    values: ArrayLike, param: str = "g", base: BrunelNetwork | None = None, **fp_kwargs
+) -> list[Branch]:
+    """Fixed points of :class:`BrunelNetwork` over one parameter, joined into branches.
+
+    For each value of ``param`` (a field of :class:`BrunelNetwork`, e.g. ``"g"`` or
+    ``"eta"``) all fixed points are computed; consecutive fixed points are joined into
+    branches by nearest log-rate, in order of the sorted rates.  A branch ends where its
+    fixed point disappears (e.g. a saddle-node bifurcation) and a new branch starts where
+    one appears.  The joining is only a plotting aid; the fixed points themselves come from
+    :func:`fixed_points`.
+
+    Parameters
+    ----------
+    values : array_like
+        Parameter values, in the order to follow.
+    param : str
+        Name of the :class:`BrunelNetwork` field to vary.
+    base : BrunelNetwork, optional
+        Network supplying the other parameters (default: the seed network).
+    **fp_kwargs
+        Passed to :func:`fixed_points`.
+
+    Returns
+    -------
+    list of Branch
+    """
+    import dataclasses
+
+    base = BrunelNetwork() if base is None else base
+    if param not in {f.name for f in dataclasses.fields(BrunelNetwork)}:
+        raise ValueError(f"param must be a BrunelNetwork field, got {param!r}")
+    open_: list[list[tuple[float, float, bool]]] = []
+    closed: list[list[tuple[float, float, bool]]] = []
+    for v in np.asarray(values, dtype=float):
+        fps = fixed_points(dataclasses.replace(base, **{param: v}), **fp_kwargs)
+        pts = [(float(v), fp.rate, fp.stable) for fp in fps]
+        logs = [np.log(max(p[1], 1e-300)) for p in pts]
+        new_open: list[list[tuple[float, float, bool]]] = []
+        used: set[int] = set()
+        # same number of fixed points: keep the order; otherwise match by nearest log-rate
+        if len(pts) == len(open_):
+            for br, p in zip(open_, pts):
+                br.append(p)
+                new_open.append(br)
+        else:
+            for j, p in enumerate(pts):
+                cands = [i for i in range(len(open_)) if i not in used]
+                if cands:
+                    i = min(cands, key=lambda i: abs(np.log(max(open_[i][-1][1], 1e-300)) - logs[j]))
+                    if abs(np.log(max(open_[i][-1][1], 1e-300)) - logs[j]) < 2.0:
+                        used.add(i)
+                        open_[i].append(p)
+                        new_open.append(open_[i])
+                        continue
+                new_open.append([p])
+            closed += [open_[i] for i in range(len(open_)) if i not in used]
+        open_ = new_open
+    closed += open_
+    return [
+        Branch(values=np.array([p[0] for p in br]), rates=np.array([p[1] for p in br]),
+               stable=np.array([p[2] for p in br]))
+        for br in closed
+    ]

@@ -1,0 +1,204 @@
+"""Pseudo-time dynamics of the rate network (Hahne et al. 2017, eq. 30).
+
+.. math::
+
+    \\tau \\frac{d\\nu_a}{ds} = -\\nu_a + \\Phi_a(\\mu_a(\\nu), \\sigma_a(\\nu))
+
+Its stable fixed points are the self-consistent rates of eq. 27.  NEST solves
+it with a network of ``siegert_neuron`` units connected by
+``diffusion_connection`` synapses (``brunel_siegert_nest.py``).  Two modes:
+
+``method="nest"`` (default)
+    NEST's scheme, step for step.  With ``P1 = exp(-dt/tau)`` every unit does
+
+    ``r <- P1 r + (1 - P1) mean + (1 - P1) Phi(mu, sigma)``
+
+    where ``mu`` and ``sigma`` are computed from the rates of the *previous*
+    step (the state before this update) of all presynaptic units.  The
+    external drive is a unit of the network as well: a ``siegert_neuron``
+    without input (``Phi = 0``) and ``mean`` equal to the external rate, so
+    it relaxes from 0 towards ``nu_ext`` with time constant ``tau``; its rate
+    enters ``mu`` and ``sigma`` through the external drift and diffusion
+    factors.  Recording follows NEST's multimeter: sample ``k`` (time
+    ``k dt``) is the state after ``k`` updates; the initial state (time 0) is
+    not recorded.  Consequently the drive is 0 during the first update, and
+    the populations feel it from the second update on.
+``method="ode"``
+    The same system (including the drive unit, unless ``drive="constant"``)
+    as ordinary differential equations, integrated with
+    :func:`scipy.integrate.solve_ivp` and sampled at the same times.
+
+NEST's ``siegert_neuron`` returns exactly 0 Hz when ``theta - mu > 6 sigma``;
+this module does not copy that cut-off (its effect on the seed trajectory is
+below 1e-13 Hz).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import integrate
+
+from .network import BrunelNetwork, MeanFieldNetwork
+from .siegert import siegert
+
+__all__ = ["PseudoTimeResult", "pseudo_time", "load_nest_trajectory"]
+
+
+@dataclass(frozen=True, eq=False)
+class PseudoTimeResult:
+    """Trajectory of the pseudo-time dynamics.
+
+    Attributes
+    ----------
+    times : ndarray, shape (n,)
+        Sample times in ms: ``dt, 2 dt, ..., n dt``.
+    rates : ndarray, shape (n, P)
+        Population rates in Hz, one column per population.
+    drive : ndarray, shape (n, P)
+        Rate of the external drive unit feeding each population (Hz).
+    names : tuple of str
+        Population names (column labels of ``rates``).
+    method : str
+        ``"nest"`` or ``"ode"``.
+    """
+
+    times: NDArray[np.float64]
+    rates: NDArray[np.float64]
+    drive: NDArray[np.float64]
+    names: tuple[str, ...]
+    method: str
+
+    @property
+    def final(self) -> NDArray[np.float64]:
+        """Rates (Hz) at the last sample."""
+        return self.rates[-1]
+
+
+def _as_model(net) -> MeanFieldNetwork:
+    if isinstance(net, BrunelNetwork):
+        return net.model
+    if isinstance(net, MeanFieldNetwork):
+        return net
+    raise TypeError(f"expected a MeanFieldNetwork or BrunelNetwork, got {type(net).__name__}")
+
+
+def pseudo_time(
+    net: MeanFieldNetwork | BrunelNetwork,
+    t_sim: float,
+    dt: float = 0.1,
+    tau: float = 1.0,
+    *,
+    method: Literal["nest", "ode"] = "nest",
+    drive: Literal["unit", "constant"] = "unit",
+    rates0: ArrayLike | None = None,
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+) -> PseudoTimeResult:
+    """Integrate the pseudo-time dynamics (eq. 30) from ``rates0``.
+
+    Parameters
+    ----------
+    net : MeanFieldNetwork or BrunelNetwork
+        The network.
+    t_sim : float
+        Simulated time in ms (> 0); ``round(t_sim / dt)`` samples are returned.
+    dt : float
+        Step (``"nest"``) or sampling interval (``"ode"``) in ms (> 0).
+    tau : float
+        Time constant of the rate units in ms (> 0), NEST's ``tau`` (default 1 ms).
+    method : {"nest", "ode"}
+        NEST's exponential scheme or :func:`scipy.integrate.solve_ivp`.
+    drive : {"unit", "constant"}
+        ``"unit"``: the external drive is a rate unit relaxing from 0 to
+        ``nu_ext`` as in NEST; ``"constant"``: it is at ``nu_ext`` from the start.
+    rates0 : array_like, shape (P,), optional
+        Initial population rates in Hz (default 0).
+    rtol, atol : float
+        Tolerances of ``solve_ivp`` (``method="ode"`` only).
+
+    Returns
+    -------
+    PseudoTimeResult
+    """
+    model = _as_model(net)
+    for name, v in (("t_sim", t_sim), ("dt", dt), ("tau", tau)):
+        if not (isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v) and v > 0):
+            raise ValueError(f"{name} must be a finite number > 0 ms, got {v!r}")
+    if method not in ("nest", "ode"):
+        raise ValueError(f"method must be 'nest' or 'ode', got {method!r}")
+    if drive not in ("unit", "constant"):
+        raise ValueError(f"drive must be 'unit' or 'constant', got {drive!r}")
+    n = int(round(t_sim / dt))
+    if n < 1:
+        raise ValueError(f"t_sim must be at least dt, got t_sim={t_sim!r}, dt={dt!r}")
+    P = model.n_populations
+    r0 = np.zeros(P) if rates0 is None else np.array(np.broadcast_to(np.asarray(rates0, float), (P,)))
+    if np.any(r0 < 0) or not np.all(np.isfinite(r0)):
+        raise ValueError(f"rates0 must be finite and >= 0 Hz, got {r0}")
+    times = dt * np.arange(1, n + 1)
+    nu_ext = model.nu_ext
+    d0 = np.zeros(P) if drive == "unit" else nu_ext.copy()
+    params = model.neuron_params
+    Dm, Sm = model.drift_factors, model.diffusion_factors
+    De, Se = model.drift_factors_ext, model.diffusion_factors_ext
+
+    def phi(d, r):
+        mu = De * d + Dm @ r
+        s2 = Se * d + Sm @ r
+        return np.asarray(siegert(mu, np.sqrt(np.maximum(s2, 0.0)), **params), dtype=float)
+
+    if method == "nest":
+        P1 = np.exp(-dt / tau)
+        P2 = -np.expm1(-dt / tau)
+        rates = np.empty((n, P))
+        drives = np.empty((n, P))
+        d, r = d0, r0
+        for k in range(n):
+            drive_in = phi(d, r)  # presynaptic rates of the previous step
+            d = P1 * d + (1 - P1) * nu_ext if drive == "unit" else d
+            r = P1 * r + P2 * drive_in
+            rates[k], drives[k] = r, d
+    else:
+        def rhs(_s, y):
+            d, r = y[:P], y[P:]
+            dd = (nu_ext - d) / tau if drive == "unit" else np.zeros(P)
+            return np.concatenate([dd, (phi(d, r) - r) / tau])
+
+        sol = integrate.solve_ivp(
+            rhs, (0.0, float(times[-1])), np.concatenate([d0, r0]), method="DOP853",
+            t_eval=times, rtol=rtol, atol=atol,
+        )
+        if not sol.success:
+            raise RuntimeError(f"solve_ivp failed: {sol.message}")
+        drives, rates = sol.y[:P].T.copy(), sol.y[P:].T.copy()
+    for a in (times, rates, drives):
+        a.setflags(write=False)
+    return PseudoTimeResult(times=times, rates=rates, drive=drives, names=model.names, method=method)
+
+
+NEST_SEED_TRAJECTORY = Path(__file__).resolve().parents[1] / "data" / "nest_seed_trajectory.csv"
+
+
+def load_nest_trajectory(path: str | Path | None = None) -> PseudoTimeResult:
+    """NEST 3.10's recording of the seed script (``data/nest_seed_trajectory.csv``).
+
+    The E and I rates of ``brunel_siegert_nest.py`` every 0.1 ms up to 49 ms, as
+    recorded by NEST's multimeter (10 significant digits).  The file ships with the
+    repository (not with an installed wheel); pass ``path`` to read another copy.
+
+    Returns
+    -------
+    PseudoTimeResult
+        ``method="nest-recording"``; ``drive`` is NaN (not recorded).
+    """
+    p = NEST_SEED_TRAJECTORY if path is None else Path(path)
+    data = np.loadtxt(p, delimiter=",", skiprows=1, ndmin=2)
+    times, rates = data[:, 0].copy(), data[:, 1:].copy()
+    drive = np.full_like(rates, np.nan)
+    for a in (times, rates, drive):
+        a.setflags(write=False)
+    return PseudoTimeResult(times=times, rates=rates, drive=drive, names=("E", "I"), method="nest-recording")

@@ -1,0 +1,71 @@
+"""Command line: python -m mfkit."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mfkit.__main__ import main
+from mfkit.fixed_points import fixed_points
+from mfkit.network import BrunelNetwork
+
+
+def test_rates_table_multistable(capsys):
+    assert main(["rates", "--g", "3", "--eta", "0.8"]) == 0
+    out = capsys.readouterr().out
+    rows = [r for r in (line.split() for line in out.splitlines()) if len(r) == 6 and r[0].isdigit()]
+    fps = fixed_points(BrunelNetwork(g=3.0, eta=0.8))
+    assert len(rows) == len(fps) == 3
+    for row, fp in zip(rows, fps):
+        assert float(row[1]) == pytest.approx(fp.rates[0], rel=1e-11)
+        assert float(row[2]) == pytest.approx(fp.mu[0], rel=1e-7)
+        assert float(row[3]) == pytest.approx(fp.sigma[0], rel=1e-7)
+        assert row[4] == ("stable" if fp.stable else "unstable")
+
+
+def test_rates_json(capsys):
+    assert main(["rates", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data) == 1
+    assert data[0]["rates_Hz"]["E"] == pytest.approx(32.0331145039, rel=1e-10)
+    assert data[0]["mu_mV"]["I"] == pytest.approx(23.983443, abs=5e-7)
+    assert data[0]["stable"] is True
+
+
+def test_trajectory_csv(capsys):
+    assert main(["trajectory", "--t-sim", "1.0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "time_ms,rate_E_Hz,rate_I_Hz"
+    assert len(lines) == 11
+    t, e, i = map(float, lines[-1].split(","))
+    assert t == pytest.approx(1.0) and e == i and e == pytest.approx(5.090030985, rel=1e-7)  # NEST's CSV at 1 ms
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["rates", "--g", "-1"], ["g must be >= 0"]),
+        (["rates", "--eta", "abc"], ["--eta", "not a number"]),
+        (["rates", "--epsilon", "1.5"], ["epsilon", "(0, 1]"]),
+        (["rates", "--order", "0"], ["order"]),
+        (["rates", "--order", "2.5"], ["--order", "invalid int"]),
+        (["rates", "--theta", "inf"], ["--theta", "finite"]),
+        (["rates", "--bogus"], ["unrecognized arguments"]),
+        (["trajectory", "--dt", "0"], ["dt must be"]),
+        ([], ["required"]),
+    ],
+)
+def test_bad_arguments_exit_2_with_message(argv, words, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    for w in words:
+        assert w in err
+
+
+def test_module_entry_point_subprocess():
+    proc = subprocess.run([sys.executable, "-m", "mfkit", "rates", "--g", "5", "--eta", "2"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "32.0331145039" in proc.stdout and "stable" in proc.stdout
