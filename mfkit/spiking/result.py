@@ -1,0 +1,205 @@
+"""The result of a spiking simulation and the statistics derived from it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["SpikingResult", "RateHistogram", "isi_cv"]
+
+
+class RateHistogram(NamedTuple):
+    """Population rate in bins of ``bin_width`` ms: bin centres ``t`` (ms) and
+    ``rate`` (Hz, spikes per neuron per second)."""
+
+    t: np.ndarray
+    rate: np.ndarray
+    bin_width: float
+
+
+def _readonly(a, dtype):
+    a = np.array(a, dtype=dtype)
+    a.setflags(write=False)
+    return a
+
+
+def isi_cv(spike_times, senders, n_neurons, min_isis=2):
+    """Coefficient of variation of the inter-spike intervals of every neuron.
+
+    ``CV = std(ISI) / mean(ISI)`` (population standard deviation, ``ddof=0``)
+    over the intervals between consecutive spikes of one neuron; NaN for a
+    neuron with fewer than ``min_isis`` intervals.
+    """
+    spike_times = np.asarray(spike_times, dtype=float)
+    senders = np.asarray(senders, dtype=np.int64)
+    cv = np.full(n_neurons, np.nan)
+    if spike_times.size < 2:
+        return cv
+    order = np.lexsort((spike_times, senders))
+    s = senders[order]
+    t = spike_times[order]
+    same = s[1:] == s[:-1]
+    isi = np.diff(t)[same]
+    who = s[1:][same]
+    n = np.bincount(who, minlength=n_neurons)
+    s1 = np.bincount(who, weights=isi, minlength=n_neurons)
+    ok = n >= max(int(min_isis), 1)
+    mean = np.zeros(n_neurons)
+    mean[ok] = s1[ok] / n[ok]
+    dev2 = np.bincount(who, weights=(isi - mean[who]) ** 2, minlength=n_neurons)
+    cv[ok] = np.sqrt(dev2[ok] / n[ok]) / mean[ok]
+    return cv
+
+
+@dataclass(frozen=True, eq=False)
+class SpikingResult:
+    """Spikes and summary statistics of a run of the Brunel network.
+
+    Neurons are numbered ``0 .. NE-1`` (excitatory) and ``NE .. NE+NI-1``
+    (inhibitory) in both backends.  Only spikes in the recording window
+    ``(t_warmup, t_warmup + t_sim]`` are kept; times are absolute (ms, from the
+    start of the warm-up), on the ``dt`` grid.
+
+    Attributes
+    ----------
+    rates : ndarray, shape (2,)
+        Time-averaged rate of the E and I populations (Hz) over the window.
+    neuron_rates : ndarray, shape (N,)
+        Rate of every neuron (Hz) over the window.
+    cv_isi : ndarray, shape (2,)
+        Mean over the neurons of E and of I (with at least ``min_isis`` ISIs in
+        the window) of the per-neuron coefficient of variation of the ISIs;
+        NaN if no neuron qualifies.
+    cv_isi_neurons : ndarray, shape (N,)
+        Per-neuron CV(ISI) (NaN where undefined).
+    spike_times, senders : ndarray
+        Spike times (ms) and emitting neurons, sorted by time then neuron.
+    NE, NI : int
+        Population sizes.
+    t_sim, t_warmup, dt : float
+        Recording window length, warm-up and resolution (ms).
+    seed : int
+        Seed of the run.
+    backend : str
+        ``"mfkit"`` or ``"nest"``.
+    n_synapses : int
+        Number of recurrent synapses.
+    V_ids : ndarray of int
+        Neurons whose membrane potential was recorded (``record_V``).
+    V_m : ndarray, shape (len(V_ids), round(t_sim / dt))
+        Their membrane potential (mV) after every step of the window, at the
+        times :attr:`V_times`.
+    timings : dict
+        Wall-clock seconds of ``build`` and ``simulate`` (informative only;
+        not part of equality or of deterministic outputs).
+    """
+
+    rates: np.ndarray
+    neuron_rates: np.ndarray
+    cv_isi: np.ndarray
+    cv_isi_neurons: np.ndarray
+    spike_times: np.ndarray
+    senders: np.ndarray
+    NE: int
+    NI: int
+    t_sim: float
+    t_warmup: float
+    dt: float
+    seed: int
+    backend: str
+    n_synapses: int
+    min_isis: int = 2
+    V_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    V_m: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    timings: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_spikes(cls, spike_times, senders, *, NE, NI, t_sim, t_warmup, dt,
+                    seed, backend, n_synapses, timings=None, min_isis=2, V_ids=(), V_m=None):
+        """Build the result (and all statistics) from raw spikes of the window."""
+        t = np.asarray(spike_times, dtype=float)
+        s = np.asarray(senders, dtype=np.int64)
+        order = np.lexsort((s, t))
+        t, s = t[order], s[order]
+        N = NE + NI
+        counts = np.bincount(s, minlength=N).astype(float)
+        neuron_rates = counts / (t_sim * 1e-3)
+        rates = np.array([neuron_rates[:NE].mean() if NE else np.nan,
+                          neuron_rates[NE:].mean() if NI else np.nan])
+        cvn = isi_cv(t, s, N, min_isis=min_isis)
+        cv = np.array([_nanmean(cvn[:NE]), _nanmean(cvn[NE:])])
+        return cls(
+            rates=_readonly(rates, float),
+            neuron_rates=_readonly(neuron_rates, float),
+            cv_isi=_readonly(cv, float),
+            cv_isi_neurons=_readonly(cvn, float),
+            spike_times=_readonly(t, float),
+            senders=_readonly(s, np.int32),
+            NE=int(NE), NI=int(NI), t_sim=float(t_sim), t_warmup=float(t_warmup),
+            dt=float(dt), seed=int(seed), backend=str(backend),
+            n_synapses=int(n_synapses), min_isis=int(min_isis),
+            V_ids=_readonly(np.asarray(V_ids, dtype=np.int64).reshape(-1), np.int64),
+            V_m=_readonly(np.zeros((0, 0)) if V_m is None else V_m, float),
+            timings=dict(timings or {}),
+        )
+
+    @property
+    def N(self) -> int:
+        return self.NE + self.NI
+
+    @property
+    def V_times(self) -> np.ndarray:
+        """Times (ms) of the columns of :attr:`V_m`."""
+        n = self.V_m.shape[1] if self.V_m.ndim == 2 else 0
+        return self.t_warmup + self.dt * np.arange(1, n + 1)
+
+    @property
+    def rate(self) -> float:
+        """Rate averaged over all neurons (Hz)."""
+        return float(self.neuron_rates.mean())
+
+    def population_rate(self, bin_width: float = 1.0, population: str = "all") -> RateHistogram:
+        """Histogram of the population rate over the recording window.
+
+        Parameters
+        ----------
+        bin_width : float
+            Bin width in ms (> 0); the window is cut into
+            ``floor(t_sim / bin_width)`` bins starting at ``t_warmup``
+            (a remainder shorter than one bin is dropped).
+        population : {"all", "E", "I"}
+        """
+        bin_width = float(bin_width)
+        if not np.isfinite(bin_width) or bin_width <= 0:
+            raise ValueError(f"bin_width must be > 0 ms, got {bin_width!r}")
+        nbins = int(np.floor(self.t_sim / bin_width + 1e-9))
+        if nbins < 1:
+            raise ValueError(f"bin_width must be <= t_sim = {self.t_sim} ms, got {bin_width!r}")
+        if population == "all":
+            n = self.N
+            t = self.spike_times
+        elif population in ("E", "I"):
+            mask = (self.senders < self.NE) if population == "E" else (self.senders >= self.NE)
+            t = self.spike_times[mask]
+            n = self.NE if population == "E" else self.NI
+        else:
+            raise ValueError(f"population must be 'all', 'E' or 'I', got {population!r}")
+        # spike at time s belongs to step interval ((s - dt), s]: bin by s - dt/2
+        k = np.floor((t - 0.5 * self.dt - self.t_warmup) / bin_width).astype(np.int64)
+        k = k[(k >= 0) & (k < nbins)]
+        counts = np.bincount(k, minlength=nbins).astype(float)
+        rate = counts / (max(n, 1) * bin_width * 1e-3)
+        centres = self.t_warmup + (np.arange(nbins) + 0.5) * bin_width
+        return RateHistogram(centres, rate, bin_width)
+
+    def __repr__(self) -> str:
+        return (f"SpikingResult(backend={self.backend!r}, NE={self.NE}, NI={self.NI}, "
+                f"t_sim={self.t_sim}, rates=[{self.rates[0]:.3f}, {self.rates[1]:.3f}] Hz, "
+                f"cv_isi=[{self.cv_isi[0]:.3f}, {self.cv_isi[1]:.3f}], "
+                f"n_spikes={self.spike_times.size})")
+
+
+def _nanmean(x):
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else float("nan")

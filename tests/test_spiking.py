@@ -1,0 +1,324 @@
+"""Tests of the spiking twin (mfkit.spiking): single-neuron dynamics against the
+closed form, NEST's iaf_psc_delta semantics, connectivity, drive, reproducibility,
+agreement with NEST's anchors on the seed network, and the NEST backend."""
+from __future__ import annotations
+
+import math
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from mfkit.network import BrunelNetwork
+from mfkit.spiking import fixed_indegree, isi_cv, simulate_brunel
+from mfkit.spiking.nest_backend import nest_available
+
+HAVE_NEST = nest_available()
+needs_nest = pytest.mark.skipif(not HAVE_NEST, reason="NEST (pip install nest-simulator) not importable")
+
+_FIELDS = ("NE", "NI", "CE", "CI", "J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay")
+
+
+def net_like(**changes):
+    """A duck-typed network: the seed network's parameters with ``changes``."""
+    base = BrunelNetwork()
+    d = {k: getattr(base, k) for k in _FIELDS}
+    d.update(changes)
+    return SimpleNamespace(**d)
+
+
+def lone_neuron(**changes):
+    """One isolated neuron: no recurrent input, no Poisson drive."""
+    return net_like(NE=1, NI=0, CE=0, CI=0, p_rate=0.0, **changes)
+
+
+# ------------------------------------------------------------ single neuron
+@pytest.mark.parametrize("mu", [20.5, 21.0, 25.0, 30.0, 40.0])
+def test_constant_drive_matches_closed_form(mu):
+    """A neuron with constant suprathreshold drive fires at
+    1 / (t_ref + tau_m ln((mu - V_reset) / (mu - theta))).
+
+    The engine integrates the membrane exactly (no error at the grid points),
+    but a threshold crossing is only detected at the end of the step in which
+    it happens, so every free-membrane interval is rounded *up* to the time
+    grid: the simulated ISI lies in [T, T + dt) with T the closed-form period.
+    Hence ISI - T in [0, dt) exactly and, for the rate, a relative error below
+    dt / T (< 0.3% here).
+    """
+    tau_m, t_ref, theta, V_reset, dt = 20.0, 2.0, 20.0, 0.0, 0.1
+    T_free = tau_m * math.log((mu - V_reset) / (mu - theta))
+    T = t_ref + T_free
+    r = simulate_brunel(lone_neuron(), t_sim=1000.0, t_warmup=0.0, dt=dt, mu_ext=mu)
+    isi = np.diff(r.spike_times)
+    assert isi.size >= 10
+    # every ISI is the same number of steps: t_ref + dt * ceil(T_free / dt)
+    assert np.ptp(isi) < 1e-9
+    assert 0.0 <= isi[0] - T < dt
+    assert isi[0] == pytest.approx(t_ref + dt * math.ceil(T_free / dt - 1e-12), abs=1e-9)
+    # the first spike comes after the free-membrane time (from V = 0 = V_reset)
+    assert 0.0 <= r.spike_times[0] - T_free < dt
+    assert 1000.0 / isi.mean() == pytest.approx(1000.0 / T, rel=dt / T)
+
+
+def test_subthreshold_drive_never_fires_and_relaxes_exactly():
+    r = simulate_brunel(lone_neuron(), t_sim=100.0, t_warmup=0.0, mu_ext=19.9, record_V=[0])
+    assert r.spike_times.size == 0
+    t = r.V_times
+    np.testing.assert_allclose(r.V_m[0], 19.9 * (1.0 - np.exp(-t / 20.0)), rtol=1e-12, atol=1e-12)
+
+
+def test_delta_jump_and_exact_decay():
+    """A PSP is a jump of exactly its weight, then V decays as exp(-t/tau_m)."""
+    r = simulate_brunel(lone_neuron(), t_sim=20.0, t_warmup=0.0, stimulus=([2.0], [0], [5.0]),
+                        record_V=[0])
+    t = r.V_times
+    expected = np.where(t >= 2.0 - 1e-9, 5.0 * np.exp(-(t - 2.0) / 20.0), 0.0)
+    np.testing.assert_allclose(r.V_m[0], expected, rtol=1e-12, atol=1e-14)
+
+
+def test_refractory_period_discards_input():
+    """Spike at 1.0 ms; input until 1.0 + t_ref = 3.0 ms (inclusive) is
+    discarded, input from 3.1 ms on is integrated (NEST's default
+    refractory_input=False)."""
+    one = lone_neuron()
+    # 25 mV at 3.0 ms is lost (still refractory); 25 mV at 3.1 ms fires
+    r = simulate_brunel(one, t_sim=10.0, t_warmup=0.0,
+                        stimulus=([1.0, 3.0, 3.1], [0, 0, 0], [25.0, 25.0, 25.0]))
+    np.testing.assert_allclose(r.spike_times, [1.0, 3.1])
+    # a lost 25 mV kick at 2.0 ms would otherwise push 10 mV at 3.2 ms over threshold
+    r = simulate_brunel(one, t_sim=10.0, t_warmup=0.0, record_V=[0],
+                        stimulus=([1.0, 2.0, 3.2, 3.3], [0] * 4, [25.0, 25.0, 10.0, 12.0]))
+    np.testing.assert_allclose(r.spike_times, [1.0, 3.3])
+    clamp = (r.V_times >= 1.0 - 1e-9) & (r.V_times <= 3.0 + 1e-9)
+    assert np.all(r.V_m[0][clamp] == 0.0)  # clamped to V_reset
+    assert r.V_m[0][np.argmin(np.abs(r.V_times - 3.2))] == pytest.approx(10.0)
+
+
+def test_delay_with_an_autapse():
+    """A single neuron connected to itself (CE = 1: the only E source is
+    itself) with a suprathreshold weight re-excites itself exactly one delay
+    after each spike once t_ref < delay: spikes every 1.5 ms."""
+    r = simulate_brunel(net_like(NE=1, NI=0, CE=1, CI=0, p_rate=0.0, J=25.0, t_ref=1.0),
+                        t_sim=10.0, t_warmup=0.0, stimulus=([1.0], [0], [25.0]))
+    np.testing.assert_allclose(r.spike_times, np.arange(1.0, 10.0 + 1e-9, 1.5))
+    # with t_ref = 2 ms > delay the echo arrives while refractory and is lost
+    r = simulate_brunel(net_like(NE=1, NI=0, CE=1, CI=0, p_rate=0.0, J=25.0),
+                        t_sim=10.0, t_warmup=0.0, stimulus=([1.0], [0], [25.0]))
+    np.testing.assert_allclose(r.spike_times, [1.0])
+
+
+# ------------------------------------------------------------ connectivity
+def test_fixed_indegree_exact_in_degrees():
+    c = fixed_indegree(NE=400, NI=100, CE=40, CI=10, seed=3)
+    kE, kI = c.in_degrees()
+    assert np.all(kE == 40) and np.all(kI == 10)
+    assert c.n_synapses == 500 * 50
+    assert c.targets.dtype == np.int32 and c.indptr[-1] == c.n_synapses
+    # targets sorted within each source (cache-friendly delivery)
+    for j in (0, 123, 450):
+        seg = c.targets[c.indptr[j]:c.indptr[j + 1]]
+        assert np.all(np.diff(seg) >= 0)
+    # excitatory sources are 0..NE-1, inhibitory ones NE..N-1
+    src = c.sources_of(7)
+    assert np.sum(src < 400) == 40 and np.sum(src >= 400) == 10
+
+
+def test_fixed_indegree_allows_autapses_and_multapses():
+    c = fixed_indegree(NE=20, NI=5, CE=20, CI=5, seed=1)
+    n_auto = sum(int(np.sum(c.sources_of(i) == i)) for i in range(25))
+    n_multi = sum(int(np.sum(np.diff(c.sources_of(i)) == 0)) for i in range(25))
+    assert n_auto > 0 and n_multi > 0
+    # sources are uniform: the mean out-degree of an E neuron is N CE / NE
+    c = fixed_indegree(NE=400, NI=100, CE=100, CI=25, seed=2)
+    out = c.out_degrees()
+    assert out[:400].mean() == pytest.approx(500 * 100 / 400)
+    # binomial spread: var = n p (1 - p) with n = N CE draws, p = 1 / NE
+    assert out[:400].var() == pytest.approx(500 * 100 * (1 / 400) * (1 - 1 / 400), rel=0.2)
+
+
+def test_connectivity_reproducible_and_seeded():
+    a = fixed_indegree(100, 25, 10, 3, seed=5)
+    b = fixed_indegree(100, 25, 10, 3, seed=5)
+    c = fixed_indegree(100, 25, 10, 3, seed=6)
+    assert np.array_equal(a.targets, b.targets) and np.array_equal(a.indptr, b.indptr)
+    assert not np.array_equal(a.targets, c.targets)
+
+
+# ------------------------------------------------------------ Poisson drive
+def test_poisson_drive_counts():
+    """Without leak (tau_m huge) and threshold, V grows by J times the number
+    of drive spikes of each step: the counts must be Poisson(p_rate dt)."""
+    p_rate, dt, J = 20000.0, 0.1, 0.1
+    net = net_like(NE=40, NI=10, CE=0, CI=0, p_rate=p_rate, J=J, tau_m=1e12, theta=1e12)
+    r = simulate_brunel(net, t_sim=200.0, t_warmup=10.0, dt=dt, record_V=range(50))
+    k = np.rint(np.diff(r.V_m, axis=1) / J).astype(int).ravel()
+    assert np.allclose(np.diff(r.V_m, axis=1).ravel(), k * J, atol=1e-6)
+    lam = p_rate * dt * 1e-3
+    n = k.size
+    assert abs(k.mean() - lam) < 4 * math.sqrt(lam / n)
+    assert k.var() == pytest.approx(lam, rel=0.03)
+    # chi-square against the Poisson pmf for k = 0..7 (+ tail)
+    kk = np.arange(8)
+    pmf = np.exp(-lam) * lam ** kk / np.array([math.factorial(int(x)) for x in kk])
+    obs = np.append(np.bincount(np.minimum(k, 8), minlength=9)[:8], np.sum(k >= 8))
+    exp = n * np.append(pmf, 1 - pmf.sum())
+    chi2 = np.sum((obs - exp) ** 2 / exp)
+    assert chi2 < 27.9  # 99.9% quantile of chi2 with 8 degrees of freedom
+
+
+def test_poisson_drive_arrives_after_the_delay():
+    net = net_like(NE=20, NI=0, CE=0, CI=0, tau_m=1e12, theta=1e12)
+    r = simulate_brunel(net, t_sim=3.0, t_warmup=0.0, record_V=range(20))
+    first = r.V_times[np.argmax(np.any(r.V_m > 0, axis=0))]
+    assert np.all(r.V_m[:, r.V_times < 1.5 + 0.1 - 1e-9] == 0.0)
+    assert first == pytest.approx(1.6)
+
+
+# ------------------------------------------------------------ results
+def test_reproducible_with_seed():
+    net = BrunelNetwork(order=100, epsilon=0.5)
+    a = simulate_brunel(net, t_sim=200.0, seed=7)
+    b = simulate_brunel(net, t_sim=200.0, seed=7)
+    c = simulate_brunel(net, t_sim=200.0, seed=8)
+    assert np.array_equal(a.spike_times, b.spike_times) and np.array_equal(a.senders, b.senders)
+    assert not (a.spike_times.size == c.spike_times.size and np.array_equal(a.senders, c.senders))
+
+
+def test_result_statistics_consistent():
+    net = BrunelNetwork(order=100, epsilon=0.5)
+    r = simulate_brunel(net, t_sim=500.0, t_warmup=50.0, seed=1)
+    assert r.NE == 400 and r.NI == 100 and r.n_synapses == 500 * (200 + 50)
+    assert np.all((r.spike_times > 50.0) & (r.spike_times <= 550.0 + 1e-9))
+    counts = np.bincount(r.senders, minlength=500)
+    np.testing.assert_allclose(r.neuron_rates, counts / 0.5)
+    np.testing.assert_allclose(r.rates, [r.neuron_rates[:400].mean(), r.neuron_rates[400:].mean()])
+    h = r.population_rate(bin_width=5.0)
+    assert h.t.size == 100 and h.t[0] == pytest.approx(52.5)
+    assert h.rate.mean() == pytest.approx(r.rate)
+    hE = r.population_rate(2.0, population="E")
+    assert hE.rate.mean() == pytest.approx(r.rates[0])
+    assert np.all(r.spike_times[:-1] <= r.spike_times[1:])
+    with pytest.raises(ValueError, match="bin_width"):
+        r.population_rate(0.0)
+    with pytest.raises(ValueError, match="population"):
+        r.population_rate(1.0, population="X")
+    with pytest.raises((AttributeError, TypeError)):
+        r.rates = None  # frozen
+    with pytest.raises(ValueError):
+        r.rates[0] = 1.0  # read-only arrays
+
+
+def test_isi_cv_by_hand():
+    # neuron 0: ISIs 10, 10 -> CV 0; neuron 1: ISIs 5, 15 -> std 5 / mean 10
+    t = np.array([0.0, 10.0, 20.0, 0.0, 5.0, 20.0, 3.0])
+    s = np.array([0, 0, 0, 1, 1, 1, 2])
+    cv = isi_cv(t, s, 3)
+    assert cv[0] == 0.0 and cv[1] == pytest.approx(0.5) and np.isnan(cv[2])
+
+
+def test_progress_bar(capsys, monkeypatch):
+    net = BrunelNetwork(order=20, epsilon=0.5)
+    simulate_brunel(net, t_sim=100.0, progress=True)
+    assert "simulate_brunel [" in capsys.readouterr().err
+    simulate_brunel(net, t_sim=100.0)  # small run: auto = off
+    assert capsys.readouterr().err == ""
+    from mfkit.spiking import simulate as sim
+
+    monkeypatch.setitem(sys.modules, "ipykernel", object())
+    assert sim._in_notebook()
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(t_sim=-1.0), "t_sim"),
+    (dict(t_sim=0.0), "t_sim"),
+    (dict(t_sim=10.05), "t_sim"),
+    (dict(t_warmup=-5.0), "t_warmup"),
+    (dict(dt=0.0), "dt"),
+    (dict(dt=float("nan")), "dt"),
+    (dict(seed=-1), "seed"),
+    (dict(seed=1.5), "seed"),
+    (dict(backend="brian"), "backend"),
+    (dict(mu_ext=float("inf")), "mu_ext"),
+    (dict(threads=0), "threads"),
+    (dict(record_V=[10**6]), "record_V"),
+    (dict(V_init=[1.0, 2.0]), "V_init"),
+    (dict(stimulus=([1.0], [10**6], [1.0])), "stimulus"),
+    (dict(stimulus=([0.0], [0], [1.0])), "stimulus"),
+    (dict(stimulus=([1.05], [0], [1.0])), "stimulus"),
+    (dict(dt=2.0), "delay"),
+    (dict(dt=1.0), "delay"),
+    (dict(dt=0.3, t_sim=9.0), "t_ref"),
+])
+def test_bad_input_raises_value_error_naming_parameter(kwargs, name):
+    net = BrunelNetwork(order=10, epsilon=0.5)
+    kw = dict(t_sim=10.0, t_warmup=0.0)
+    kw.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        simulate_brunel(net, **kw)
+
+
+@pytest.mark.parametrize("changes, name", [
+    (dict(tau_syn=0.5), "tau_syn"),
+    (dict(tau_m=0.0), "tau_m"),
+    (dict(t_ref=-1.0), "t_ref"),
+    (dict(theta=-1.0), "theta"),
+    (dict(p_rate=-1.0), "p_rate"),
+    (dict(NE=0), "NE"),
+    (dict(CE=2.5), "CE"),
+    (dict(J=float("nan")), "J"),
+])
+def test_bad_network_raises_value_error_naming_attribute(changes, name):
+    net = net_like(NE=8, NI=2, CE=2, CI=1)
+    for k, v in changes.items():
+        setattr(net, k, v)
+    with pytest.raises(ValueError, match=name):
+        simulate_brunel(net, t_sim=10.0, t_warmup=0.0)
+    with pytest.raises(ValueError, match="p_rate"):
+        simulate_brunel(SimpleNamespace(NE=1), t_sim=10.0)
+
+
+# ------------------------------------------------------------ seed network vs NEST
+@pytest.mark.slow
+def test_seed_network_matches_nest_anchors():
+    """The full seed network (12,500 neurons, 15.6 M synapses), 1 s recorded
+    after 100 ms: E and I rates within 2% of NEST's (32.31 and 32.03 Hz in two
+    realisations: both), CV(ISI) within 0.03 of NEST's 0.17."""
+    r = simulate_brunel(BrunelNetwork(), t_sim=1000.0, t_warmup=100.0, seed=0)
+    assert r.n_synapses == 15_625_000
+    for nest_rate in (32.31, 32.03):
+        assert r.rates == pytest.approx([nest_rate, nest_rate], rel=0.02)
+    assert r.cv_isi == pytest.approx([0.17, 0.17], abs=0.03)
+    # the values the book chapter states for this run (seed 0)
+    assert np.round(r.rates, 2).tolist() == [32.06, 32.14]
+    assert np.round(r.cv_isi, 3).tolist() == [0.174, 0.174]
+
+
+# ------------------------------------------------------------ NEST backend
+@needs_nest
+def test_nest_backend_single_neuron_identical():
+    """Deterministic single-neuron protocols give the same spikes and
+    membrane potential in both backends."""
+    for net, kw in (
+        (lone_neuron(), dict(mu_ext=25.0)),
+        (lone_neuron(), dict(stimulus=([1.0, 2.0, 3.2, 3.3], [0] * 4, [25.0, 25.0, 10.0, 12.0]))),
+        (net_like(NE=1, NI=0, CE=1, CI=0, p_rate=0.0, J=25.0, t_ref=1.0),
+         dict(stimulus=([1.0], [0], [25.0]))),
+    ):
+        a = simulate_brunel(net, t_sim=100.0, t_warmup=0.0, record_V=[0], **kw)
+        b = simulate_brunel(net, t_sim=100.0, t_warmup=0.0, record_V=[0], backend="nest", **kw)
+        np.testing.assert_allclose(a.spike_times, b.spike_times, atol=1e-9)
+        np.testing.assert_allclose(a.V_m, b.V_m, rtol=1e-12, atol=1e-12)
+
+
+@needs_nest
+def test_nest_backend_agrees_on_small_network():
+    """order = 500 (2,500 neurons, CE = 200, CI = 50): the two backends draw
+    different realisations; rates agree within 3%, CV(ISI) within 0.03."""
+    net = BrunelNetwork(order=500)
+    a = simulate_brunel(net, t_sim=500.0, t_warmup=100.0, seed=1)
+    b = simulate_brunel(net, t_sim=500.0, t_warmup=100.0, seed=1, backend="nest")
+    assert b.backend == "nest" and type(a) is type(b)
+    assert a.n_synapses == b.n_synapses == 2500 * 250
+    assert a.rates == pytest.approx(b.rates, rel=0.03)
+    assert a.cv_isi == pytest.approx(b.cv_isi, abs=0.03)
