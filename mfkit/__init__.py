@@ -1,0 +1,26 @@
+"""mfkit: mean-field theory of the Brunel (2000) balanced network of LIF neurons.
+
+Hahne et al. (2017), eq. 27-30: the Siegert transfer function (:func:`siegert`), the drift and
+diffusion of the network (:class:`BrunelNetwork`, :class:`MeanFieldNetwork`), all its fixed points
+with their stability (:func:`fixed_points`), the pseudo-time rate dynamics (:func:`pseudo_time`),
+and a direct spiking simulation of the same network (:func:`simulate_brunel`).
+
+Units everywhere: times in ms, potentials in mV, rates in Hz (spikes/s).
+"""
+from .fixed_points import (
+    Branch, FixedPoint, FixedPointError, bifurcation_diagram, fixed_points, make_fixed_point,
+)
+from .network import BrunelNetwork, MeanFieldNetwork
+from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
+from .siegert import FOURCAUD_BRUNEL_ALPHA, SiegertDerivatives, siegert, siegert_with_derivatives
+from .spiking import SpikingResult, simulate_brunel
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA",
+    "BrunelNetwork", "MeanFieldNetwork",
+    "FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram",
+    "PseudoTimeResult", "pseudo_time", "load_nest_trajectory",
+    "SpikingResult", "simulate_brunel",
+]
