@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import mpmath as mp
+import numpy as np
 
-__all__ = ["siegert", "siegert_with_derivatives", "erfcx_integral", "ReferenceRate"]
+__all__ = ["siegert", "siegert_with_derivatives", "siegert_array", "erfcx_integral", "ReferenceRate"]
 
 DEFAULT_DPS = 50
 
@@ -112,3 +113,10 @@ def siegert_with_derivatives(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_res
 def siegert(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0.0, dps: int = DEFAULT_DPS):
     """Reference Siegert rate (Hz) as an mpmath number; see :func:`siegert_with_derivatives`."""
     return siegert_with_derivatives(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, dps=dps).rate
+
+
+def siegert_array(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0.0,
+                  dps: int = DEFAULT_DPS) -> np.ndarray:
+    """Reference rates (Hz) rounded to float64, broadcast over all arguments (slow: a loop)."""
+    one = np.vectorize(lambda *args: float(siegert(*args, dps=dps)), otypes=[np.float64])
+    return one(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn)

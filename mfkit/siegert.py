@@ -107,7 +107,7 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
     f1 = 0.0  # e^{-s} (f(b) - f(a))
     f2 = 0.0  # e^{-s} ((b - shift) f(b) - (a - shift) f(a))
 
-    if delta <= 0.5 * scale:  # short interval: Gauss-Legendre on the integrand itself
+    if delta <= _GAUSS_WIDTH * scale:  # short interval: Gauss-Legendre on the integrand itself
         J = 0.0
         for i in range(nodes.size):
             f, fp, ufp = _scaled_integrand(b, 0.5 * delta * (1.0 - nodes[i]), es, coef)
@@ -163,12 +163,43 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
 
 
 @njit(cache=True, nogil=True)
-def _loop(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, want, out, coef, nodes, weights):
-    """_point over flat inputs; input k is read at i * steps[k] (step 0 for a broadcast scalar)."""
+def _invalid_parameter(sigma, tau_m, t_ref, theta, V_reset, tau_syn):
+    """Index (into _NAMES) of the first parameter outside its range, 7 if theta <= V_reset, else -1.
+
+    NaN passes every test: NaN in gives NaN out.
+    """
+    if sigma < 0.0:
+        return 1
+    if tau_m <= 0.0 or tau_m == math.inf:
+        return 2
+    if t_ref < 0.0 or t_ref == math.inf:
+        return 3
+    if abs(theta) == math.inf:
+        return 4
+    if abs(V_reset) == math.inf:
+        return 5
+    if tau_syn < 0.0 or tau_syn == math.inf:
+        return 6
+    if theta <= V_reset:
+        return _THETA_NOT_ABOVE_RESET
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _loop(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, want, out, error, coef, nodes, weights):
+    """_point over flat inputs; input k is read at i * steps[k] (step 0 for a broadcast scalar).
+
+    Stops at the first invalid input, leaving (parameter index, position) in ``error``.
+    """
     for i in range(out.shape[1]):
-        r, dm, ds = _point(mu[i * steps[0]], sigma[i * steps[1]], tau_m[i * steps[2]], t_ref[i * steps[3]],
-                           theta[i * steps[4]], V_reset[i * steps[5]], tau_syn[i * steps[6]],
-                           want, coef, nodes, weights)
+        p = (sigma[i * steps[1]], tau_m[i * steps[2]], t_ref[i * steps[3]], theta[i * steps[4]],
+             V_reset[i * steps[5]], tau_syn[i * steps[6]])
+        k = _invalid_parameter(*p)
+        if k >= 0:
+            error[0] = k
+            error[1] = i
+            return
+        r, dm, ds = _point(mu[i * steps[0]], *p, want, coef, nodes, weights)
         out[0, i] = r
         if want:
             out[1, i] = dm
@@ -176,27 +207,23 @@ def _loop(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, want, out, co
 
 
 _NAMES = ("mu", "sigma", "tau_m", "t_ref", "theta", "V_reset", "tau_syn")
-
-# parameter -> (lower bound, bound excluded?, must be finite?); NaN passes (NaN in, NaN out)
-_RULES = {
-    "sigma": (0.0, False, False),
-    "tau_m": (0.0, True, True),
-    "t_ref": (0.0, False, True),
-    "theta": (-math.inf, False, True),
-    "V_reset": (-math.inf, False, True),
-    "tau_syn": (0.0, False, True),
-}
+_ALLOWED = {1: ">= 0", 2: "finite and > 0", 3: "finite and >= 0", 4: "finite", 5: "finite", 6: "finite and >= 0"}
+_THETA_NOT_ABOVE_RESET = 7
 
 
-def _allowed(lower: float, strict: bool, finite: bool) -> str:
-    bound = [f"{'>' if strict else '>='} {lower:g}"] if lower > -math.inf else []
-    return " and ".join((["finite"] if finite else []) + bound)
+def _raise_invalid(k: int, values: list) -> None:
+    """ValueError naming parameter k; ``values`` are the 7 inputs at the offending position."""
+    if k == _THETA_NOT_ABOVE_RESET:
+        raise ValueError(f"theta must be > V_reset; got theta={values[4]!r}, V_reset={values[5]!r}")
+    raise ValueError(f"{_NAMES[k]} must be {_ALLOWED[k]}; got {_NAMES[k]}={values[k]!r}")
 
 
 def _as_real(name: str, value):
     """``value`` as a float (scalar input) or a float64 array; TypeError naming ``name`` otherwise."""
     if type(value) is float:
         return value
+    if type(value) is np.ndarray and value.dtype == np.float64:
+        return value if value.ndim else float(value)
     if value is None or isinstance(value, (str, bytes)) or np.iscomplexobj(value):
         raise TypeError(f"{name} must be a real number or an array of real numbers, got {value!r}")
     try:
@@ -206,44 +233,25 @@ def _as_real(name: str, value):
     return float(array) if array.ndim == 0 else array
 
 
-def _invalid(value, lower: float, strict: bool, finite: bool):
-    """Boolean (array) marking values outside the range; works on floats and arrays alike."""
-    bad = (value <= lower) if strict else (value < lower)
-    return bad | (abs(value) == math.inf) if finite else bad
-
-
-def _first(bad, values) -> float:
-    return float(np.broadcast_to(values, np.shape(bad))[bad].flat[0]) if np.ndim(bad) else float(values)
-
-
-def _validate(values: dict) -> None:
-    """Raise ValueError naming the first parameter outside its allowed range."""
-    for name, rule in _RULES.items():
-        bad = _invalid(values[name], *rule)
-        if bad is True or (bad is not False and bad.any()):
-            raise ValueError(f"{name} must be {_allowed(*rule)}; got {name}={_first(bad, values[name])!r}")
-    bad = values["theta"] <= values["V_reset"]
-    if bad is True or (bad is not False and bad.any()):
-        raise ValueError(f"theta must be > V_reset; got theta={_first(bad, values['theta'])!r}, "
-                         f"V_reset={_first(bad, values['V_reset'])!r}")
-
-
 def _evaluate(want: bool, *args):
-    values = {name: _as_real(name, v) for name, v in zip(_NAMES, args)}
-    _validate(values)
-    if all(type(v) is float for v in values.values()):  # scalar fast path
-        out = _point(*values.values(), want, sp.COEF, _GL_NODES, _GL_WEIGHTS)
+    values = [_as_real(name, v) for name, v in zip(_NAMES, args)]
+    if all(type(v) is float for v in values):  # scalar fast path
+        k = _invalid_parameter(*values[1:])
+        if k >= 0:
+            _raise_invalid(k, values)
+        out = _point(*values, want, sp.COEF, _GL_NODES, _GL_WEIGHTS)
         return out if want else out[:1]
-    arrays = [np.asarray(v) for v in values.values()]
+    arrays = [np.asarray(v) for v in values]
     shape = np.broadcast(*arrays).shape
-    n = math.prod(shape)
     flat = tuple(a.reshape(1) if a.size == 1 else
                  a.ravel() if a.shape == shape else np.broadcast_to(a, shape).ravel()  # ravel copies if needed
                  for a in arrays)
     steps = np.array([1 if a.size > 1 else 0 for a in flat], dtype=np.int64)
-    out = np.empty((3 if want else 1, n))
-    if n:
-        _loop(*flat, steps, want, out, sp.COEF, _GL_NODES, _GL_WEIGHTS)
+    out = np.empty((3 if want else 1, math.prod(shape)))
+    error = np.full(2, -1, dtype=np.int64)
+    _loop(*flat, steps, want, out, error, sp.COEF, _GL_NODES, _GL_WEIGHTS)
+    if error[0] >= 0:
+        _raise_invalid(int(error[0]), [float(a[error[1] * st]) for a, st in zip(flat, steps)])
     return tuple(o.reshape(shape) for o in out)
 
 
