@@ -259,7 +259,7 @@ def test_bad_input_raises_value_error_naming_parameter(kwargs, name):
 
 
 @pytest.mark.parametrize("changes, name", [
-    (dict(tau_syn=0.5), "tau_syn"),
+    (dict(tau_syn=-0.5), "tau_syn"),
     (dict(tau_m=0.0), "tau_m"),
     (dict(t_ref=-1.0), "t_ref"),
     (dict(theta=-1.0), "theta"),

@@ -1,4 +1,9 @@
-"""The time-driven numba kernel for networks of ``iaf_psc_delta`` neurons.
+"""The time-driven numba kernels for networks of ``iaf_psc_delta`` and ``iaf_psc_exp`` neurons.
+
+:func:`run_steps` is the delta-synapse kernel described here;
+:func:`run_steps_exp` its twin for exponentially decaying synaptic currents
+(NEST's ``iaf_psc_exp``, exact integration with the propagators of
+:func:`psc_exp_propagators`), used when the network has ``tau_syn > 0``.
 
 One call of :func:`run_steps` advances the network by a block of time steps.
 Step ``n`` integrates the interval ``(n dt, (n + 1) dt]``, following NEST's
@@ -31,7 +36,7 @@ from numba import njit
 
 from ._rng import step, to_unit
 
-__all__ = ["poisson_tables", "run_steps"]
+__all__ = ["poisson_tables", "run_steps", "run_steps_exp", "psc_exp_propagators"]
 
 
 def poisson_tables(lam: float, guide_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +116,119 @@ def run_steps(n0, n1, V, refr, ring, rng_state, indptr, targets,
         for f in range(n_fired):
             j = fired[f]
             w = J_E if j < NE else J_I
+            for s in range(indptr[j], indptr[j + 1]):
+                orow[targets[s]] += w
+            if n >= rec_start:
+                spk_step[nr] = n
+                spk_id[nr] = j
+                nr += 1
+    rng_state[0], rng_state[1], rng_state[2], rng_state[3] = s0, s1, s2, s3
+    stim_ptr[0] = sp
+    n_rec[0] = nr
+
+
+def psc_exp_propagators(dt: float, tau_m: float, tau_syn: float, C_m: float) -> tuple[float, float, float]:
+    """Exact-integration propagators of ``iaf_psc_exp`` for one step ``dt``.
+
+    For ``tau_m dV/dt = -V + (tau_m / C_m) I`` and ``tau_syn dI/dt = -I``
+    (``V`` relative to ``E_L``, ``I`` in pA, ``C_m`` in pF), the state after
+    one step is ``I(dt) = P11 I(0)`` and ``V(dt) = P22 V(0) + P21 I(0)`` with
+
+    .. math::
+
+        P_{11} = e^{-h/\\tau_s},\\quad P_{22} = e^{-h/\\tau_m},\\quad
+        P_{21} = \\frac{1}{C_m}\\,\\frac{\\tau_s\\tau_m}{\\tau_m - \\tau_s}
+                 \\bigl(e^{-h/\\tau_m} - e^{-h/\\tau_s}\\bigr)
+               = \\frac{h\\,e^{-h/\\tau_m}}{C_m}\\,\\frac{1 - e^{-x}}{x},
+        \\quad x = h\\Bigl(\\frac{1}{\\tau_s} - \\frac{1}{\\tau_m}\\Bigr).
+
+    The second form has no singularity: ``(1 - e^{-x}) / x = -expm1(-x) / x``
+    is evaluated to full relative precision for every ``x`` (and is 1 at
+    ``x = 0``), so ``tau_syn == tau_m`` gives the exact limit
+    ``P21 = h e^{-h/tau_m} / C_m`` and values close to it lose no digits.
+    (NEST switches to that limit when ``|tau_m - tau_syn|`` is below
+    ``1e-7 tau_m^2 / h``; the two agree there to about 1e-7 relative.)
+
+    Returns ``(P11, P21, P22)``.
+    """
+    P11 = math.exp(-dt / tau_syn)
+    P22 = math.exp(-dt / tau_m)
+    x = dt * (1.0 / tau_syn - 1.0 / tau_m)
+    ratio = 1.0 if x == 0.0 else -math.expm1(-x) / x
+    P21 = dt * P22 * ratio / C_m
+    return P11, P21, P22
+
+
+@njit(cache=True, nogil=True)
+def run_steps_exp(n0, n1, V, I, refr, ring, rng_state, indptr, targets,
+                  NE, P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_E, W_I,
+                  W_ext, cdf, guide, has_drive,
+                  stim_step, stim_target, stim_weight, stim_ptr,
+                  rec_start, spk_step, spk_id, n_rec, fired, vrec_ids, vrec):
+    """Advance a network of ``iaf_psc_exp`` neurons from step ``n0`` to ``n1``.
+
+    Same arguments and buffers as :func:`run_steps`, plus the synaptic
+    current ``I`` (pA, one per neuron; excitatory and inhibitory currents
+    share ``tau_syn``, so their sum is one state variable) and the
+    propagators of :func:`psc_exp_propagators`; the ring buffer and the
+    weights ``W_E, W_I, W_ext`` hold current jumps in pA.  Step ``n``
+    follows NEST's ``iaf_psc_exp::update``, for every neuron:
+
+    1. if not refractory, ``V <- P22 V + P21 I + (1 - P22) mu_ext`` (exact
+       over the step); otherwise count one refractory step down and leave
+       ``V`` clamped at ``V_reset``;
+    2. ``I <- P11 I`` plus the current jumps arriving in this step -- also
+       during refractoriness: the current keeps evolving and collecting
+       input, it only cannot move ``V`` until the clamp ends;
+    3. if ``V >= theta``: spike (time stamp ``(n + 1) dt``), ``V <- V_reset``,
+       refractory for the next ``round(t_ref / dt)`` steps.
+
+    An input arriving in step ``n`` therefore moves ``V`` from step ``n + 1``
+    on (the current starts at the end of step ``n``).
+    """
+    N = V.shape[0]
+    R = ring.shape[0]
+    G = guide.shape[0]
+    n_stim = stim_step.shape[0]
+    sp = stim_ptr[0]
+    nr = n_rec[0]
+    s0, s1, s2, s3 = rng_state[0], rng_state[1], rng_state[2], rng_state[3]
+    for n in range(n0, n1):
+        slot = n % R
+        out_slot = (n + D) % R
+        row = ring[slot]
+        orow = ring[out_slot]
+        while sp < n_stim and stim_step[sp] <= n:
+            if stim_step[sp] == n:
+                row[stim_target[sp]] += stim_weight[sp]
+            sp += 1
+        n_fired = 0
+        for i in range(N):
+            cur = I[i]
+            if refr[i] > 0:
+                refr[i] -= 1
+            else:
+                v = P22 * V[i] + P21 * cur + c_mu
+                if v >= theta:
+                    v = V_reset
+                    refr[i] = ref_steps
+                    fired[n_fired] = i
+                    n_fired += 1
+                V[i] = v
+            I[i] = P11 * cur + row[i]
+            row[i] = 0.0
+            if has_drive:
+                s0, s1, s2, s3, r = step(s0, s1, s2, s3)
+                u = to_unit(r)
+                k = guide[int(u * G)]
+                while cdf[k] <= u:
+                    k += 1
+                orow[i] += k * W_ext
+        for j in range(vrec_ids.shape[0]):
+            vrec[j, n - n0] = V[vrec_ids[j]]
+        for f in range(n_fired):
+            j = fired[f]
+            w = W_E if j < NE else W_I
             for s in range(indptr[j], indptr[j + 1]):
                 orow[targets[s]] += w
             if n >= rec_start:

@@ -8,6 +8,12 @@ weight ``J`` and the synaptic delay, and ``fixed_indegree`` connections from
 the excitatory and from the inhibitory population (NEST's defaults: autapses
 and multapses allowed).  A single ``spike_recorder`` records every neuron in
 ``(t_warmup, t_warmup + t_sim]``.
+
+With ``tau_syn > 0`` the neurons are ``iaf_psc_exp`` (``tau_syn_ex =
+tau_syn_in = tau_syn``, same ``C_m``) and every weight -- recurrent, Poisson
+drive and stimulus -- is the current jump ``J C_m / tau_syn`` (pA) that carries
+the charge of the delta synapse of weight ``J`` (mV); see
+:func:`mfkit.spiking.simulate.psc_amplitude`.
 """
 from __future__ import annotations
 
@@ -51,6 +57,8 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, progr
     Returns ``(times, senders, n_synapses, timings, V_m)`` with senders numbered
     from 0 (E first, then I) and times of the window ``(t_warmup, t_end]``.
     """
+    from .simulate import C_M, psc_amplitude
+
     nest = _import_nest()
     t0 = time.perf_counter()
     nest.ResetKernel()
@@ -64,17 +72,26 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, progr
     NE, NI, CE, CI = p["NE"], p["NI"], p["CE"], p["CI"]
     N = NE + NI
     t_warmup, t_end = n_warm * dt, (n_warm + n_sim) * dt
-    C_m = 1.0
+    C_m = C_M
+    tau_syn = float(p.get("tau_syn", 0.0))
     params = {"C_m": C_m, "tau_m": p["tau_m"], "t_ref": p["t_ref"], "E_L": 0.0,
               "V_reset": p["V_reset"], "V_m": 0.0, "V_th": p["theta"],
               "I_e": mu_ext * C_m / p["tau_m"]}
-    nodes = nest.Create("iaf_psc_delta", N, params=params)
+    if tau_syn > 0:
+        params.update(tau_syn_ex=tau_syn, tau_syn_in=tau_syn)
+
+        def weight(J):  # current jump (pA) of the same charge as a PSP jump J (mV)
+            return psc_amplitude(J, tau_syn, C_m)
+    else:
+        def weight(J):
+            return J
+    nodes = nest.Create("iaf_psc_exp" if tau_syn > 0 else "iaf_psc_delta", N, params=params)
     if np.any(V0 != 0.0):
         nodes.V_m = [float(v) for v in V0]
     first = nodes[0].global_id
     nodes_ex, nodes_in = nodes[:NE], (nodes[NE:] if NI else None)
-    syn_ex = {"synapse_model": "static_synapse", "weight": p["J"], "delay": p["delay"]}
-    syn_in = {"synapse_model": "static_synapse", "weight": -p["g"] * p["J"], "delay": p["delay"]}
+    syn_ex = {"synapse_model": "static_synapse", "weight": weight(p["J"]), "delay": p["delay"]}
+    syn_in = {"synapse_model": "static_synapse", "weight": weight(-p["g"] * p["J"]), "delay": p["delay"]}
     if p["p_rate"] > 0:
         noise = nest.Create("poisson_generator", params={"rate": p["p_rate"]})
         nest.Connect(noise, nodes, syn_spec=syn_ex)
@@ -96,7 +113,7 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, progr
         if k < 1:
             raise ValueError(f"backend='nest' needs stimulus times >= 2 dt = {2 * dt} ms")
         gen = nest.Create("spike_generator", params={"spike_times": [round(k * dt, 10)]})
-        nest.Connect(gen, nodes[int(i)], syn_spec={"weight": float(w), "delay": dt})
+        nest.Connect(gen, nodes[int(i)], syn_spec={"weight": float(weight(w)), "delay": dt})
     t1 = time.perf_counter()
     chunk = 100.0
     done = 0.0

@@ -9,10 +9,41 @@ import numpy as np
 
 from ._rng import make_states
 from .connectivity import fixed_indegree
-from .engine import poisson_tables, run_steps
+from .engine import poisson_tables, psc_exp_propagators, run_steps, run_steps_exp
 from .result import SpikingResult
 
-__all__ = ["simulate_brunel", "network_params"]
+__all__ = ["simulate_brunel", "network_params", "psc_amplitude", "C_M"]
+
+#: Membrane capacitance (pF) of the simulated neurons, in both backends.  The
+#: dynamics in mV do not depend on it: weights are given in mV and converted
+#: to currents with it (see :func:`psc_amplitude`).
+C_M = 1.0
+
+
+def psc_amplitude(J, tau_syn, C_m=C_M):
+    r"""Amplitude (pA) of the exponential PSC that carries the charge of a PSP jump ``J`` (mV).
+
+    A delta synapse of weight ``J`` moves the membrane potential by ``J``
+    instantly: it deposits the charge ``q = C_m J`` (pF mV = fC).  An
+    exponential current ``w e^{-t/tau_syn}`` deposits ``q = w tau_syn``, so
+    the same charge needs
+
+    .. math:: w = \frac{J\,C_m}{\tau_\mathrm{syn}}.
+
+    With ``tau_m dV/dt = -V + (tau_m / C_m) I`` the resulting PSP is
+
+    .. math:: V(t) = J\,\frac{\tau_m}{\tau_m - \tau_\mathrm{syn}}
+              \bigl(e^{-t/\tau_m} - e^{-t/\tau_\mathrm{syn}}\bigr),
+
+    whose integral ``J tau_m`` equals that of the delta PSP ``J e^{-t/tau_m}``;
+    it tends to the delta PSP as ``tau_syn -> 0``.  Every input therefore
+    contributes the same mean and (in the diffusion limit) the same variance:
+    ``mu`` and ``sigma`` of eq. 28-29 are unchanged, and only the temporal
+    correlation of the input (the colored noise of Fourcaud & Brunel 2002)
+    differs.
+    """
+    return J * C_m / tau_syn
+
 
 _REQUIRED = ("NE", "NI", "CE", "CI", "J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay")
 
@@ -30,7 +61,8 @@ def network_params(network) -> dict:
     Any object with the attributes ``NE, NI, CE, CI`` (int), ``J, g`` (mV,
     weights ``J`` and ``-g J``), ``p_rate`` (Hz, Poisson drive per neuron of
     weight ``J``), ``tau_m, t_ref, theta, V_reset, delay`` (ms, mV) and
-    optionally ``tau_syn`` (must be 0: delta synapses) will do, e.g.
+    optionally ``tau_syn`` (ms, >= 0; 0 or missing: delta synapses,
+    ``> 0``: exponentially decaying synaptic currents) will do, e.g.
     :class:`mfkit.BrunelNetwork`.
     """
     missing = [a for a in _REQUIRED if not hasattr(network, a)]
@@ -53,9 +85,14 @@ def network_params(network) -> dict:
         if not math.isfinite(v):
             raise ValueError(f"network.{name} must be finite, got {v!r}")
         p[name] = v
-    tau_syn = float(getattr(network, "tau_syn", 0.0) or 0.0)
-    if tau_syn != 0.0:
-        raise ValueError(f"network.tau_syn must be 0 (the spiking twin has delta synapses), got {tau_syn!r}")
+    tau_syn = getattr(network, "tau_syn", 0.0)
+    try:
+        tau_syn = float(0.0 if tau_syn is None else tau_syn)
+    except (TypeError, ValueError):
+        raise ValueError(f"network.tau_syn must be a real number of ms, got {tau_syn!r}") from None
+    if not (math.isfinite(tau_syn) and tau_syn >= 0.0):
+        raise ValueError(f"network.tau_syn must be >= 0 ms and finite (0: delta synapses), got {tau_syn!r}")
+    p["tau_syn"] = tau_syn
     if p["NE"] < 1:
         raise ValueError(f"network.NE must be >= 1, got {p['NE']}")
     for name in ("NI", "CE", "CI"):
@@ -147,7 +184,7 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
                     seed: int = 0, backend: str = "mfkit", progress=None, *, mu_ext: float = 0.0,
                     stimulus=None, V_init=0.0, record_V=(), threads: int = 1,
                     min_isis: int = 2) -> SpikingResult:
-    """Simulate the Brunel (2000) network of ``iaf_psc_delta`` neurons.
+    """Simulate the Brunel (2000) network of ``iaf_psc_delta`` (or ``iaf_psc_exp``) neurons.
 
     The network and its semantics are those of NEST's ``brunel_delta_nest.py``
     (see :mod:`mfkit.spiking.engine` for the update of one time step):
@@ -158,6 +195,18 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
     drive of rate ``p_rate`` and weight ``J``.  Membrane potentials start at
     ``V_init`` (NEST's script: 0 mV).  The network runs for ``t_warmup`` ms
     and then for ``t_sim`` ms, during which spikes are recorded.
+
+    With ``network.tau_syn > 0`` the synapses are exponentially decaying
+    currents instead (NEST's ``iaf_psc_exp``, exact integration, see
+    :func:`mfkit.spiking.engine.run_steps_exp`): every weight ``J`` (mV),
+    recurrent or Poisson, becomes a current jump ``J C_m / tau_syn`` (pA,
+    ``C_m =`` :data:`C_M` pF) that decays with ``tau_syn``, which carries the
+    same charge as the delta PSP, so the mean input ``mu`` and its fluctuation
+    ``sigma`` (eq. 28-29) are those of the delta network (see
+    :func:`psc_amplitude`).  During the refractory period ``V`` stays
+    clamped while the synaptic current keeps decaying and collecting input.
+    ``tau_syn == tau_m`` is allowed (the propagator is evaluated without
+    singularity).
 
     Parameters
     ----------
@@ -187,7 +236,9 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
     stimulus : tuple of arrays, keyword-only
         Extra delta inputs ``(times, neurons, weights)``: a jump of
         ``weights[k]`` mV arriving at neuron ``neurons[k]`` at ``times[k]`` ms
-        (on the ``dt`` grid).  For testing the single-neuron dynamics.
+        (on the ``dt`` grid).  For testing the single-neuron dynamics.  With
+        ``tau_syn > 0`` the input of the same charge: a current jump of
+        ``weights[k] C_m / tau_syn`` pA at ``times[k]``.
     V_init : float or array, keyword-only
         Initial membrane potentials (mV).
     record_V : sequence of int, keyword-only
@@ -270,6 +321,7 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
 
     conn_state, drive_state = make_states(seed, 2)
     conn = fixed_indegree(p["NE"], p["NI"], p["CE"], p["CI"], state=conn_state)
+    tau_syn = p["tau_syn"]
     P33 = math.exp(-dt / p["tau_m"])
     c_mu = (1.0 - P33) * mu_ext
     lam = p["p_rate"] * dt * 1e-3
@@ -295,14 +347,26 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
     bar = _Progress(total * dt) if progress else None
     n = 0
     J_E, J_I, J_ext = p["J"], -p["g"] * p["J"], p["J"]
+    if tau_syn > 0:  # iaf_psc_exp: weights become current jumps of the same charge (pA)
+        P11, P21, P22 = psc_exp_propagators(dt, p["tau_m"], tau_syn, C_M)
+        W_E, W_I, W_ext = (psc_amplitude(w, tau_syn) for w in (J_E, J_I, J_ext))
+        stim_w = psc_amplitude(stim[2], tau_syn)
+        I_syn = np.zeros(N, dtype=np.float64)
     while n < total:
         n1 = min(n + block, total)
         n_rec[0] = 0
-        run_steps(n, n1, V, refr, ring, drive_state, conn.indptr, conn.targets,
-                  p["NE"], P33, c_mu, p["theta"], p["V_reset"], ref_steps, D, J_E, J_I,
-                  J_ext, cdf, guide, lam > 0,
-                  stim[0], stim[1], stim[2], stim_ptr,
-                  n_warm, spk_step, spk_id, n_rec, fired, vids, vrec)
+        if tau_syn > 0:
+            run_steps_exp(n, n1, V, I_syn, refr, ring, drive_state, conn.indptr, conn.targets,
+                          p["NE"], P11, P21, P22, c_mu, p["theta"], p["V_reset"], ref_steps, D,
+                          W_E, W_I, W_ext, cdf, guide, lam > 0,
+                          stim[0], stim[1], stim_w, stim_ptr,
+                          n_warm, spk_step, spk_id, n_rec, fired, vids, vrec)
+        else:
+            run_steps(n, n1, V, refr, ring, drive_state, conn.indptr, conn.targets,
+                      p["NE"], P33, c_mu, p["theta"], p["V_reset"], ref_steps, D, J_E, J_I,
+                      J_ext, cdf, guide, lam > 0,
+                      stim[0], stim[1], stim[2], stim_ptr,
+                      n_warm, spk_step, spk_id, n_rec, fired, vids, vrec)
         if vids.size and n1 > n_warm:
             a = max(n, n_warm)
             V_m[:, a - n_warm:n1 - n_warm] = vrec[:, a - n:n1 - n]
