@@ -48,9 +48,30 @@ nu = nnmt.lif.delta._firing_rates(**args)   # warm-up
 ts = []
 for _ in range(int(sys.argv[1])):
     t = time.perf_counter(); nu = nnmt.lif.delta._firing_rates(**args); ts.append(time.perf_counter() - t)
-print(json.dumps(dict(version=nnmt.__version__ if hasattr(nnmt, "__version__") else "?",
+import importlib.metadata as md
+print(json.dumps(dict(version=md.version("nnmt"),
                       rate=float(nu[0]), best=min(ts), median=statistics.median(ts))))
 """
+
+
+def machine() -> dict:
+    """CPU model, core count, load and versions of the machine the timings were taken on."""
+    import os
+    import platform
+
+    import numba
+    import numpy
+    import scipy
+
+    cpu = "unknown"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return dict(cpu=cpu, cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
+                numpy=numpy.__version__, scipy=scipy.__version__, numba=numba.__version__,
+                load_average_1min=os.getloadavg()[0])
 
 
 def time_mfkit(kwargs: dict, repeat: int) -> tuple[list, float, float]:
@@ -69,21 +90,25 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=50, help="timed runs per case (default 50)")
     ap.add_argument("--nnmt-python", help="python of a separate venv with nnmt installed")
-    ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--json", help="also write the results to this JSON file (cases, nnmt_seed, machine)")
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("--repeat must be >= 1")
 
-    results = {}
+    results: dict = {}
+    cases: dict = {}
     print(f"{'case':26s} {'fixed points (Hz, s=stable u=unstable)':52s} {'best':>9s} {'median':>9s}")
     for name, kw in CASES:
         fps, best, med = time_mfkit(kw, args.repeat)
         desc = ", ".join(f"{fp.rate:.10g}{'s' if fp.stable else 'u'}" for fp in fps)
         print(f"{name:26s} {desc:52s} {best * 1e3:7.3f}ms {med * 1e3:7.3f}ms")
-        results[name] = dict(rates=[fp.rate for fp in fps], stable=[fp.stable for fp in fps],
-                             best_s=best, median_s=med)
+        cases[name] = dict(rates=[fp.rate for fp in fps], stable=[fp.stable for fp in fps],
+                           best_s=best, median_s=med)
+    results["repeat"] = args.repeat
+    results["machine"] = machine()
+    results["cases"] = cases
 
-    seed_best = results[CASES[0][0]]["best_s"]
+    seed_best = cases[CASES[0][0]]["best_s"]
     print(f"\nseed point: {seed_best * 1e3:.3f} ms (target <= 1 ms)")
     if args.nnmt_python:
         out = subprocess.run([args.nnmt_python, "-c", NNMT_WORKER, str(max(3, args.repeat // 5))],
@@ -96,7 +121,8 @@ def main() -> int:
         print("NNMT 1.3.0 (anchors.md, this machine): 40-250 ms for the seed point "
               f"-> ratio {0.040 / seed_best:.0f}x to {0.250 / seed_best:.0f}x")
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
 

@@ -79,8 +79,11 @@ def machine() -> dict:
         pass
     import numba
 
-    return dict(cpu=cpu, platform=platform.platform(), python=platform.python_version(),
-                numpy=np.__version__, scipy=scipy.__version__, numba=numba.__version__)
+    import os
+
+    return dict(cpu=cpu, cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
+                numpy=np.__version__, scipy=scipy.__version__, numba=numba.__version__,
+                load_average_1min=os.getloadavg()[0])
 
 
 def nnmt_in_process(mu, sigma, y, repeat) -> dict | None:

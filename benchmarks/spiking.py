@@ -47,6 +47,10 @@ if backend == "mfkit":
     t = time.perf_counter()
     simulate_brunel(BrunelNetwork(order=5), t_sim=10.0, t_warmup=0.0, progress=False)
     compile_s = time.perf_counter() - t
+nest_version = None
+if backend == "nest":
+    import importlib.metadata as md
+    nest_version = md.version("nest-simulator")
 t = time.perf_counter()
 r = simulate_brunel(BrunelNetwork(), t_sim=1000.0, t_warmup=100.0, seed=seed,
                     backend=backend, threads=threads, progress=False)
@@ -57,8 +61,22 @@ print(json.dumps(dict(
     compile_s=compile_s, peak_rss_MB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     import_rss_MB=rss_import, rate_E=float(r.rates[0]), rate_I=float(r.rates[1]),
     cv_E=float(r.cv_isi[0]), cv_I=float(r.cv_isi[1]), n_synapses=r.n_synapses,
-    n_spikes=int(r.spike_times.size))))
+    n_spikes=int(r.spike_times.size), nest_version=nest_version)))
 """
+
+
+def machine() -> dict:
+    """CPU model, core count, load and versions of the machine the timings were taken on."""
+    cpu = "unknown"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    import numpy
+
+    return dict(cpu=cpu, cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
+                numpy=numpy.__version__, load_average_1min=os.getloadavg()[0])
 
 
 def run_child(python: str, backend: str, threads: int, seed: int) -> dict:
@@ -98,7 +116,8 @@ def main(argv=None) -> int:
 
     print(f"Seed Brunel network, build + 100 ms warm-up + 1000 ms recorded "
           f"({platform.machine()}, {os.cpu_count()} CPUs)")
-    results = {"mfkit": run_child(sys.executable, "mfkit", 1, args.seed)}
+    results = {"machine": machine()}
+    results["mfkit"] = run_child(sys.executable, "mfkit", 1, args.seed)
     show(results["mfkit"])
     if not args.no_nest and nest_importable(args.nest_python):
         results["nest"] = run_child(args.nest_python, "nest", args.threads, args.seed)
