@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .network import BrunelNetwork, MeanFieldNetwork
-from .siegert import siegert, siegert_with_derivatives
+from .siegert import SiegertDerivatives, siegert, siegert_with_derivatives
 
 __all__ = ["FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram"]
 
@@ -218,53 +219,42 @@ class _Line:
         """g(x) = log Phi(e^x) - x; same sign as Phi(nu) - nu."""
         return self._log(self.phi(np.exp(x)), x)
 
-    def g_dg(self, x: NDArray[np.float64]):
-        nu = np.exp(x)
-        mu, sig = self._ms(nu)
-        d = siegert_with_derivatives(mu, sig, **self.params)
-        p = np.asarray(d.rate, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dphi = d.d_mu * self.a + np.where(sig > 0, d.d_sigma * self.b / (2 * sig), 0.0)
-            dg = nu * dphi / p - 1.0
-        return self._log(p, x), dg, (p, np.asarray(d.d_mu, dtype=float), np.asarray(d.d_sigma, dtype=float))
+    def g_dg(self, x: float) -> tuple[float, float, SiegertDerivatives]:
+        """g(x), g'(x) and the Siegert values at one log-rate ``x`` (scalar: Newton's inner loop)."""
+        nu = math.exp(x)
+        sig = math.sqrt(max(self.s20 + self.b * nu, 0.0))
+        d = siegert_with_derivatives(self.mu0 + self.a * nu, sig, **self.params)
+        if not d.rate > 0:
+            return -1e300 - x, math.nan, d
+        dphi = d.d_mu * self.a + (d.d_sigma * self.b / (2 * sig) if sig > 0 else 0.0)
+        return math.log(d.rate) - x, nu * dphi / d.rate - 1.0, d
 
 
-def _newton_brackets(line: _Line, lo, hi, glo, ghi):
-    """Safeguarded Newton in x = log nu on all brackets at once (one Siegert call per iteration).
+def _newton_bracket(line: _Line, lo: float, hi: float, glo: float, ghi: float) -> tuple[float, SiegertDerivatives]:
+    """Safeguarded Newton in x = log nu inside one bracket where g changes sign.
 
-    Returns the roots ``x`` -- each the last point evaluated, within the final Newton step
-    (<= 1e-14 max(1, |x|)) of the root -- and Phi, dPhi/dmu, dPhi/dsigma there.
+    Returns the root ``x`` -- the last point evaluated, within the final Newton step
+    (<= 1e-14 max(1, |x|)) of the root -- and the Siegert rate and derivatives there.
     """
-    lo, hi, glo, ghi = (np.array(v, dtype=float) for v in (lo, hi, glo, ghi))
-    with np.errstate(invalid="ignore", over="ignore"):
-        x = lo - glo * (hi - lo) / (ghi - glo)  # secant start
-    bad = ~np.isfinite(x) | (x <= np.minimum(lo, hi)) | (x >= np.maximum(lo, hi))
-    x[bad] = 0.5 * (lo[bad] + hi[bad])
-    done = np.zeros(x.shape, dtype=bool)
-    last = np.zeros((3,) + x.shape)
+    x = lo - glo * (hi - lo) / (ghi - glo) if ghi != glo else math.nan  # secant start
+    if not min(lo, hi) < x < max(lo, hi):
+        x = 0.5 * (lo + hi)
     for _ in range(200):
-        act = ~done
-        if not act.any():
-            return x, last
-        g, dg, vals = line.g_dg(x[act])
-        idx = np.flatnonzero(act)
-        for k in range(3):
-            last[k, idx] = vals[k]
-        same = np.sign(g) == np.sign(glo[idx])
-        lo[idx] = np.where(same, x[idx], lo[idx])
-        glo[idx] = np.where(same, g, glo[idx])
-        hi[idx] = np.where(same, hi[idx], x[idx])
-        ghi[idx] = np.where(same, ghi[idx], g)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            xn = x[idx] - g / dg
-        a, b = np.minimum(lo[idx], hi[idx]), np.maximum(lo[idx], hi[idx])
-        ok = np.isfinite(xn) & (xn > a) & (xn < b)
-        xn = np.where(ok, xn, 0.5 * (a + b))
-        scale = np.maximum(1.0, np.abs(xn))
-        fin = (g == 0) | (ok & (np.abs(xn - x[idx]) <= 1e-14 * scale)) | (b - a <= 4e-16 * scale)
-        x[idx] = np.where(fin, x[idx], xn)
-        done[idx] = fin
-    raise FixedPointError(f"root refinement did not converge in brackets {list(zip(lo, hi))} (log rates)")
+        g, dg, d = line.g_dg(x)
+        if (g > 0) == (glo > 0):
+            lo, glo = x, g
+        else:
+            hi, ghi = x, g
+        a, b = min(lo, hi), max(lo, hi)
+        xn = x - g / dg if dg != 0 else math.nan
+        newton = a < xn < b  # False for NaN
+        if not newton:
+            xn = 0.5 * (a + b)
+        scale = max(1.0, abs(xn))
+        if g == 0 or (newton and abs(xn - x) <= 1e-14 * scale) or b - a <= 4e-16 * scale:
+            return x, d
+        x = xn
+    raise FixedPointError(f"root refinement did not converge in the bracket ({lo}, {hi}) (log rates)")
 
 
 @functools.lru_cache(maxsize=64)
@@ -339,11 +329,10 @@ def _scan_1d(red: _Reduced, grid: tuple[int, int, int]) -> list[float]:
             a, b = xs[max(j - 1, 0)], xs[min(j + 1, 64)]
     known: dict[float, tuple[float, float, float]] = {}
     if br:
-        lo_, hi_, glo_, ghi_ = zip(*br)
-        xr, last = _newton_brackets(line, lo_, hi_, glo_, ghi_)
-        for k, v in enumerate(np.exp(xr)):
-            roots.append(float(v))
-            known[float(v)] = (last[0, k], last[1, k], last[2, k])
+        for bracket in br:
+            x_root, d = _newton_bracket(line, *(float(v) for v in bracket))
+            roots.append(math.exp(x_root))
+            known[roots[-1]] = (d.rate, d.d_mu, d.d_sigma)
     roots.sort()
     out: list[float] = []
     for r in roots:
