@@ -1,0 +1,68 @@
+# mfkit: two commands from a fresh clone with only Python >= 3.10:
+#   make book   -> .venv with pinned dependencies, executes the notebooks, HTML in _build/html
+#   make test   -> same .venv; builds the book, then ONE pytest run: unit tests, nbval on every
+#                  book/*.ipynb, and the headless-Chromium check of every built page
+#
+# Other targets: book-strict (warnings are errors), rendering (headless Chromium check
+# of the built book), constraints (re-pin), clean, distclean.
+
+PYTHON     ?= python3
+VENV       ?= .venv
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.installed
+JB         := $(BIN)/jupyter-book
+PYTEST_ARGS ?=
+NBVAL_ARGS ?= --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
+JB_STRICT  := -W -n --keep-going
+# A forced MPLBACKEND (e.g. Agg) would stop notebook kernels from emitting their figures.
+NO_MPL     := env -u MPLBACKEND
+
+.DEFAULT_GOAL := help
+.PHONY: help venv book book-strict test rendering constraints clean distclean
+
+help:
+	@echo "make book        build the HTML book into _build/html (creates .venv if missing)"
+	@echo "make test        builds the book, then unit tests + nbval + browser check (creates .venv if missing)"
+	@echo "make book-strict book build with warnings as errors (-W -n --keep-going)"
+	@echo "make rendering   open every built page in headless Chromium (needs chromium)"
+	@echo "make clean       remove _build and caches (keeps .venv)"
+	@echo "make distclean   clean + remove .venv"
+
+venv: $(STAMP)
+
+# Recreate/refresh the environment whenever the dependency declarations change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test]"
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(NO_MPL) $(JB) build .
+
+# --all re-reads every page, so warnings of unchanged pages are not hidden by an earlier build
+# (notebook execution stays cached).
+book-strict: $(STAMP)
+	$(NO_MPL) $(JB) build --all $(JB_STRICT) .
+
+# One pytest run: unit tests, nbval on every notebook, and the browser check of the built book
+# (tests/test_rendering.py, skipped outside CI when chromium is missing), so the book is built first.
+test: book
+	$(NO_MPL) $(BIN)/python -m pytest tests book $(NBVAL_ARGS) $(PYTEST_ARGS)
+
+# Only the browser check of the built book (tests marked `rendering`).
+rendering: book
+	$(BIN)/python -m pytest tests -m rendering $(PYTEST_ARGS)
+
+# Re-pin: throw-away venvs per interpreter, unconstrained install, pip freeze, merged with
+# python_full_version markers (mfkit itself excluded). PIN_PYTHONS lists the interpreters to freeze with.
+PIN_PYTHONS ?= python3.10 /usr/bin/python3 python3
+constraints:
+	$(PYTHON) .ci/pin_constraints.py $(foreach p,$(PIN_PYTHONS),--python $(p))
+
+clean:
+	rm -rf _build .jupyter_cache .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info
