@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from _common import machine, write_json
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mfkit.network import BrunelNetwork  # noqa: E402
@@ -52,26 +54,6 @@ import importlib.metadata as md
 print(json.dumps(dict(version=md.version("nnmt"),
                       rate=float(nu[0]), best=min(ts), median=statistics.median(ts))))
 """
-
-
-def machine() -> dict:
-    """CPU model, core count, load and versions of the machine the timings were taken on."""
-    import os
-    import platform
-
-    import numba
-    import numpy
-    import scipy
-
-    cpu = "unknown"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return dict(cpu=cpu, cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
-                numpy=numpy.__version__, scipy=scipy.__version__, numba=numba.__version__,
-                load_average_1min=os.getloadavg()[0])
 
 
 def time_mfkit(kwargs: dict, repeat: int) -> tuple[list, float, float]:
@@ -105,7 +87,7 @@ def main() -> int:
         cases[name] = dict(rates=[fp.rate for fp in fps], stable=[fp.stable for fp in fps],
                            best_s=best, median_s=med)
     results["repeat"] = args.repeat
-    results["machine"] = machine()
+    results["machine"] = machine("numpy", "scipy", "numba")
     results["cases"] = cases
 
     seed_best = cases[CASES[0][0]]["best_s"]
@@ -121,8 +103,7 @@ def main() -> int:
         print("NNMT 1.3.0 (anchors.md, this machine): 40-250 ms for the seed point "
               f"-> ratio {0.040 / seed_best:.0f}x to {0.250 / seed_best:.0f}x")
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+        write_json(args.json, results)
     return 0
 
 

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import scipy
 import scipy.special
+from _common import machine, write_json
 
 WORKER = r"""
 import json, sys, time
@@ -68,24 +67,6 @@ def best_of(funcs: list, repeat: int) -> list[float]:
     return [min(t) for t in times]
 
 
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import numba
-
-    import os
-
-    return dict(cpu=cpu, cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
-                numpy=np.__version__, scipy=scipy.__version__, numba=numba.__version__,
-                load_average_1min=os.getloadavg()[0])
-
-
 def nnmt_in_process(mu, sigma, y, repeat) -> dict | None:
     try:
         import importlib.metadata as md
@@ -116,7 +97,7 @@ def main(argv: list[str] | None = None) -> dict:
     base, rate, with_derivs = best_of([lambda: scipy.special.erfcx(y), lambda: mfkit.siegert(mu, sigma),
                                        lambda: mfkit.siegert_with_derivatives(mu, sigma)], args.repeat)
     result = dict(
-        n=args.n, repeat=args.repeat, machine=machine(),
+        n=args.n, repeat=args.repeat, machine=machine("numpy", "scipy", "numba"),
         erfcx_mpts=args.n / base / 1e6,
         siegert=dict(mpts=args.n / rate / 1e6, ratio=rate / base),
         siegert_with_derivatives=dict(mpts=args.n / with_derivs / 1e6, ratio=with_derivs / base),
@@ -140,8 +121,7 @@ def main(argv: list[str] | None = None) -> dict:
     else:
         print("  NNMT not installed (anchor: ratio ~66 on this kind of machine, see notes/anchors.md)")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        write_json(args.json, result)
     return result
 
 

@@ -40,7 +40,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -279,31 +278,19 @@ def compare(values: list, status: list, ref: dict, pts: list[dict]) -> tuple[lis
     return rel, counts
 
 
-def machine() -> dict:
+def mfkit_version() -> str:
     import importlib.metadata as md
 
-    import mpmath
-    import numba
-    import scipy
-
-    cpu = "unknown"
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        mfkit_version = md.version("mfkit")
+        return md.version("mfkit")
     except md.PackageNotFoundError:
-        mfkit_version = "unknown"
-    return dict(cpu=cpu, cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
-                numpy=np.__version__, scipy=scipy.__version__, numba=numba.__version__, mpmath=mpmath.__version__,
-                mfkit=mfkit_version)
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> dict:
+    # here, not at the top: the tests load this file by path, without benchmarks/ on sys.path
+    from _common import machine, write_json
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="write the results to this file")
     parser.add_argument("--nnmt-python", help="interpreter of a separate environment with nnmt")
@@ -369,7 +356,8 @@ def main(argv: list[str] | None = None) -> dict:
         description="relative error of the Siegert rate (eq. 27) against mpmath; units mV, ms, Hz",
         dps=args.dps, rate_floor_Hz=RATE_FLOOR, neurons={k: dict(zip(("tau_m", "t_ref", "theta", "V_reset"), v))
                                                           for k, v in NEURONS.items()},
-        machine=machine(), nnmt_python=args.nnmt_python, nest_python=args.nest_python,
+        machine=machine("numpy", "scipy", "numba", "mpmath", load_average=False, mfkit=mfkit_version()),
+        nnmt_python=args.nnmt_python, nest_python=args.nest_python,
         nest_method=("siegert_neuron driven by a siegert_neuron at 1 Hz through diffusion_connection "
                      "(drift_factor = mu, diffusion_factor = sigma^2), tau = 1e-4 ms, resolution 0.1 ms, "
                      "use_wfr = False, Simulate(1 ms)") if args.nest_python else None,
@@ -388,8 +376,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"wrong-where-negligible {s['wrong_where_negligible']}")
     print(f"  mfkit max error / contract bound: {summary['mfkit']['max_error_over_contract']:.3f}")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=1, allow_nan=False) + "\n")
+        write_json(args.json, result, indent=1, allow_nan=False)
     return result
 
 

@@ -26,6 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _common import machine, write_json
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # NEST 3.10 (PyPI), one thread, this kind of 2-core machine; brunel_delta_nest.py
@@ -65,20 +67,6 @@ print(json.dumps(dict(
 """
 
 
-def machine() -> dict:
-    """CPU model, core count, load and versions of the machine the timings were taken on."""
-    cpu = "unknown"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    import numpy
-
-    return dict(cpu=cpu, cores=os.cpu_count(), platform=platform.platform(), python=platform.python_version(),
-                numpy=numpy.__version__, load_average_1min=os.getloadavg()[0])
-
-
 def run_child(python: str, backend: str, threads: int, seed: int) -> dict:
     code = _CHILD.format(root=str(ROOT), backend=backend, threads=threads, seed=seed)
     env = dict(os.environ, PYNEST_QUIET="1")
@@ -116,7 +104,7 @@ def main(argv=None) -> int:
 
     print(f"Seed Brunel network, build + 100 ms warm-up + 1000 ms recorded "
           f"({platform.machine()}, {os.cpu_count()} CPUs)")
-    results = {"machine": machine()}
+    results = {"machine": machine("numpy")}
     results["mfkit"] = run_child(sys.executable, "mfkit", 1, args.seed)
     show(results["mfkit"])
     if not args.no_nest and nest_importable(args.nest_python):
@@ -136,9 +124,7 @@ def main(argv=None) -> int:
               f"CV(ISI) E {NEST_ANCHOR['cv_isi_E']}")
         results["nest_anchor"] = NEST_ANCHOR
     if args.json:
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(results, indent=2) + "\n")
+        path = write_json(args.json, results)
         print(f"  results written to {path}")
     return 0
 

@@ -12,25 +12,8 @@ import pytest
 
 from mfkit.network import BrunelNetwork
 from mfkit.spiking import fixed_indegree, isi_cv, simulate_brunel
-from mfkit.spiking.nest_backend import nest_available
 
-HAVE_NEST = nest_available()
-needs_nest = pytest.mark.skipif(not HAVE_NEST, reason="NEST (pip install nest-simulator) not importable")
-
-_FIELDS = ("NE", "NI", "CE", "CI", "J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay")
-
-
-def net_like(**changes):
-    """A duck-typed network: the seed network's parameters with ``changes``."""
-    base = BrunelNetwork()
-    d = {k: getattr(base, k) for k in _FIELDS}
-    d.update(changes)
-    return SimpleNamespace(**d)
-
-
-def lone_neuron(**changes):
-    """One isolated neuron: no recurrent input, no Poisson drive."""
-    return net_like(NE=1, NI=0, CE=0, CI=0, p_rate=0.0, **changes)
+from _helpers import assert_single_neuron_protocols_match_nest, lone_neuron, needs_nest, net_like
 
 
 # ------------------------------------------------------------ single neuron
@@ -299,16 +282,7 @@ def test_seed_network_matches_nest_anchors():
 def test_nest_backend_single_neuron_identical():
     """Deterministic single-neuron protocols give the same spikes and
     membrane potential in both backends."""
-    for net, kw in (
-        (lone_neuron(), dict(mu_ext=25.0)),
-        (lone_neuron(), dict(stimulus=([1.0, 2.0, 3.2, 3.3], [0] * 4, [25.0, 25.0, 10.0, 12.0]))),
-        (net_like(NE=1, NI=0, CE=1, CI=0, p_rate=0.0, J=25.0, t_ref=1.0),
-         dict(stimulus=([1.0], [0], [25.0]))),
-    ):
-        a = simulate_brunel(net, t_sim=100.0, t_warmup=0.0, record_V=[0], **kw)
-        b = simulate_brunel(net, t_sim=100.0, t_warmup=0.0, record_V=[0], backend="nest", **kw)
-        np.testing.assert_allclose(a.spike_times, b.spike_times, atol=1e-9)
-        np.testing.assert_allclose(a.V_m, b.V_m, rtol=1e-12, atol=1e-12)
+    assert_single_neuron_protocols_match_nest()
 
 
 @needs_nest

@@ -5,7 +5,6 @@ the delta engine, against NEST and against the mean-field prediction."""
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import mpmath as mp
 import numpy as np
@@ -16,27 +15,11 @@ from mfkit import reference
 from mfkit.network import BrunelNetwork
 from mfkit.spiking import simulate_brunel
 from mfkit.spiking.engine import psc_exp_propagators
-from mfkit.spiking.nest_backend import nest_available
 from mfkit.spiking.simulate import C_M, psc_amplitude
 
-HAVE_NEST = nest_available()
-needs_nest = pytest.mark.skipif(not HAVE_NEST, reason="NEST (pip install nest-simulator) not importable")
+from _helpers import assert_single_neuron_protocols_match_nest, lone_neuron, needs_nest, net_like
 
 ALPHA = math.sqrt(2.0) * abs(float(mp.zeta(0.5)))  # sqrt(2) |zeta(1/2)|, independent of mfkit
-_FIELDS = ("NE", "NI", "CE", "CI", "J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay")
-
-
-def net_like(**changes):
-    """A duck-typed network: the seed network's parameters with ``changes``."""
-    base = BrunelNetwork()
-    d = {k: getattr(base, k) for k in _FIELDS}
-    d.update(changes)
-    return SimpleNamespace(**d)
-
-
-def lone_neuron(**changes):
-    """One isolated neuron: no recurrent input, no Poisson drive."""
-    return net_like(NE=1, NI=0, CE=0, CI=0, p_rate=0.0, **changes)
 
 
 def psp(t, J, tau_m, tau_s):
@@ -254,16 +237,7 @@ def test_spiking_vs_shifted_prediction(g, eta, tau_s):
 @needs_nest
 @pytest.mark.parametrize("tau_s", [0.5, 2.0, 20.0])
 def test_nest_iaf_psc_exp_single_neuron_identical(tau_s):
-    for net, kw in (
-        (lone_neuron(tau_syn=tau_s), dict(mu_ext=25.0)),
-        (lone_neuron(tau_syn=tau_s), dict(stimulus=([1.0, 2.0, 3.2, 3.3], [0] * 4, [25.0, 25.0, 10.0, 12.0]))),
-        (net_like(NE=1, NI=0, CE=1, CI=0, p_rate=0.0, J=25.0, t_ref=1.0, tau_syn=tau_s),
-         dict(stimulus=([1.0], [0], [25.0]))),
-    ):
-        a = simulate_brunel(net, t_sim=100.0, t_warmup=0.0, record_V=[0], **kw)
-        b = simulate_brunel(net, t_sim=100.0, t_warmup=0.0, record_V=[0], backend="nest", **kw)
-        np.testing.assert_allclose(a.spike_times, b.spike_times, atol=1e-9)
-        np.testing.assert_allclose(a.V_m, b.V_m, rtol=1e-12, atol=1e-12)
+    assert_single_neuron_protocols_match_nest(tau_syn=tau_s)
 
 
 @needs_nest

@@ -60,6 +60,55 @@ def poisson_tables(lam: float, guide_size: int = 256) -> tuple[np.ndarray, np.nd
     return cdf, guide
 
 
+# Pieces shared by both kernels.  They are inlined into the kernels at numba's
+# IR level (``inline="always"``), so each kernel compiles to the same loop as
+# when the code was written out in it: same operations in the same order,
+# hence the same random stream and bit-identical results.
+
+@njit(inline="always")
+def _inject_stimulus(n, row, stim_step, stim_target, stim_weight, sp):
+    """Add the stimulus jumps of step ``n`` (sorted by step, from index ``sp``
+    on) to ``row``; return the index of the first jump of a later step."""
+    n_stim = stim_step.shape[0]
+    while sp < n_stim and stim_step[sp] <= n:
+        if stim_step[sp] == n:
+            row[stim_target[sp]] += stim_weight[sp]
+        sp += 1
+    return sp
+
+
+@njit(inline="always")
+def _poisson_count(s0, s1, s2, s3, cdf, guide):
+    """One Poisson count by inversion of ``cdf``, the search started at the
+    guide-table entry of the uniform number; returns the new xoshiro state
+    and the count."""
+    s0, s1, s2, s3, r = step(s0, s1, s2, s3)
+    u = to_unit(r)
+    k = guide[int(u * guide.shape[0])]
+    while cdf[k] <= u:
+        k += 1
+    return s0, s1, s2, s3, k
+
+
+@njit(inline="always")
+def _deliver_spikes(n, fired, n_fired, NE, w_E, w_I, indptr, targets, orow,
+                    rec_start, spk_step, spk_id, nr):
+    """Send the spikes of step ``n`` (neurons ``fired[:n_fired]``) to their CSR
+    targets in ring row ``orow`` (weight ``w_E`` from neurons ``< NE``, else
+    ``w_I``) and, from step ``rec_start`` on, append them to
+    ``spk_step``/``spk_id`` from index ``nr``; return the new count."""
+    for f in range(n_fired):
+        j = fired[f]
+        w = w_E if j < NE else w_I
+        for s in range(indptr[j], indptr[j + 1]):
+            orow[targets[s]] += w
+        if n >= rec_start:
+            spk_step[nr] = n
+            spk_id[nr] = j
+            nr += 1
+    return nr
+
+
 @njit(cache=True, nogil=True)
 def run_steps(n0, n1, V, refr, ring, rng_state, indptr, targets,
               NE, P33, c_mu, theta, V_reset, ref_steps, D, J_E, J_I,
@@ -76,8 +125,6 @@ def run_steps(n0, n1, V, refr, ring, rng_state, indptr, targets,
     """
     N = V.shape[0]
     R = ring.shape[0]
-    G = guide.shape[0]
-    n_stim = stim_step.shape[0]
     sp = stim_ptr[0]
     nr = n_rec[0]
     s0, s1, s2, s3 = rng_state[0], rng_state[1], rng_state[2], rng_state[3]
@@ -86,10 +133,7 @@ def run_steps(n0, n1, V, refr, ring, rng_state, indptr, targets,
         out_slot = (n + D) % R
         row = ring[slot]
         orow = ring[out_slot]
-        while sp < n_stim and stim_step[sp] <= n:
-            if stim_step[sp] == n:
-                row[stim_target[sp]] += stim_weight[sp]
-            sp += 1
+        sp = _inject_stimulus(n, row, stim_step, stim_target, stim_weight, sp)
         n_fired = 0
         for i in range(N):
             x = row[i]
@@ -105,23 +149,12 @@ def run_steps(n0, n1, V, refr, ring, rng_state, indptr, targets,
                     n_fired += 1
                 V[i] = v
             if has_drive:
-                s0, s1, s2, s3, r = step(s0, s1, s2, s3)
-                u = to_unit(r)
-                k = guide[int(u * G)]
-                while cdf[k] <= u:
-                    k += 1
+                s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
                 orow[i] += k * J_ext
         for j in range(vrec_ids.shape[0]):
             vrec[j, n - n0] = V[vrec_ids[j]]
-        for f in range(n_fired):
-            j = fired[f]
-            w = J_E if j < NE else J_I
-            for s in range(indptr[j], indptr[j + 1]):
-                orow[targets[s]] += w
-            if n >= rec_start:
-                spk_step[nr] = n
-                spk_id[nr] = j
-                nr += 1
+        nr = _deliver_spikes(n, fired, n_fired, NE, J_E, J_I, indptr, targets, orow,
+                             rec_start, spk_step, spk_id, nr)
     rng_state[0], rng_state[1], rng_state[2], rng_state[3] = s0, s1, s2, s3
     stim_ptr[0] = sp
     n_rec[0] = nr
@@ -188,8 +221,6 @@ def run_steps_exp(n0, n1, V, I, refr, ring, rng_state, indptr, targets,
     """
     N = V.shape[0]
     R = ring.shape[0]
-    G = guide.shape[0]
-    n_stim = stim_step.shape[0]
     sp = stim_ptr[0]
     nr = n_rec[0]
     s0, s1, s2, s3 = rng_state[0], rng_state[1], rng_state[2], rng_state[3]
@@ -198,10 +229,7 @@ def run_steps_exp(n0, n1, V, I, refr, ring, rng_state, indptr, targets,
         out_slot = (n + D) % R
         row = ring[slot]
         orow = ring[out_slot]
-        while sp < n_stim and stim_step[sp] <= n:
-            if stim_step[sp] == n:
-                row[stim_target[sp]] += stim_weight[sp]
-            sp += 1
+        sp = _inject_stimulus(n, row, stim_step, stim_target, stim_weight, sp)
         n_fired = 0
         for i in range(N):
             cur = I[i]
@@ -218,23 +246,12 @@ def run_steps_exp(n0, n1, V, I, refr, ring, rng_state, indptr, targets,
             I[i] = P11 * cur + row[i]
             row[i] = 0.0
             if has_drive:
-                s0, s1, s2, s3, r = step(s0, s1, s2, s3)
-                u = to_unit(r)
-                k = guide[int(u * G)]
-                while cdf[k] <= u:
-                    k += 1
+                s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
                 orow[i] += k * W_ext
         for j in range(vrec_ids.shape[0]):
             vrec[j, n - n0] = V[vrec_ids[j]]
-        for f in range(n_fired):
-            j = fired[f]
-            w = W_E if j < NE else W_I
-            for s in range(indptr[j], indptr[j + 1]):
-                orow[targets[s]] += w
-            if n >= rec_start:
-                spk_step[nr] = n
-                spk_id[nr] = j
-                nr += 1
+        nr = _deliver_spikes(n, fired, n_fired, NE, W_E, W_I, indptr, targets, orow,
+                             rec_start, spk_step, spk_id, nr)
     rng_state[0], rng_state[1], rng_state[2], rng_state[3] = s0, s1, s2, s3
     stim_ptr[0] = sp
     n_rec[0] = nr

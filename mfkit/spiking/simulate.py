@@ -77,19 +77,9 @@ def network_params(network) -> dict:
             raise ValueError(f"network.{name} must be an integer, got {v!r}")
         p[name] = int(v)
     for name in ("J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay"):
-        v = getattr(network, name)
-        try:
-            v = float(v)
-        except (TypeError, ValueError):
-            raise ValueError(f"network.{name} must be a real number, got {v!r}") from None
-        if not math.isfinite(v):
-            raise ValueError(f"network.{name} must be finite, got {v!r}")
-        p[name] = v
+        p[name] = _finite_real(f"network.{name}", getattr(network, name))
     tau_syn = getattr(network, "tau_syn", 0.0)
-    try:
-        tau_syn = float(0.0 if tau_syn is None else tau_syn)
-    except (TypeError, ValueError):
-        raise ValueError(f"network.tau_syn must be a real number of ms, got {tau_syn!r}") from None
+    tau_syn = _real("network.tau_syn", 0.0 if tau_syn is None else tau_syn, "ms")
     if not (math.isfinite(tau_syn) and tau_syn >= 0.0):
         raise ValueError(f"network.tau_syn must be >= 0 ms and finite (0: delta synapses), got {tau_syn!r}")
     p["tau_syn"] = tau_syn
@@ -114,11 +104,25 @@ def network_params(network) -> dict:
     return p
 
 
-def _steps(name, value, dt, allow_zero=True):
+def _real(label, value, unit=""):
+    """``float(value)``; a ValueError naming ``label`` (and the unit expected) if it is not a number."""
     try:
-        value = float(value)
+        return float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number of ms, got {value!r}") from None
+        of = f" of {unit}" if unit else ""
+        raise ValueError(f"{label} must be a real number{of}, got {value!r}") from None
+
+
+def _finite_real(label, value, unit=""):
+    """:func:`_real`, and a ValueError if the number is not finite."""
+    value = _real(label, value, unit)
+    if not math.isfinite(value):
+        raise ValueError(f"{label} must be finite, got {value!r}")
+    return value
+
+
+def _steps(name, value, dt, allow_zero=True):
+    value = _real(name, value, "ms")
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} ms, got {value!r}")
     n = round(value / dt)
@@ -258,10 +262,7 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
     if network is None:
         network = _default_network()
     p = network_params(network)
-    try:
-        dt = float(dt)
-    except (TypeError, ValueError):
-        raise ValueError(f"dt must be a real number of ms, got {dt!r}") from None
+    dt = _real("dt", dt, "ms")
     if not math.isfinite(dt) or dt <= 0:
         raise ValueError(f"dt must be > 0 ms, got {dt!r}")
     n_sim, t_sim = _steps("t_sim", t_sim, dt, allow_zero=False)
@@ -275,12 +276,7 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
     seed = int(seed)
     if backend not in ("mfkit", "nest"):
         raise ValueError(f"backend must be 'mfkit' or 'nest', got {backend!r}")
-    try:
-        mu_ext = float(mu_ext)
-    except (TypeError, ValueError):
-        raise ValueError(f"mu_ext must be a real number of mV, got {mu_ext!r}") from None
-    if not math.isfinite(mu_ext):
-        raise ValueError(f"mu_ext must be finite, got {mu_ext!r}")
+    mu_ext = _finite_real("mu_ext", mu_ext, "mV")
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
     if isinstance(min_isis, bool) or not isinstance(min_isis, (int, np.integer)) or min_isis < 1:
