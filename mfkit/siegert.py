@@ -95,9 +95,11 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
         rate = 1000.0 / period
         return rate, rate * tau_m * (theta - V_reset) / (period * (mu - V_reset) * (mu - theta)), 0.0
 
-    shift = 0.5 * 2.0652531522312172 * math.sqrt(tau_syn / tau_m) if tau_syn > 0.0 else 0.0
-    b = (theta - mu) / sigma + shift  # y_th
-    a = (V_reset - mu) / sigma + shift  # y_r
+    shift = 0.5 * FOURCAUD_BRUNEL_ALPHA * math.sqrt(tau_syn / tau_m) if tau_syn > 0.0 else 0.0
+    y_th0 = (theta - mu) / sigma  # the unshifted bounds enter d nu/d sigma
+    y_r0 = (V_reset - mu) / sigma
+    b = y_th0 + shift  # y_th
+    a = y_r0 + shift  # y_r
     delta = (theta - V_reset) / sigma  # b - a, without cancellation
     s = b * b if b > 0.0 else 0.0
     if s > 745.0:  # rate below the smallest double
@@ -149,7 +151,7 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
         if want:
             fb = math.erfc(-b)
             f1 = fb - fa
-            f2 = (b - shift) * fb - (a - shift) * fa
+            f2 = y_th0 * fb - y_r0 * fa
 
     period_scaled = t_ref * es + tau_m * sp.SQRT_PI * J  # e^{-s} / nu, in ms
     if s < _LOG_DBL_MIN:

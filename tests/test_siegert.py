@@ -218,6 +218,17 @@ def test_derivatives_finite_where_nnmt_fails():
     assert d.d_mu == pytest.approx(float(ref.d_mu), rel=1e-10)
 
 
+def test_sigma_derivative_near_threshold_with_large_shift():
+    """y_th - s is tiny while s is large: d nu/d sigma must use the unshifted bound directly."""
+    kw = dict(tau_m=1.3691240869343857, t_ref=1.6700363011227455, theta=-18.886202302816997,
+              V_reset=-29.615010230693, tau_syn=19.16589676242343)
+    mu, sigma = -18.886202276668193, 0.01837216506108182
+    got = mfkit.siegert_with_derivatives(mu, sigma, **kw)
+    ref = reference.siegert_with_derivatives(mu, sigma, **kw)
+    for value, exact in zip(got, ref):
+        assert value == pytest.approx(float(exact), rel=1e-13)
+
+
 def test_rates_below_double_range_are_zero_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
