@@ -45,12 +45,11 @@ import functools
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .network import BrunelNetwork, MeanFieldNetwork
+from .network import BrunelNetwork, MeanFieldNetwork, as_model
 from .siegert import SiegertDerivatives, siegert, siegert_with_derivatives
 
 __all__ = ["FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram"]
@@ -105,14 +104,6 @@ class FixedPoint:
         return f"FixedPoint({r}, stable={self.stable}, relative_residual={self.relative_residual:.1e})"
 
 
-def _as_model(net: Any) -> MeanFieldNetwork:
-    if isinstance(net, BrunelNetwork):
-        return net.model
-    if isinstance(net, MeanFieldNetwork):
-        return net
-    raise TypeError(f"expected a MeanFieldNetwork or BrunelNetwork, got {type(net).__name__}")
-
-
 def _make_many(model: MeanFieldNetwork, rates: NDArray[np.float64], tau: float,
                known: tuple | None = None) -> list[FixedPoint]:
     """FixedPoint objects for a batch of rate vectors (shape (n, P)) with one Siegert call.
@@ -154,7 +145,7 @@ def make_fixed_point(net: MeanFieldNetwork | BrunelNetwork, rates: ArrayLike, ta
     """
     if not tau > 0:
         raise ValueError(f"tau must be > 0 ms, got {tau!r}")
-    model = _as_model(net)
+    model = as_model(net)
     r = model._rates(rates)
     if r.ndim != 1:
         raise ValueError(f"rates must be one rate vector of shape ({model.n_populations},)")
@@ -441,7 +432,7 @@ def fixed_points(
         If a root cannot be confirmed (relative residual > 1e-9) or no fixed
         point is found.
     """
-    model = _as_model(net)
+    model = as_model(net)
     if not tau > 0:
         raise ValueError(f"tau must be > 0 ms, got {tau!r}")
     if len(grid) != 3 or min(grid) < 5:

@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .siegert import siegert, siegert_with_derivatives
 
-__all__ = ["MeanFieldNetwork", "BrunelNetwork"]
+__all__ = ["MeanFieldNetwork", "BrunelNetwork", "as_model"]
 
 _NEURON_PARAMS = ("tau_m", "t_ref", "theta", "V_reset", "tau_syn")
 
@@ -570,3 +570,12 @@ class BrunelNetwork:
     def pseudo_time(self, t_sim: float, dt: float = 0.1, tau: float = 1.0, **kwargs):
         """Integrate eq. 30 as NEST does; see :func:`mfkit.pseudo_time.pseudo_time`."""
         return self.model.pseudo_time(t_sim, dt=dt, tau=tau, **kwargs)
+
+
+def as_model(net: MeanFieldNetwork | BrunelNetwork) -> MeanFieldNetwork:
+    """The general :class:`MeanFieldNetwork` form of ``net`` (TypeError for anything else)."""
+    if isinstance(net, BrunelNetwork):
+        return net.model
+    if isinstance(net, MeanFieldNetwork):
+        return net
+    raise TypeError(f"expected a MeanFieldNetwork or BrunelNetwork, got {type(net).__name__}")

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate
 
-from .network import BrunelNetwork, MeanFieldNetwork
+from .network import BrunelNetwork, MeanFieldNetwork, as_model
 from .siegert import siegert
 
 __all__ = ["PseudoTimeResult", "pseudo_time", "load_nest_trajectory"]
@@ -76,14 +76,6 @@ class PseudoTimeResult:
     def final(self) -> NDArray[np.float64]:
         """Rates (Hz) at the last sample."""
         return self.rates[-1]
-
-
-def _as_model(net) -> MeanFieldNetwork:
-    if isinstance(net, BrunelNetwork):
-        return net.model
-    if isinstance(net, MeanFieldNetwork):
-        return net
-    raise TypeError(f"expected a MeanFieldNetwork or BrunelNetwork, got {type(net).__name__}")
 
 
 def pseudo_time(
@@ -124,7 +116,7 @@ def pseudo_time(
     -------
     PseudoTimeResult
     """
-    model = _as_model(net)
+    model = as_model(net)
     for name, v in (("t_sim", t_sim), ("dt", dt), ("tau", tau)):
         if not (isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v) and v > 0):
             raise ValueError(f"{name} must be a finite number > 0 ms, got {v!r}")
