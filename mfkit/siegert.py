@@ -79,6 +79,33 @@ def _scaled_integrand(b, d, es, coef):
 
 
 @njit(cache=True, nogil=True)
+def _deterministic(mu, tau_m, t_ref, theta, V_reset):
+    """sigma -> 0: 1/nu = t_ref + tau_m ln((mu - V_reset)/(mu - theta)) for mu > theta, else 0.
+
+    Returns (rate, d rate/d mu, d rate/d sigma = 0); the slope is infinite at mu = theta.
+    """
+    if mu <= theta:
+        return 0.0, (math.inf if mu == theta else 0.0), 0.0
+    period = t_ref + tau_m * math.log1p((theta - V_reset) / (mu - theta))
+    rate = 1000.0 / period
+    return rate, rate * tau_m * (theta - V_reset) / (period * (mu - V_reset) * (mu - theta)), 0.0
+
+
+@njit(cache=True, nogil=True)
+def _tail(x, numerator, sigma, want, coef):
+    """G(x) = int_0^x erfcx and, if ``want``, erfcx(x) and x erfcx(x), at x = numerator/sigma (+ shift).
+
+    x >= 0 may have overflowed to +inf (subnormal sigma); the logarithm is then taken of the ratio.
+    """
+    if x < sp.X_ASYM:
+        e = sp.erfcx(coef, x) if want else 0.0
+        return sp.erfcx_integral(coef, x), e, x * e
+    p0, p1, ps, pd, pm = sp.asymptotic_sums(x)
+    log_x = math.log(x) if x < math.inf else math.log(numerator) - math.log(sigma)
+    return sp.ERFCX_INTEGRAL_C + (log_x + ps) * sp.INV_SQRT_PI, p0 * sp.INV_SQRT_PI / x, p0 * sp.INV_SQRT_PI
+
+
+@njit(cache=True, nogil=True)
 def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, weights):
     """Rate (Hz) and, if ``want``, d rate/d mu and d rate/d sigma for one input."""
     if (mu != mu or sigma != sigma or tau_m != tau_m or t_ref != t_ref or theta != theta
@@ -88,16 +115,13 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
         return 1000.0 / t_ref, 0.0, 0.0
     if mu == -math.inf:
         return 0.0, 0.0, 0.0
-    if sigma == 0.0:  # deterministic limit: 1/nu = t_ref + tau_m ln((mu - V_reset)/(mu - theta))
-        if mu <= theta:
-            return 0.0, (math.inf if mu == theta else 0.0), 0.0
-        period = t_ref + tau_m * math.log1p((theta - V_reset) / (mu - theta))
-        rate = 1000.0 / period
-        return rate, rate * tau_m * (theta - V_reset) / (period * (mu - V_reset) * (mu - theta)), 0.0
-
-    shift = 0.5 * FOURCAUD_BRUNEL_ALPHA * math.sqrt(tau_syn / tau_m) if tau_syn > 0.0 else 0.0
+    if sigma == 0.0:
+        return _deterministic(mu, tau_m, t_ref, theta, V_reset)
     y_th0 = (theta - mu) / sigma  # the unshifted bounds enter d nu/d sigma
-    y_r0 = (V_reset - mu) / sigma
+    if abs(y_th0) == math.inf:  # |theta - mu| > 1.8e308 sigma: the noise is below double precision
+        return _deterministic(mu, tau_m, t_ref, theta, V_reset)
+    shift = 0.5 * FOURCAUD_BRUNEL_ALPHA * math.sqrt(tau_syn / tau_m) if tau_syn > 0.0 else 0.0
+    y_r0 = (V_reset - mu) / sigma  # may overflow to -inf for subnormal sigma: see _tail
     b = y_th0 + shift  # y_th
     a = y_r0 + shift  # y_r
     delta = (theta - V_reset) / sigma  # b - a, without cancellation
@@ -131,27 +155,30 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
                 f1 = (p0p / p - p0q / q) * sp.INV_SQRT_PI
                 f2 = (pdq - pdp) * sp.INV_SQRT_PI - shift * f1  # x erfcx(x) - 1/sqrt(pi) = PD/sqrt(pi)
         else:
-            J = sp.erfcx_integral(coef, q) - sp.erfcx_integral(coef, p)
+            Gq, eq, qeq = _tail(q, mu - V_reset, sigma, want, coef)
+            J = Gq - sp.erfcx_integral(coef, p)
             if want:
                 ep = sp.erfcx(coef, p)
-                eq = sp.erfcx(coef, q)
                 f1 = ep - eq
-                f2 = (q * eq - p * ep) - shift * f1
+                f2 = (qeq - p * ep) - shift * f1
     else:
         if a >= 0.0:  # far below threshold, mu <= V_reset
             e_ab = math.exp(-delta * (a + b))  # e^{a^2 - b^2}
             J = (2.0 * sp.dawsn(coef, b) - 2.0 * e_ab * sp.dawsn(coef, a)
                  - es * (sp.erfcx_integral(coef, b) - sp.erfcx_integral(coef, a)))
             fa = e_ab * math.erfc(-a)
+            ya_fa = y_r0 * fa
         else:  # y_r < 0 < y_th
+            Ga, ea, aea = _tail(-a, mu - V_reset, sigma, want, coef)
             J = 2.0 * sp.dawsn(coef, b)
             if s < _NEGLIGIBLE:
-                J += es * (sp.erfcx_integral(coef, -a) - sp.erfcx_integral(coef, b))
-            fa = es * sp.erfcx(coef, -a) if want else 0.0
+                J += es * (Ga - sp.erfcx_integral(coef, b))
+            fa = es * ea
+            ya_fa = -es * (aea + shift * ea)  # y_r0 f(y_r) e^{-s}, y_r0 = a - shift = -(|a| + shift)
         if want:
             fb = math.erfc(-b)
             f1 = fb - fa
-            f2 = y_th0 * fb - y_r0 * fa
+            f2 = y_th0 * fb - ya_fa
 
     period_scaled = t_ref * es + tau_m * sp.SQRT_PI * J  # e^{-s} / nu, in ms
     if s < _LOG_DBL_MIN:
@@ -160,8 +187,8 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
         rate = math.exp(math.log(1000.0 / period_scaled) - s)
     if not want:
         return rate, 0.0, 0.0
-    common = rate * tau_m * sp.SQRT_PI / (sigma * period_scaled)
-    return rate, common * f1, common * f2
+    common = rate * tau_m * sp.SQRT_PI / period_scaled
+    return rate, common * (f1 / sigma), common * (f2 / sigma)  # f/sigma first: sigma may be subnormal
 
 
 @njit(cache=True, nogil=True)

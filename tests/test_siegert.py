@@ -229,6 +229,24 @@ def test_sigma_derivative_near_threshold_with_large_shift():
         assert value == pytest.approx(float(exact), rel=1e-13)
 
 
+def test_subnormal_sigma():
+    """sigma below 1e-300 mV: the bounds overflow, the rate must still come out (no NaN, no silent 0)."""
+    mu = np.array([19.9, 20.0, 20.001, 25.0, 1e300])
+    for sigma in (5e-324, 1e-310, 1e-300):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            r = mfkit.siegert_with_derivatives(mu, sigma)
+        assert not np.any(np.isnan(np.concatenate(r)))
+        np.testing.assert_allclose(r.rate[2:], mfkit.siegert(mu[2:], 0.0), rtol=1e-13)
+        assert r.rate[0] == 0.0 and r.rate[1] > 0.0
+    # at mu = theta the period grows like tau_m ln(1/sigma) (corrections O(sigma^2)), anchored by mpmath
+    # at sigma = 1e-12 mV (its quadrature is impractically slow for sigma ~ 1e-300)
+    period = {s: 1000.0 / mfkit.siegert(20.0, s) for s in (1e-310, 1e-300, 1e-12)}
+    assert period[1e-310] - period[1e-300] == pytest.approx(20.0 * math.log(1e10), rel=1e-12)
+    assert period[1e-300] - period[1e-12] == pytest.approx(20.0 * math.log(1e288), rel=1e-12)
+    assert period[1e-12] == pytest.approx(1000.0 / float(reference.siegert(20.0, 1e-12)), rel=1e-13)
+
+
 def test_rates_below_double_range_are_zero_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
