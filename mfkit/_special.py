@@ -33,7 +33,7 @@ def _pack_tables() -> np.ndarray:
 COEF = _pack_tables()
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def tabulated(coef, f, x):
     """Tabulated function ``f`` at 0 <= x < X_ASYM: degree-15 polynomial of its sub-interval.
 
@@ -51,7 +51,7 @@ def tabulated(coef, f, x):
     return low + high * t8
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def asymptotic_sums(x):
     """Sums of the asymptotic series at x >= X_ASYM, with c_n = (2n-1)!! and t = 1/(2x^2).
 
@@ -83,7 +83,7 @@ def asymptotic_sums(x):
     return p0, p1, ps, pd, pm
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def erfcx(coef, x):
     """exp(x^2) erfc(x) for x >= 0."""
     if x < X_ASYM:
@@ -91,7 +91,7 @@ def erfcx(coef, x):
     return asymptotic_sums(x)[0] * INV_SQRT_PI / x
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def dawsn(coef, x):
     """Dawson's integral exp(-x^2) int_0^x exp(t^2) dt for x >= 0."""
     if x < X_ASYM:
@@ -99,7 +99,7 @@ def dawsn(coef, x):
     return asymptotic_sums(x)[1] * 0.5 / x
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def erfcx_integral(coef, x):
     """int_0^x erfcx(t) dt for x >= 0 (grows like ln(x)/sqrt(pi))."""
     if x < X_ASYM:

@@ -56,7 +56,7 @@ class SiegertDerivatives(NamedTuple):
     d_sigma: np.ndarray | float
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _scaled_integrand(b, d, es, coef):
     """e^{-s} f(u), e^{-s} f'(u), e^{-s} (u f)'(u) for f(u) = erfcx(-u) at u = b - d (d >= 0).
 
@@ -78,7 +78,7 @@ def _scaled_integrand(b, d, es, coef):
     return es * p0 * sp.INV_SQRT_PI / x, -es * 2.0 * pd * sp.INV_SQRT_PI, es * pm * sp.INV_SQRT_PI / x
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _deterministic(mu, tau_m, t_ref, theta, V_reset):
     """sigma -> 0: 1/nu = t_ref + tau_m ln((mu - V_reset)/(mu - theta)) for mu > theta, else 0.
 
@@ -91,7 +91,7 @@ def _deterministic(mu, tau_m, t_ref, theta, V_reset):
     return rate, rate * tau_m * (theta - V_reset) / (period * (mu - V_reset) * (mu - theta)), 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _tail(x, numerator, sigma, want, coef):
     """G(x) = int_0^x erfcx and, if ``want``, erfcx(x) and x erfcx(x), at x = numerator/sigma (+ shift).
 
@@ -105,7 +105,7 @@ def _tail(x, numerator, sigma, want, coef):
     return sp.ERFCX_INTEGRAL_C + (log_x + ps) * sp.INV_SQRT_PI, p0 * sp.INV_SQRT_PI / x, p0 * sp.INV_SQRT_PI
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, weights):
     """Rate (Hz) and, if ``want``, d rate/d mu and d rate/d sigma for one input."""
     if (mu != mu or sigma != sigma or tau_m != tau_m or t_ref != t_ref or theta != theta
@@ -191,7 +191,7 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
     return rate, common * (f1 / sigma), common * (f2 / sigma)  # f/sigma first: sigma may be subnormal
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _invalid_parameter(sigma, tau_m, t_ref, theta, V_reset, tau_syn):
     """Index (into _NAMES) of the first parameter outside its range, 7 if theta <= V_reset, else -1.
 
@@ -214,7 +214,7 @@ def _invalid_parameter(sigma, tau_m, t_ref, theta, V_reset, tau_syn):
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _loop(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, want, out, error, coef, nodes, weights):
     """_point over flat inputs; input k is read at i * steps[k] (step 0 for a broadcast scalar).
 
