@@ -128,7 +128,7 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
     s = b * b if b > 0.0 else 0.0
     if s > 745.0:  # rate below the smallest double
         return 0.0, 0.0, 0.0
-    es = math.exp(-s)
+    es = math.exp(-s) if s > 0.0 else 1.0  # no exp call above threshold
     scale = 1.0 / max(1.0, 2.0 * b) if b > 0.0 else max(1.0, -b)
     f1 = 0.0  # e^{-s} (f(b) - f(a))
     f2 = 0.0  # e^{-s} ((b - shift) f(b) - (a - shift) f(a))
