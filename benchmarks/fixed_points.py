@@ -27,7 +27,7 @@ from _common import machine, write_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mfkit.network import BrunelNetwork  # noqa: E402
+from mfkit import BrunelNetwork  # noqa: E402
 from mfkit.fixed_points import fixed_points  # noqa: E402
 
 CASES = [

@@ -10,7 +10,8 @@ Units everywhere: times in ms, potentials in mV, rates in Hz (spikes/s).
 from .fixed_points import (
     Branch, FixedPoint, FixedPointError, bifurcation_diagram, fixed_points, make_fixed_point,
 )
-from .network import BrunelNetwork, MeanFieldNetwork
+from .brunel import BrunelNetwork
+from .network import InputStatistics, MeanFieldNetwork
 from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
 from .siegert import FOURCAUD_BRUNEL_ALPHA, SiegertDerivatives, siegert, siegert_with_derivatives
 from .spiking import SpikingResult, simulate_brunel
@@ -19,7 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA",
-    "BrunelNetwork", "MeanFieldNetwork",
+    "BrunelNetwork", "MeanFieldNetwork", "InputStatistics",
     "FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram",
     "PseudoTimeResult", "pseudo_time", "load_nest_trajectory",
     "SpikingResult", "simulate_brunel",

@@ -19,7 +19,7 @@ import math
 import sys
 from typing import Sequence
 
-from .network import BrunelNetwork
+from .brunel import BrunelNetwork
 
 
 def _finite(text: str) -> float:

@@ -49,8 +49,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .network import BrunelNetwork, MeanFieldNetwork, as_model
-from .siegert import SiegertDerivatives, siegert, siegert_with_derivatives
+from .brunel import BrunelNetwork
+from .network import MeanFieldNetwork, as_model, sigma_slope
+from .siegert import SiegertDerivatives, siegert_with_derivatives
 
 __all__ = ["FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram"]
 
@@ -105,21 +106,18 @@ class FixedPoint:
 
 
 def _make_many(model: MeanFieldNetwork, rates: NDArray[np.float64], tau: float,
-               known: tuple | None = None) -> list[FixedPoint]:
+               known: SiegertDerivatives | None = None) -> list[FixedPoint]:
     """FixedPoint objects for a batch of rate vectors (shape (n, P)) with one Siegert call.
 
-    ``known = (phi, d_mu, d_sigma)``, each of shape (n, P), skips the Siegert call.
+    ``known``: the Siegert rate and derivatives at those rates (each of shape (n, P)), if already
+    computed (by the Newton iteration); then no Siegert call is made.
     """
-    r = np.array(rates, dtype=float).reshape(-1, model.n_populations)
-    mu, sig = model.mu(r), model.sigma(r)
-    if known is None:
-        phi, dphi = model.transfer_with_jacobian(r)
-    else:
-        phi = known[0]
-        s_ = sig[..., :, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dsig_dnu = np.where(s_ > 0, model.diffusion_factors / (2 * s_), 0.0)
-        dphi = known[1][..., :, None] * model.drift_factors + known[2][..., :, None] * dsig_dnu
+    r = model.check_rates(np.reshape(rates, (-1, model.n_populations)))
+    stats = model.input_statistics(r)
+    d = known if known is not None else siegert_with_derivatives(stats.mu, stats.sigma, **model.neuron_params)
+    phi = np.asarray(d.rate, dtype=float)
+    dphi = model.rate_jacobian(stats, d)
+    mu, sig = stats.mu, stats.sigma
     diff = np.abs(phi - r)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(diff == 0, 0.0, diff / np.abs(r))
@@ -146,56 +144,61 @@ def make_fixed_point(net: MeanFieldNetwork | BrunelNetwork, rates: ArrayLike, ta
     if not tau > 0:
         raise ValueError(f"tau must be > 0 ms, got {tau!r}")
     model = as_model(net)
-    r = model._rates(rates)
+    r = model.check_rates(rates)
     if r.ndim != 1:
         raise ValueError(f"rates must be one rate vector of shape ({model.n_populations},)")
     return _make_many(model, r, tau)[0]
 
 
 class _Reduced:
-    """The fixed-point equation in one unknown per group of equivalent populations."""
+    """The fixed-point equation in one unknown per group of equivalent populations.
+
+    Group rates ``x`` (shape (..., G)) stand for the population rates ``x @ E.T``; the transfer
+    function and its Jacobian come from the model (:meth:`MeanFieldNetwork.transfer_with_jacobian`).
+    """
 
     def __init__(self, model: MeanFieldNetwork):
         self.model = model
         self.groups = model.population_groups()
         self.rep = np.array([g[0] for g in self.groups])
-        P, G = model.n_populations, len(self.groups)
-        E = np.zeros((P, G))
+        E = np.zeros((model.n_populations, len(self.groups)))
         for k, g in enumerate(self.groups):
             E[g, k] = 1.0
         self.E = E
-        self.D = model.drift_factors @ E  # (P, G)
-        self.S = model.diffusion_factors @ E
-        self.mu0 = model.drift_factors_ext * model.nu_ext
-        self.s20 = model.diffusion_factors_ext * model.nu_ext
-        self.params = {k: v[self.rep] for k, v in model.neuron_params.items()}
-        self.nu_max = float(np.min(1e3 / model.t_ref[self.rep])) if np.all(model.t_ref > 0) else np.inf
-        self.line = _Line(self) if G == 1 else None
+        self.nu_max = model.max_rate[self.rep]  # per group, Hz (inf where t_ref = 0)
+        self.line = _Line(self) if len(self.groups) == 1 else None
 
     def phi(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Phi of each group for group rates ``x`` (shape (..., G))."""
-        mu = (self.mu0 + x @ self.D.T)[..., self.rep]
-        s2 = (self.s20 + x @ self.S.T)[..., self.rep]
-        return np.asarray(siegert(mu, np.sqrt(np.maximum(s2, 0.0)), **self.params), dtype=float)
+        return self.model.transfer(x @ self.E.T)[..., self.rep]
+
+    def phi_jac(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Phi of each group and ``dPhi_g/dx_h`` for group rates ``x`` of shape (N, G)."""
+        phi, dphi = self.model.transfer_with_jacobian(x @ self.E.T)
+        return phi[:, self.rep], dphi[:, self.rep, :] @ self.E
 
 
 # ---------------------------------------------------------------- 1-D case
 class _Line:
-    """Phi along the line of equal rates of a single group: mu = mu0 + a nu, sigma^2 = s20 + b nu."""
+    """The model restricted to equal rates ``nu`` in every population (a single group).
+
+    Eq. 28-29 are affine in the rates, so along that line ``mu = mu(0) + a nu`` and
+    ``sigma^2 = sigma^2(0) + b nu`` exactly, with ``a`` and ``b`` the row sums of the model's drift
+    and diffusion factors.  The scalar form keeps Newton's inner loop free of array overhead.
+    """
 
     def __init__(self, red: _Reduced):
-        self.mu0 = float(red.mu0[red.rep[0]])
-        self.a = float(red.D[red.rep[0], 0])
-        self.s20 = float(red.s20[red.rep[0]])
-        self.b = float(red.S[red.rep[0], 0])
-        self.params = {k: float(v[0]) for k, v in red.params.items()}
-
-    def _ms(self, nu):
-        return self.mu0 + self.a * nu, np.sqrt(np.maximum(self.s20 + self.b * nu, 0.0))
+        model, k = red.model, int(red.rep[0])
+        ones = red.E[:, 0]
+        self.red = red
+        self.mu0 = float(model.mu(0.0)[k])
+        self.s20 = float(model.sigma2(0.0)[k])
+        self.a = float((model.drift_factors @ ones)[k])
+        self.b = float((model.diffusion_factors @ ones)[k])
+        self.params = {name: float(v[k]) for name, v in model.neuron_params.items()}
 
     def phi(self, nu: NDArray[np.float64]) -> NDArray[np.float64]:
-        mu, sig = self._ms(nu)
-        p = np.asarray(siegert(mu, sig, **self.params), dtype=float)
+        p = self.red.phi(np.reshape(nu, (-1, 1)))[:, 0]
         if np.any(np.isnan(p)):
             raise FixedPointError(f"the transfer function returned NaN at rates {nu[np.isnan(p)]} Hz")
         return p
@@ -213,11 +216,12 @@ class _Line:
     def g_dg(self, x: float) -> tuple[float, float, SiegertDerivatives]:
         """g(x), g'(x) and the Siegert values at one log-rate ``x`` (scalar: Newton's inner loop)."""
         nu = math.exp(x)
-        sig = math.sqrt(max(self.s20 + self.b * nu, 0.0))
+        sig = math.sqrt(self.s20 + self.b * nu)
         d = siegert_with_derivatives(self.mu0 + self.a * nu, sig, **self.params)
         if not d.rate > 0:
             return -1e300 - x, math.nan, d
-        dphi = d.d_mu * self.a + (d.d_sigma * self.b / (2 * sig) if sig > 0 else 0.0)
+        slope = float(sigma_slope(sig, self.b))
+        dphi = d.d_mu * self.a + (d.d_sigma * slope if slope != 0.0 else 0.0)
         return math.log(d.rate) - x, nu * dphi / d.rate - 1.0, d
 
 
@@ -268,7 +272,7 @@ def _scan_1d(red: _Reduced, grid: tuple[int, int, int]) -> list[float]:
     line = red.line
     roots: list[float] = []
 
-    nu_max = red.nu_max
+    nu_max = float(red.nu_max[0])
     if not np.isfinite(nu_max):  # t_ref = 0: search an upper bound
         nu_max = 1e3
         while float(line.phi(np.array([nu_max]))[0]) >= nu_max:
@@ -334,25 +338,14 @@ def _scan_1d(red: _Reduced, grid: tuple[int, int, int]) -> list[float]:
 
 
 # ---------------------------------------------------------- multi-D case
-def _phi_jac(red: _Reduced, nu: NDArray[np.float64]):
-    """Phi of each group and dPhi_g/dnu_h for group rates ``nu`` of shape (N, G)."""
-    mu = (red.mu0 + nu @ red.D.T)[:, red.rep]
-    sig = np.sqrt(np.maximum((red.s20 + nu @ red.S.T)[:, red.rep], 0.0))
-    d = siegert_with_derivatives(mu, sig, **red.params)
-    Dr, Sr = red.D[red.rep], red.S[red.rep]  # (G, G)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dsig = np.where(sig[:, :, None] > 0, Sr[None] / (2 * sig[:, :, None]), 0.0)
-    jac = np.asarray(d.d_mu)[:, :, None] * Dr[None] + np.asarray(d.d_sigma)[:, :, None] * dsig
-    return np.asarray(d.rate, dtype=float), jac
-
-
 def _multistart(red: _Reduced, n_starts: int, tau: float, max_iter: int = 100) -> list[NDArray[np.float64]]:
     """Damped Newton in log-rates from many starts at once (one Siegert call per iteration)."""
     G = len(red.groups)
-    nu_max = red.nu_max if np.isfinite(red.nu_max) else 1e4
+    nu_max = red.nu_max  # per group: each group is searched up to its own 1000/t_ref
+    top = np.where(np.isfinite(nu_max), 0.95 * nu_max, 1e4)
     k = max(2, int(round(n_starts ** (1.0 / G))))
-    levels = np.geomspace(1e-8, 0.95 * nu_max, k)
-    starts = [np.array(s) for s in itertools.product(levels, repeat=G)]
+    levels = [np.geomspace(1e-8, t, k) for t in top]
+    starts = [np.array(s) for s in itertools.product(*levels)]
     starts.append(np.maximum(red.phi(np.zeros((1, G)))[0], _TINY))
     r = np.zeros(G)  # end state of a pseudo-time relaxation from zero (Euler, step tau/5, 40 tau)
     for _ in range(200):
@@ -367,7 +360,7 @@ def _multistart(red: _Reduced, n_starts: int, tau: float, max_iter: int = 100) -
         if idx.size == 0:
             break
         nu = np.exp(x[idx])
-        p, jac = _phi_jac(red, nu)
+        p, jac = red.phi_jac(nu)
         ok = np.all(p > 0, axis=1) & np.all(np.isfinite(jac), axis=(1, 2))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             F = np.log(np.where(p > 0, p, 1.0)) - x[idx]
@@ -433,10 +426,12 @@ def fixed_points(
         point is found.
     """
     model = as_model(net)
-    if not tau > 0:
-        raise ValueError(f"tau must be > 0 ms, got {tau!r}")
-    if len(grid) != 3 or min(grid) < 5:
-        raise ValueError(f"grid must be three sizes >= 5, got {grid!r}")
+    if not (isinstance(tau, (int, float, np.integer, np.floating)) and 0 < tau < np.inf):
+        raise ValueError(f"tau must be a finite number > 0 ms, got {tau!r}")
+    if len(grid) != 3 or not all(_is_int(n) and n >= 5 for n in grid):
+        raise ValueError(f"grid must be three integers >= 5, got {grid!r}")
+    if not (_is_int(n_starts) and n_starts >= 1):
+        raise ValueError(f"n_starts must be an integer >= 1, got {n_starts!r}")
     red = model.__dict__.get("_reduced")
     if red is None:  # the model is immutable: cache its reduction
         red = _Reduced(model)
@@ -447,7 +442,7 @@ def fixed_points(
         if all(r in known for r in roots):  # Siegert values at the roots are known from Newton
             vals = np.array([known[r] for r in roots])  # (n, 3)
             pre = tuple(np.repeat(vals[:, k:k + 1], model.n_populations, axis=1) for k in range(3))
-            fps = _make_many(model, rates, tau, known=pre)
+            fps = _make_many(model, rates, tau, known=SiegertDerivatives(*pre))
         else:
             fps = _make_many(model, rates, tau)
     else:
@@ -460,6 +455,10 @@ def fixed_points(
             )
     fps.sort(key=lambda f: (f.rate, tuple(f.rates)))
     return fps
+
+
+def _is_int(n: object) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,37 +1,32 @@
-"""Multi-population rate models in the diffusion approximation.
+"""The mean-field model of a network of LIF populations, and its input statistics (eq. 27-29).
 
-This module holds the *model*: which populations exist, how many inputs each
-neuron receives from each population, how strong they are, and what the
-single-neuron parameters are.  From that it computes the mean input ``mu``
-(eq. 28 of Hahne et al. 2017) and the input fluctuation ``sigma`` (eq. 29) for
-any vector of population rates, and the Siegert transfer function of each
-population (eq. 27).
+This module holds the *model*: which populations exist, how many inputs each neuron receives
+from each population, how strong they are, what the single-neuron parameters are and what drives
+the network from outside.  From that it computes, in one place (:meth:`MeanFieldNetwork.input_statistics`),
+the mean input ``mu`` (eq. 28 of Hahne et al. 2017) and the input fluctuation ``sigma`` (eq. 29)
+for any vector of population rates, together with their derivatives with respect to the rates;
+and the Siegert transfer function of each population (eq. 27) with its Jacobian.  Every solver
+and analysis (fixed points, pseudo-time dynamics) takes the statistics from here; the model never
+imports a solver.
 
-Two classes:
+The Brunel (2000) parameterisation of this model lives in :mod:`mfkit.brunel`.
 
-* :class:`MeanFieldNetwork` -- the general form: ``P`` populations with an
-  in-degree matrix ``K`` (P x P), a weight matrix ``J`` (P x P, mV), neuron
-  parameters per population and one external Poisson drive per population.
-* :class:`BrunelNetwork` -- the Brunel (2000) network with the parameters and
-  the arithmetic of NEST's ``brunel_siegert_nest.py``; ``BrunelNetwork.model``
-  is the equivalent :class:`MeanFieldNetwork`.
-
-Units everywhere: ms, mV, Hz.  Rates enter eq. 28 and 29 in Hz, so the
-membrane time constant is converted to seconds (``tau_m * 1e-3``), exactly as
-in NEST's ``diffusion_connection``.
+Units everywhere: ms, mV, Hz.  Rates enter eq. 28 and 29 in Hz, so the membrane time constant
+is converted to seconds (``tau_m * 1e-3``), exactly as in NEST's ``diffusion_connection``.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .siegert import siegert, siegert_with_derivatives
+from .neuron import NEURON_PARAMS, check_neuron_params
+from .siegert import SiegertDerivatives, siegert, siegert_with_derivatives
 
-__all__ = ["MeanFieldNetwork", "BrunelNetwork", "as_model"]
-
-_NEURON_PARAMS = ("tau_m", "t_ref", "theta", "V_reset", "tau_syn")
+__all__ = ["MeanFieldNetwork", "InputStatistics", "as_model"]
 
 
 def _frozen(a: ArrayLike, shape: tuple[int, ...], name: str) -> NDArray[np.float64]:
@@ -53,16 +48,50 @@ def _frozen(a: ArrayLike, shape: tuple[int, ...], name: str) -> NDArray[np.float
     return arr
 
 
+class InputStatistics(NamedTuple):
+    """Mean and fluctuation of the input (eq. 28-29) and their derivatives with respect to the rates.
+
+    Attributes
+    ----------
+    mu : ndarray, shape (..., P)
+        Mean input in mV.
+    sigma : ndarray, shape (..., P)
+        Input fluctuation in mV (Brunel/Hahne convention; free-membrane variance ``sigma**2 / 2``).
+    d_mu : ndarray, shape (P, P)
+        ``d mu_a / d nu_b`` in mV/Hz: the drift factors (constant).
+    d_sigma : ndarray, shape (..., P, P)
+        ``d sigma_a / d nu_b = S_ab / (2 sigma_a)`` in mV/Hz, with diffusion factors ``S``;
+        0 where ``sigma_a = 0`` (the one-sided derivative is infinite there unless ``S_ab = 0``;
+        this only happens at zero rates without external noise).
+    """
+
+    mu: NDArray[np.float64]
+    sigma: NDArray[np.float64]
+    d_mu: NDArray[np.float64]
+    d_sigma: NDArray[np.float64]
+
+
+def sigma_slope(sigma: ArrayLike, d_sigma2: ArrayLike) -> NDArray[np.float64]:
+    """``d sigma = d(sigma^2) / (2 sigma)``: the chain rule of ``sigma = sqrt(sigma^2)``, 0 where ``sigma = 0``.
+
+    The one place where the derivative of ``sigma`` is formed from that of the variance (eq. 29);
+    used by :meth:`MeanFieldNetwork.input_statistics` and by the scalar fast path of
+    :func:`mfkit.fixed_points`.
+    """
+    s = np.asarray(sigma, dtype=float)
+    return np.divide(d_sigma2, 2.0 * s, out=np.zeros(np.broadcast_shapes(s.shape, np.shape(d_sigma2))),
+                     where=s > 0)
+
+
 @dataclass(frozen=True, eq=False)
 class MeanFieldNetwork:
     """A network of ``P`` homogeneous populations of LIF neurons (mean-field form).
 
-    Every neuron of population ``a`` receives ``K[a, b]`` inputs from
-    population ``b``, each of weight ``J[a, b]`` (mV, the jump of the membrane
-    potential per spike), and ``K_ext[a]`` independent Poisson inputs of rate
-    ``nu_ext[a]`` (Hz) and weight ``J_ext[a]``.  In the diffusion approximation
-    the input is Gaussian white noise with mean and variance (Hahne et al.
-    2017, eq. 28 and 29; ``tau_m`` converted to s because rates are in Hz)
+    Every neuron of population ``a`` receives ``K[a, b]`` inputs from population ``b``, each of
+    weight ``J[a, b]`` (mV, the jump of the membrane potential per spike), and ``K_ext[a]``
+    independent Poisson inputs, each of rate ``nu_ext[a]`` (Hz) and weight ``J_ext[a]``.  In the
+    diffusion approximation the input is Gaussian white noise with mean and variance (Hahne et
+    al. 2017, eq. 28 and 29; ``tau_m`` converted to s because rates are in Hz)
 
     .. math::
 
@@ -78,16 +107,14 @@ class MeanFieldNetwork:
     J : array_like, shape (P, P)
         Synaptic weights in mV (any sign).
     tau_m, t_ref, theta, V_reset, tau_syn : float or array_like, shape (P,)
-        Neuron parameters per population: membrane time constant (ms, > 0),
-        refractory period (ms, >= 0), threshold (mV), reset (mV, < theta) and
-        synaptic time constant (ms, >= 0; colored-noise correction of
-        Fourcaud & Brunel 2002 when > 0).
+        Neuron parameters per population (see :mod:`mfkit.neuron`): membrane time constant (ms,
+        > 0), refractory period (ms, >= 0), threshold (mV), reset (mV, < theta) and synaptic time
+        constant (ms, >= 0; colored-noise correction of Fourcaud & Brunel 2002 when > 0).
     K_ext, J_ext, nu_ext : float or array_like, shape (P,)
-        External drive: number of Poisson inputs (>= 0), their weight (mV) and
-        their rate (Hz, >= 0).  Default: no external drive.
+        External drive: number of Poisson inputs (>= 0), their weight (mV) and the rate of each
+        of them in **Hz** (>= 0).  Default: no external drive.
     names : sequence of str, optional
-        Population names (default ``"P0", "P1", ...``; two populations
-        default to ``"E", "I"``).
+        Population names (default ``"P0", "P1", ...``; two populations default to ``"E", "I"``).
 
     Notes
     -----
@@ -114,21 +141,11 @@ class MeanFieldNetwork:
         set_ = object.__setattr__
         set_(self, "K", _frozen(K, (P, P), "K"))
         set_(self, "J", _frozen(self.J, (P, P), "J"))
-        for name in _NEURON_PARAMS + ("K_ext", "J_ext", "nu_ext"):
+        for name in NEURON_PARAMS + ("K_ext", "J_ext", "nu_ext"):
             set_(self, name, _frozen(getattr(self, name), (P,), name))
         if np.any(self.K < 0):
             raise ValueError(f"K (in-degrees) must be >= 0, got {self.K.tolist()}")
-        if np.any(self.tau_m <= 0):
-            raise ValueError(f"tau_m must be > 0 ms, got {self.tau_m.tolist()}")
-        if np.any(self.t_ref < 0):
-            raise ValueError(f"t_ref must be >= 0 ms, got {self.t_ref.tolist()}")
-        if np.any(self.tau_syn < 0):
-            raise ValueError(f"tau_syn must be >= 0 ms, got {self.tau_syn.tolist()}")
-        if np.any(self.theta <= self.V_reset):
-            raise ValueError(
-                f"theta must be > V_reset (mV), got theta={self.theta.tolist()}, "
-                f"V_reset={self.V_reset.tolist()}"
-            )
+        check_neuron_params(**self.neuron_params)
         if np.any(self.K_ext < 0):
             raise ValueError(f"K_ext must be >= 0, got {self.K_ext.tolist()}")
         if np.any(self.nu_ext < 0):
@@ -149,7 +166,7 @@ class MeanFieldNetwork:
     @property
     def neuron_params(self) -> dict[str, NDArray[np.float64]]:
         """Per-population neuron parameters as keyword arguments of :func:`~mfkit.siegert.siegert`."""
-        return {name: getattr(self, name) for name in _NEURON_PARAMS}
+        return {name: getattr(self, name) for name in NEURON_PARAMS}
 
     @property
     def max_rate(self) -> NDArray[np.float64]:
@@ -178,7 +195,12 @@ class MeanFieldNetwork:
         """External diffusion factors ``tau_m * 1e-3 * K_ext * J_ext**2`` (mV^2/Hz), shape (P,)."""
         return self.tau_m * 1e-3 * self.K_ext * self.J_ext**2
 
-    def _rates(self, rates: ArrayLike) -> NDArray[np.float64]:
+    def check_rates(self, rates: ArrayLike, name: str = "rates") -> NDArray[np.float64]:
+        """``rates`` as a float array of shape (..., P) after checking it (ValueError naming ``name``).
+
+        A scalar, or a trailing dimension of 1, means the same rate in every population.  Rates
+        must be >= 0 Hz (``inf`` is allowed, NaN passes through and gives NaN results).
+        """
         r = np.asarray(rates, dtype=float)
         P = self.n_populations
         if r.ndim == 0:
@@ -186,44 +208,82 @@ class MeanFieldNetwork:
         elif r.shape[-1] == 1 and P > 1:  # the same rate in every population
             r = np.broadcast_to(r, r.shape[:-1] + (P,))
         if r.shape[-1] != P:
-            raise ValueError(
-                f"rates must have last dimension {self.n_populations}, got shape {r.shape}"
-            )
+            raise ValueError(f"{name} must have last dimension {P}, got shape {r.shape}")
+        if np.any(r < 0):
+            raise ValueError(f"{name} must be >= 0 Hz, got {float(np.nanmin(r))!r} (in an array of shape {r.shape})")
         return r
 
-    def mu(self, rates: ArrayLike, nu_ext: ArrayLike | None = None) -> NDArray[np.float64]:
-        """Mean input ``mu`` in mV (eq. 28).
+    def _moments(self, r: NDArray[np.float64], nu_ext: ArrayLike | None) -> tuple[NDArray, NDArray]:
+        """Mean (mV) and variance (mV^2) of the input, eq. 28 and 29, for checked rates ``r``."""
+        if nu_ext is None:
+            ext = self.nu_ext
+        else:
+            ext = np.asarray(nu_ext, dtype=float)
+            if np.any(ext < 0):
+                raise ValueError(f"nu_ext must be >= 0 Hz, got {ext.tolist()}")
+        mu = self.drift_factors_ext * ext + r @ self.drift_factors.T
+        var = self.diffusion_factors_ext * ext + r @ self.diffusion_factors.T
+        return mu, var
+
+    def input_statistics(self, rates: ArrayLike, nu_ext: ArrayLike | None = None) -> InputStatistics:
+        """Mean input, input fluctuation and their derivatives with respect to the rates (eq. 28-29).
+
+        .. math::
+
+            \\mu_a = \\sum_b D_{ab}\\nu_b + D^{ext}_a\\nu^{ext}_a, \\quad
+            \\sigma_a^2 = \\sum_b S_{ab}\\nu_b + S^{ext}_a\\nu^{ext}_a, \\quad
+            \\frac{\\partial\\mu_a}{\\partial\\nu_b} = D_{ab}, \\quad
+            \\frac{\\partial\\sigma_a}{\\partial\\nu_b} = \\frac{S_{ab}}{2\\sigma_a},
+
+        with drift factors ``D`` and diffusion factors ``S`` (:attr:`drift_factors`,
+        :attr:`diffusion_factors`).
 
         Parameters
         ----------
         rates : array_like, shape (..., P)
-            Population rates in Hz (a scalar, or a trailing dimension of 1,
-            means the same rate in every population).
+            Population rates in Hz (>= 0; a scalar, or a trailing dimension of 1, means the same
+            rate in every population).
         nu_ext : array_like, shape (..., P), optional
-            External rate in Hz; default ``self.nu_ext``.
+            Rate of each external input in Hz; default :attr:`nu_ext`.
 
         Returns
         -------
-        ndarray, shape (..., P)
+        InputStatistics
         """
-        r = self._rates(rates)
-        ext = self.nu_ext if nu_ext is None else np.asarray(nu_ext, dtype=float)
-        return self.drift_factors_ext * ext + r @ self.drift_factors.T
+        mu, var = self._moments(self.check_rates(rates), nu_ext)
+        sigma = np.sqrt(var)
+        d_sigma = sigma_slope(sigma[..., :, None], self.diffusion_factors)
+        return InputStatistics(mu, sigma, self.drift_factors, d_sigma)
+
+    def mu(self, rates: ArrayLike, nu_ext: ArrayLike | None = None) -> NDArray[np.float64]:
+        """Mean input ``mu`` in mV (eq. 28); see :meth:`input_statistics` for the arguments."""
+        return self._moments(self.check_rates(rates), nu_ext)[0]
 
     def sigma2(self, rates: ArrayLike, nu_ext: ArrayLike | None = None) -> NDArray[np.float64]:
-        """Input variance ``sigma**2`` in mV^2 (eq. 29); see :meth:`mu` for arguments."""
-        r = self._rates(rates)
-        ext = self.nu_ext if nu_ext is None else np.asarray(nu_ext, dtype=float)
-        return self.diffusion_factors_ext * ext + r @ self.diffusion_factors.T
+        """Input variance ``sigma**2`` in mV^2 (eq. 29); see :meth:`input_statistics`."""
+        return self._moments(self.check_rates(rates), nu_ext)[1]
 
     def sigma(self, rates: ArrayLike, nu_ext: ArrayLike | None = None) -> NDArray[np.float64]:
-        """Input fluctuation ``sigma`` in mV (square root of eq. 29); see :meth:`mu`."""
+        """Input fluctuation ``sigma`` in mV (square root of eq. 29); see :meth:`input_statistics`."""
         return np.sqrt(self.sigma2(rates, nu_ext))
 
     # ------------------------------------------------------------- eq. 27
-    def transfer(self, rates: ArrayLike) -> NDArray[np.float64]:
+    def transfer(self, rates: ArrayLike, nu_ext: ArrayLike | None = None) -> NDArray[np.float64]:
         """Output rates ``Phi_a(mu_a(rates), sigma_a(rates))`` in Hz (eq. 27)."""
-        return np.asarray(siegert(self.mu(rates), self.sigma(rates), **self.neuron_params), dtype=float)
+        mu, var = self._moments(self.check_rates(rates), nu_ext)
+        return np.asarray(siegert(mu, np.sqrt(var), **self.neuron_params), dtype=float)
+
+    @staticmethod
+    def rate_jacobian(stats: InputStatistics, derivatives: SiegertDerivatives) -> NDArray[np.float64]:
+        """``dPhi_a/dnu_b = dPhi_a/dmu_a dmu_a/dnu_b + dPhi_a/dsigma_a dsigma_a/dnu_b`` (shape (..., P, P)).
+
+        The chain rule from the Siegert derivatives (:func:`~mfkit.siegert.siegert_with_derivatives`
+        at ``stats.mu``, ``stats.sigma``) to the derivatives with respect to the rates.
+        """
+        d_mu = np.asarray(derivatives.d_mu, dtype=float)[..., :, None]
+        d_sig = np.asarray(derivatives.d_sigma, dtype=float)[..., :, None]
+        # where sigma does not move with a rate (d_sigma = 0) its term is 0, even if dPhi/dsigma = inf
+        return d_mu * stats.d_mu + np.where(stats.d_sigma == 0, 0.0, d_sig * stats.d_sigma)
 
     def transfer_with_jacobian(self, rates: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Output rates ``Phi(nu)`` (Hz) and their derivatives ``dPhi_a/dnu_b`` in one Siegert call.
@@ -237,19 +297,11 @@ class MeanFieldNetwork:
         -------
         phi : ndarray, shape (..., P)
         dphi : ndarray, shape (..., P, P)
-            ``dPhi_a/dmu_a D_ab + dPhi_a/dsigma_a S_ab / (2 sigma_a)`` with drift
-            factors ``D`` and diffusion factors ``S`` (eq. 28, 29); the sigma
-            term is dropped where ``sigma_a = 0``.
+            See :meth:`rate_jacobian`.
         """
-        r = self._rates(rates)
-        mu, sig = self.mu(r), self.sigma(r)
-        d = siegert_with_derivatives(mu, sig, **self.neuron_params)
-        d_mu = np.asarray(d.d_mu, dtype=float)[..., :, None]
-        d_sig = np.asarray(d.d_sigma, dtype=float)[..., :, None]
-        s = sig[..., :, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dsig_dnu = np.where(s > 0, self.diffusion_factors / (2 * s), 0.0)
-        return np.asarray(d.rate, dtype=float), d_mu * self.drift_factors + d_sig * dsig_dnu
+        stats = self.input_statistics(rates)
+        d = siegert_with_derivatives(stats.mu, stats.sigma, **self.neuron_params)
+        return np.asarray(d.rate, dtype=float), self.rate_jacobian(stats, d)
 
     def jacobian(self, rates: ArrayLike, tau: float = 1.0) -> NDArray[np.float64]:
         """Jacobian of the pseudo-time dynamics (eq. 30) at ``rates``, in 1/ms.
@@ -263,8 +315,8 @@ class MeanFieldNetwork:
                    + \\frac{\\partial\\Phi_a}{\\partial\\sigma_a}
                      \\frac{S_{ab}}{2\\sigma_a}\\Big),
 
-        with drift factors ``D`` and diffusion factors ``S``
-        (``d sigma_a / d nu_b = S_ab / (2 sigma_a)``).
+        with drift factors ``D`` and diffusion factors ``S``.  This is the stability of the
+        fictitious pseudo-time relaxation, not of the spiking network with its delays.
 
         Parameters
         ----------
@@ -286,296 +338,57 @@ class MeanFieldNetwork:
     def population_groups(self) -> list[list[int]]:
         """Groups of populations that receive identical input and have identical parameters.
 
-        Populations ``a`` and ``c`` are in one group when their rows of the
-        drift and diffusion factor matrices, their external drive and their
-        neuron parameters are equal.  Then ``mu_a = mu_c`` and
-        ``sigma_a = sigma_c`` for *any* rate vector, so every fixed point has
+        Populations ``a`` and ``c`` are in one group when their rows of the drift and diffusion
+        factor matrices, their external drive and their neuron parameters are equal.  Then
+        ``mu_a = mu_c`` and ``sigma_a = sigma_c`` for *any* rate vector, so every fixed point has
         equal rates within a group.
         """
         keys: dict[bytes, list[int]] = {}
         D, S = self.drift_factors, self.diffusion_factors
+        mu_ext, var_ext = self._moments(np.zeros(self.n_populations), None)
         for a in range(self.n_populations):
-            row = np.concatenate(
-                [D[a], S[a], [self.drift_factors_ext[a] * self.nu_ext[a],
-                              self.diffusion_factors_ext[a] * self.nu_ext[a]],
-                 [getattr(self, n)[a] for n in _NEURON_PARAMS]]
-            )
+            row = np.concatenate([D[a], S[a], [mu_ext[a], var_ext[a]],
+                                  [getattr(self, n)[a] for n in NEURON_PARAMS]])
             keys.setdefault(row.tobytes(), []).append(a)
         return list(keys.values())
 
     def fixed_points(self, **kwargs) -> list:
-        """All fixed points (self-consistent rates) of eq. 27; see :func:`mfkit.fixed_points.fixed_points`."""
+        """Deprecated: use :func:`mfkit.fixed_points` (the model does not depend on its solvers)."""
+        warnings.warn("MeanFieldNetwork.fixed_points() is deprecated and will be removed in mfkit 0.3; "
+                      "use mfkit.fixed_points(network)", DeprecationWarning, stacklevel=2)
         from .fixed_points import fixed_points
 
         return fixed_points(self, **kwargs)
 
     def pseudo_time(self, t_sim: float, dt: float = 0.1, tau: float = 1.0, **kwargs):
-        """Integrate eq. 30; see :func:`mfkit.pseudo_time.pseudo_time`."""
+        """Deprecated: use :func:`mfkit.pseudo_time` (the model does not depend on its solvers)."""
+        warnings.warn("MeanFieldNetwork.pseudo_time() is deprecated and will be removed in mfkit 0.3; "
+                      "use mfkit.pseudo_time(network, t_sim)", DeprecationWarning, stacklevel=2)
         from .pseudo_time import pseudo_time
 
         return pseudo_time(self, t_sim, dt=dt, tau=tau, **kwargs)
 
 
-@dataclass(frozen=True)
-class BrunelNetwork:
-    """The Brunel (2000) network of excitatory (E) and inhibitory (I) LIF neurons.
+def as_model(net: object) -> MeanFieldNetwork:
+    """The general :class:`MeanFieldNetwork` form of ``net``.
 
-    Defaults are those of NEST's ``brunel_siegert_nest.py`` (Hahne et al.
-    2017): ``NE = 4 order`` excitatory and ``NI = order`` inhibitory neurons,
-    ``CE = int(epsilon NE)`` and ``CI = int(epsilon NI)`` inputs per neuron,
-    weights ``J`` (E) and ``-g J`` (I), external Poisson drive at ``eta``
-    times the threshold rate.  All derived quantities are computed with the
-    same arithmetic as the seed script.
-
-    Parameters
-    ----------
-    g : float
-        Relative strength of inhibition (>= 0).
-    eta : float
-        External rate relative to the threshold rate (>= 0).
-    epsilon : float
-        Connection probability, in (0, 1].
-    order : int
-        Network size parameter (>= 1).
-    J : float
-        Excitatory weight in mV (> 0).
-    tau_m : float
-        Membrane time constant in ms (> 0).
-    t_ref : float
-        Refractory period in ms (>= 0).
-    theta : float
-        Threshold in mV (> V_reset).
-    V_reset : float
-        Reset potential in mV.
-    delay : float
-        Synaptic delay in ms (> 0); not used by the stationary theory, kept
-        for the spiking twin.
-    tau_syn : float
-        Synaptic time constant in ms (>= 0, 0 = delta synapses).
+    ``net`` is a :class:`MeanFieldNetwork`, or any parameterisation of one that exposes it as
+    ``net.model`` (such as :class:`mfkit.BrunelNetwork`); anything else is a ``TypeError``.
     """
-
-    g: float = 5.0
-    eta: float = 2.0
-    epsilon: float = 0.1
-    order: int = 2500
-    J: float = 0.1
-    tau_m: float = 20.0
-    t_ref: float = 2.0
-    theta: float = 20.0
-    V_reset: float = 0.0
-    delay: float = 1.5
-    tau_syn: float = 0.0
-
-    def __post_init__(self) -> None:
-        def num(name: str) -> float:
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-                raise ValueError(f"{name} must be a real number, got {v!r}")
-            if not np.isfinite(v):
-                raise ValueError(f"{name} must be finite, got {v!r}")
-            return float(v)
-
-        for name in ("g", "eta", "epsilon", "J", "tau_m", "t_ref", "theta", "V_reset", "delay", "tau_syn"):
-            num(name)
-        if self.g < 0:
-            raise ValueError(f"g must be >= 0 (relative inhibition), got {self.g!r}")
-        if self.eta < 0:
-            raise ValueError(f"eta must be >= 0 (relative external rate), got {self.eta!r}")
-        if not 0 < self.epsilon <= 1:
-            raise ValueError(f"epsilon must be in (0, 1] (connection probability), got {self.epsilon!r}")
-        if isinstance(self.order, bool) or not isinstance(self.order, (int, np.integer)) and not (
-            isinstance(self.order, float) and self.order.is_integer()
-        ):
-            raise ValueError(f"order must be an integer >= 1, got {self.order!r}")
-        if self.order < 1:
-            raise ValueError(f"order must be an integer >= 1, got {self.order!r}")
-        object.__setattr__(self, "order", int(self.order))
-        if self.J <= 0:
-            raise ValueError(f"J must be > 0 mV (excitatory weight), got {self.J!r}")
-        if self.tau_m <= 0:
-            raise ValueError(f"tau_m must be > 0 ms, got {self.tau_m!r}")
-        if self.t_ref < 0:
-            raise ValueError(f"t_ref must be >= 0 ms, got {self.t_ref!r}")
-        if self.theta <= self.V_reset:
-            raise ValueError(f"theta must be > V_reset, got theta={self.theta!r}, V_reset={self.V_reset!r}")
-        if self.delay <= 0:
-            raise ValueError(f"delay must be > 0 ms, got {self.delay!r}")
-        if self.tau_syn < 0:
-            raise ValueError(f"tau_syn must be >= 0 ms, got {self.tau_syn!r}")
-        if self.CE < 1:
-            raise ValueError(
-                f"epsilon * 4 * order must give at least one excitatory input (CE >= 1), "
-                f"got epsilon={self.epsilon!r}, order={self.order!r}"
-            )
-
-    # ---------------------------------------------------------- sizes
-    @property
-    def NE(self) -> int:
-        """Number of excitatory neurons, ``4 * order``."""
-        return 4 * self.order
-
-    @property
-    def NI(self) -> int:
-        """Number of inhibitory neurons, ``order``."""
-        return 1 * self.order
-
-    @property
-    def CE(self) -> int:
-        """Excitatory inputs per neuron, ``int(epsilon * NE)``."""
-        return int(self.epsilon * self.NE)
-
-    @property
-    def CI(self) -> int:
-        """Inhibitory inputs per neuron, ``int(epsilon * NI)``."""
-        return int(self.epsilon * self.NI)
-
-    @property
-    def C_tot(self) -> int:
-        """Total recurrent inputs per neuron, ``CE + CI``."""
-        return int(self.CI + self.CE)
-
-    # ---------------------------------------------------------- weights
-    @property
-    def J_ex(self) -> float:
-        """Excitatory weight in mV (``J``)."""
-        return self.J
-
-    @property
-    def J_in(self) -> float:
-        """Inhibitory weight in mV, ``-g * J``."""
-        return -self.g * self.J_ex
-
-    # ---------------------------------------------------------- drive
-    @property
-    def nu_th(self) -> float:
-        """Threshold rate ``theta / (J CE tau_m)`` in spikes per **ms** (as in the seed script).
-
-        The rate that each of ``CE`` external inputs must have to bring the
-        mean input to threshold without recurrence.  See :attr:`nu_th_hz`.
-        """
-        return self.theta / (self.J * self.CE * self.tau_m)
-
-    @property
-    def nu_th_hz(self) -> float:
-        """Threshold rate in Hz, ``1000 * nu_th``."""
-        return 1000.0 * self.nu_th
-
-    @property
-    def nu_ext(self) -> float:
-        """External rate per input, ``eta * nu_th``, in spikes per **ms** (seed's ``nu_ex``)."""
-        return self.eta * self.nu_th
-
-    @property
-    def nu_ext_hz(self) -> float:
-        """External rate per input in Hz, ``1000 * nu_ext``."""
-        return 1000.0 * self.nu_ext
-
-    @property
-    def p_rate(self) -> float:
-        """Total external Poisson rate per neuron, ``1000 * nu_ext * CE`` in Hz."""
-        return 1000.0 * self.nu_ext * self.CE
-
-    # ---------------------------------------------------------- eq. 28/29 factors
-    @property
-    def drift_factor_ext(self) -> float:
-        """``tau_m * 1e-3 * J`` (mV/Hz): drift factor of the drive unit (rate ``p_rate``)."""
-        return self.tau_m * 1e-3 * self.J_ex
-
-    @property
-    def drift_factor_ex(self) -> float:
-        """``tau_m * 1e-3 * CE * J`` (mV/Hz), eq. 28."""
-        return self.tau_m * 1e-3 * self.CE * self.J_ex
-
-    @property
-    def drift_factor_in(self) -> float:
-        """``tau_m * 1e-3 * CI * (-g J)`` (mV/Hz), eq. 28."""
-        return self.tau_m * 1e-3 * self.CI * self.J_in
-
-    @property
-    def diffusion_factor_ext(self) -> float:
-        """``tau_m * 1e-3 * J**2`` (mV^2/Hz), eq. 29."""
-        return self.tau_m * 1e-3 * self.J_ex**2
-
-    @property
-    def diffusion_factor_ex(self) -> float:
-        """``tau_m * 1e-3 * CE * J**2`` (mV^2/Hz), eq. 29."""
-        return self.tau_m * 1e-3 * self.CE * self.J_ex**2
-
-    @property
-    def diffusion_factor_in(self) -> float:
-        """``tau_m * 1e-3 * CI * (g J)**2`` (mV^2/Hz), eq. 29."""
-        return self.tau_m * 1e-3 * self.CI * self.J_in**2
-
-    @property
-    def neuron_params(self) -> dict[str, float]:
-        """Neuron parameters as keyword arguments of :func:`~mfkit.siegert.siegert`."""
-        return dict(tau_m=self.tau_m, t_ref=self.t_ref, theta=self.theta,
-                    V_reset=self.V_reset, tau_syn=self.tau_syn)
-
-    # ---------------------------------------------------------- general form
-    @property
-    def model(self) -> MeanFieldNetwork:
-        """The equivalent :class:`MeanFieldNetwork` (populations E, I).
-
-        The external drive is one Poisson source of rate ``p_rate`` and weight
-        ``J`` per neuron (``K_ext = 1``), which is how the seed script's drive
-        unit enters (drift factor ``tau_m * 1e-3 * J``).
-        """
-        cached = self.__dict__.get("_model")
-        if cached is None:
-            K = [[self.CE, self.CI], [self.CE, self.CI]]
-            Jm = [[self.J_ex, self.J_in], [self.J_ex, self.J_in]]
-            cached = MeanFieldNetwork(
-                K=K, J=Jm, tau_m=self.tau_m, t_ref=self.t_ref, theta=self.theta,
-                V_reset=self.V_reset, tau_syn=self.tau_syn,
-                K_ext=1.0, J_ext=self.J_ex, nu_ext=self.p_rate, names=("E", "I"),
-            )
-            object.__setattr__(self, "_model", cached)
-        return cached
-
-    def to_model(self) -> MeanFieldNetwork:
-        """Same as :attr:`model`."""
-        return self.model
-
-    def _rates(self, rates: ArrayLike) -> NDArray[np.float64]:
-        return self.model._rates(rates)
-
-    def mu(self, rates: ArrayLike) -> NDArray[np.float64]:
-        """Mean input (mV) of E and I for rates ``(nu_E, nu_I)`` in Hz (eq. 28).
-
-        ``rates`` has shape (..., 2); a scalar, or a trailing dimension of 1,
-        means ``nu_E = nu_I``.  Returns shape (..., 2).
-        """
-        return self.model.mu(self._rates(rates))
-
-    def sigma(self, rates: ArrayLike) -> NDArray[np.float64]:
-        """Input fluctuation (mV) of E and I for rates ``(nu_E, nu_I)`` in Hz (eq. 29)."""
-        return self.model.sigma(self._rates(rates))
-
-    def transfer(self, rates: ArrayLike) -> NDArray[np.float64]:
-        """Siegert output rates (Hz) of E and I (eq. 27)."""
-        return self.model.transfer(self._rates(rates))
-
-    def jacobian(self, rates: ArrayLike, tau: float = 1.0) -> NDArray[np.float64]:
-        """Jacobian of eq. 30 at rates ``(nu_E, nu_I)`` (1/ms); see :meth:`MeanFieldNetwork.jacobian`."""
-        return self.model.jacobian(self._rates(rates), tau=tau)
-
-    def fixed_points(self, **kwargs) -> list:
-        """All fixed points of eq. 27 with rates in ``[0, 1000/t_ref)`` Hz, sorted by rate.
-
-        See :func:`mfkit.fixed_points.fixed_points`.
-        """
-        return self.model.fixed_points(**kwargs)
-
-    def pseudo_time(self, t_sim: float, dt: float = 0.1, tau: float = 1.0, **kwargs):
-        """Integrate eq. 30 as NEST does; see :func:`mfkit.pseudo_time.pseudo_time`."""
-        return self.model.pseudo_time(t_sim, dt=dt, tau=tau, **kwargs)
-
-
-def as_model(net: MeanFieldNetwork | BrunelNetwork) -> MeanFieldNetwork:
-    """The general :class:`MeanFieldNetwork` form of ``net`` (TypeError for anything else)."""
-    if isinstance(net, BrunelNetwork):
-        return net.model
     if isinstance(net, MeanFieldNetwork):
         return net
+    model = getattr(net, "model", None)
+    if isinstance(model, MeanFieldNetwork):
+        return model
     raise TypeError(f"expected a MeanFieldNetwork or BrunelNetwork, got {type(net).__name__}")
+
+
+def __getattr__(name: str):
+    """``mfkit.network.BrunelNetwork`` moved to :mod:`mfkit.brunel` (deprecated alias for one release)."""
+    if name == "BrunelNetwork":
+        warnings.warn("mfkit.network.BrunelNetwork moved to mfkit.brunel; import it as "
+                      "mfkit.BrunelNetwork", DeprecationWarning, stacklevel=2)
+        from .brunel import BrunelNetwork
+
+        return BrunelNetwork
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,6 +35,7 @@ below 1e-13 Hz).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -42,8 +43,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate
 
-from .network import BrunelNetwork, MeanFieldNetwork, as_model
-from .siegert import siegert
+from .brunel import BrunelNetwork
+from .network import MeanFieldNetwork, as_model
 
 __all__ = ["PseudoTimeResult", "pseudo_time", "load_nest_trajectory"]
 
@@ -128,20 +129,15 @@ def pseudo_time(
     if n < 1:
         raise ValueError(f"t_sim must be at least dt, got t_sim={t_sim!r}, dt={dt!r}")
     P = model.n_populations
-    r0 = np.zeros(P) if rates0 is None else np.array(np.broadcast_to(np.asarray(rates0, float), (P,)))
-    if np.any(r0 < 0) or not np.all(np.isfinite(r0)):
-        raise ValueError(f"rates0 must be finite and >= 0 Hz, got {r0}")
+    r0 = np.zeros(P) if rates0 is None else model.check_rates(rates0, "rates0")
+    if r0.shape != (P,) or not np.all(np.isfinite(r0)):
+        raise ValueError(f"rates0 must be {P} finite rates >= 0 Hz, got {r0}")
     times = dt * np.arange(1, n + 1)
     nu_ext = model.nu_ext
     d0 = np.zeros(P) if drive == "unit" else nu_ext.copy()
-    params = model.neuron_params
-    Dm, Sm = model.drift_factors, model.diffusion_factors
-    De, Se = model.drift_factors_ext, model.diffusion_factors_ext
 
     def phi(d, r):
-        mu = De * d + Dm @ r
-        s2 = Se * d + Sm @ r
-        return np.asarray(siegert(mu, np.sqrt(np.maximum(s2, 0.0)), **params), dtype=float)
+        return model.transfer(r, nu_ext=d)
 
     if method == "nest":
         P1 = np.exp(-dt / tau)
@@ -158,7 +154,9 @@ def pseudo_time(
         def rhs(_s, y):
             d, r = y[:P], y[P:]
             dd = (nu_ext - d) / tau if drive == "unit" else np.zeros(P)
-            return np.concatenate([dd, (phi(d, r) - r) / tau])
+            # the exact solution stays >= 0; the integrator's trial stages can dip below 0 by
+            # round-off (seen: -3e-166 Hz), where eq. 28-29 are undefined: evaluate Phi at 0 there
+            return np.concatenate([dd, (phi(np.maximum(d, 0.0), np.maximum(r, 0.0)) - r) / tau])
 
         sol = integrate.solve_ivp(
             rhs, (0.0, float(times[-1])), np.concatenate([d0, r0]), method="DOP853",
@@ -172,23 +170,23 @@ def pseudo_time(
     return PseudoTimeResult(times=times, rates=rates, drive=drives, names=model.names, method=method)
 
 
-NEST_SEED_TRAJECTORY = Path(__file__).resolve().parents[1] / "data" / "nest_seed_trajectory.csv"
-
-
 def load_nest_trajectory(path: str | Path | None = None) -> PseudoTimeResult:
-    """NEST 3.10's recording of the seed script (``data/nest_seed_trajectory.csv``).
+    """NEST 3.10's recording of the seed script, shipped with mfkit (``mfkit/data/nest_seed_trajectory.csv``).
 
-    The E and I rates of ``brunel_siegert_nest.py`` every 0.1 ms up to 49 ms, as
-    recorded by NEST's multimeter (10 significant digits).  The file ships with the
-    repository (not with an installed wheel); pass ``path`` to read another copy.
+    The E and I rates of ``brunel_siegert_nest.py`` every 0.1 ms up to 49 ms, as recorded by
+    NEST's multimeter (10 significant digits); ``tools/record_nest_trajectory.py`` regenerates the
+    file with NEST.  Pass ``path`` to read another recording in the same format.
 
     Returns
     -------
     PseudoTimeResult
         ``method="nest-recording"``; ``drive`` is NaN (not recorded).
     """
-    p = NEST_SEED_TRAJECTORY if path is None else Path(path)
-    data = np.loadtxt(p, delimiter=",", skiprows=1, ndmin=2)
+    if path is None:
+        with resources.files("mfkit").joinpath("data/nest_seed_trajectory.csv").open("r") as f:
+            data = np.loadtxt(f, delimiter=",", skiprows=1, ndmin=2)
+    else:
+        data = np.loadtxt(Path(path), delimiter=",", skiprows=1, ndmin=2)
     times, rates = data[:, 0].copy(), data[:, 1:].copy()
     drive = np.full_like(rates, np.nan)
     for a in (times, rates, drive):

@@ -7,7 +7,7 @@ import pytest
 
 from mfkit.__main__ import main
 from mfkit.fixed_points import fixed_points
-from mfkit.network import BrunelNetwork
+from mfkit import BrunelNetwork
 
 
 def test_rates_table_multistable(capsys):

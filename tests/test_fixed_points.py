@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mfkit.fixed_points import FixedPoint, FixedPointError, bifurcation_diagram, fixed_points, make_fixed_point
-from mfkit.network import BrunelNetwork, MeanFieldNetwork
+from mfkit import BrunelNetwork, MeanFieldNetwork
 from mfkit.pseudo_time import pseudo_time
 from mfkit.siegert import siegert
 
@@ -34,7 +34,7 @@ def independent_root_count(g, eta):
 
 
 def test_seed_fixed_point():
-    fps = BrunelNetwork().fixed_points()
+    fps = fixed_points(BrunelNetwork())
     assert len(fps) == 1
     fp = fps[0]
     assert isinstance(fp, FixedPoint)
@@ -162,6 +162,36 @@ def test_failure_raises():
         fixed_points(BrunelNetwork(), tau=0.0)
     with pytest.raises(TypeError):
         fixed_points("not a network")
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(tau=np.inf), "tau"), (dict(tau="1"), "tau"), (dict(grid=(20, 40)), "grid"),
+    (dict(grid=(20, 40, 2.5)), "grid"), (dict(n_starts=0), "n_starts"), (dict(n_starts=True), "n_starts"),
+])
+def test_bad_solver_arguments_are_named(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        fixed_points(BrunelNetwork(), **kwargs)
+    with pytest.raises(ValueError, match="rates must be >= 0"):
+        make_fixed_point(BrunelNetwork(), [-1.0, 1.0])
+
+
+def test_groups_with_different_refractory_periods_are_searched_to_their_own_maximum():
+    """Regression (issue 9): uncoupled populations with t_ref = 1 and 2 ms, the first above 500 Hz.
+
+    The multistart used to clip every group at the smallest 1000/t_ref and missed the fixed
+    point. Each population here is a 1-D problem of its own, solved by an independent dense scan.
+    """
+    m = MeanFieldNetwork(K=[[100, 0], [0, 100]], J=[[-0.1, 0], [0, -0.1]], t_ref=[1.0, 2.0],
+                         K_ext=1000, J_ext=0.1, nu_ext=[4000.0, 1000.0])
+    (fp,) = fixed_points(m)
+    for a in range(2):
+        nu = np.linspace(0.0, 1000.0 / m.t_ref[a], 400_001)[:-1]
+        mu = 20e-3 * (100 * -0.1 * nu + 1000 * 0.1 * m.nu_ext[a])
+        s2 = 20e-3 * (100 * 0.01 * nu + 1000 * 0.01 * m.nu_ext[a])
+        f = siegert(mu, np.sqrt(s2), t_ref=m.t_ref[a]) - nu
+        (i,) = np.flatnonzero(np.sign(f[:-1]) != np.sign(f[1:]))  # exactly one root each
+        assert nu[i] <= fp.rates[a] <= nu[i + 1]
+    assert fp.rates[0] > 500.0 and fp.stable
 
 
 def test_statements_of_the_pseudo_time_chapter():

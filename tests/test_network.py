@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mfkit.network import BrunelNetwork, MeanFieldNetwork
+from mfkit import BrunelNetwork, MeanFieldNetwork
 from mfkit.siegert import siegert
 
 
@@ -27,7 +27,7 @@ def seed_script_numbers():
         diffusion_factor_ext=tauMem * 1e-3 * J_ex**2,
         diffusion_factor_ex=tauMem * 1e-3 * CE * J_ex**2,
         diffusion_factor_in=tauMem * 1e-3 * CI * J_in**2,
-        nu_th=nu_th, nu_ext=nu_ex, p_rate=1000.0 * nu_ex * CE,
+        nu_th_per_ms=nu_th, nu_ext_per_ms=nu_ex, p_rate=1000.0 * nu_ex * CE,
     )
 
 
@@ -50,8 +50,8 @@ def test_seed_factors_enter_the_general_model():
 
 def test_units_of_threshold_rate():
     net = BrunelNetwork()
-    assert net.nu_th_hz == 1000 * net.nu_th
-    assert net.nu_ext_hz == 1000 * net.nu_ext
+    assert net.nu_th_hz == 1000 * net.nu_th_per_ms
+    assert net.nu_ext_hz == 1000 * net.nu_ext_per_ms
     # nu_th (Hz) from CE inputs gives a mean input exactly at threshold
     mu = net.tau_m * 1e-3 * net.CE * net.J * net.nu_th_hz
     assert mu == pytest.approx(net.theta, rel=1e-14)
@@ -195,3 +195,82 @@ def test_scalar_and_trailing_one_rates_mean_equal_rates():
     net = BrunelNetwork()
     np.testing.assert_array_equal(net.mu(np.array([[3.0], [4.0]])), net.mu(np.array([[3.0, 3.0], [4.0, 4.0]])))
     np.testing.assert_array_equal(net.sigma(3.0), net.sigma([3.0, 3.0]))
+
+
+def test_renamed_per_ms_rates_warn_and_keep_their_values():
+    net = BrunelNetwork()
+    with pytest.warns(DeprecationWarning, match="nu_ext_per_ms"):
+        assert net.nu_ext == net.nu_ext_per_ms == net.nu_ext_hz / 1000
+    with pytest.warns(DeprecationWarning, match="nu_th_per_ms"):
+        assert net.nu_th == net.nu_th_per_ms
+    with pytest.warns(DeprecationWarning, match="mfkit.brunel"):
+        from mfkit.network import BrunelNetwork as Old
+    assert Old is BrunelNetwork
+    with pytest.warns(DeprecationWarning, match="mfkit.fixed_points"):
+        assert net.fixed_points()[0].rate == pytest.approx(32.0331145039, rel=1e-10)
+
+
+def test_input_statistics_against_eq_28_29_written_out():
+    """mu, sigma and their rate derivatives against eq. 28-29 and central differences."""
+    K = np.array([[800, 200], [600, 150]])
+    J = np.array([[0.1, -0.6], [0.15, -0.5]])
+    tau = np.array([20.0, 10.0])
+    m = MeanFieldNetwork(K=K, J=J, tau_m=tau, K_ext=[1000, 800], J_ext=0.1, nu_ext=[12.0, 10.0])
+    r = np.array([3.0, 9.0])
+    st = m.input_statistics(r)
+    mu = lambda nu: tau * 1e-3 * ((K * J) @ nu + np.array([1000, 800]) * 0.1 * np.array([12.0, 10.0]))
+    s2 = lambda nu: tau * 1e-3 * ((K * J**2) @ nu + np.array([1000, 800]) * 0.01 * np.array([12.0, 10.0]))
+    np.testing.assert_allclose(st.mu, mu(r), rtol=1e-13)
+    np.testing.assert_allclose(st.sigma, np.sqrt(s2(r)), rtol=1e-13)
+    h = 1e-3
+    for b in range(2):
+        e = np.eye(2)[b] * h
+        np.testing.assert_allclose(st.d_mu[:, b], (mu(r + e) - mu(r - e)) / (2 * h), rtol=1e-9)
+        fd = (np.sqrt(s2(r + e)) - np.sqrt(s2(r - e))) / (2 * h)
+        np.testing.assert_allclose(st.d_sigma[:, b], fd, rtol=1e-7)
+    batch = m.input_statistics(np.array([r, 2 * r, 0 * r]))
+    assert batch.mu.shape == (3, 2) and batch.d_sigma.shape == (3, 2, 2)
+    np.testing.assert_allclose(batch.d_sigma[1], m.input_statistics(2 * r).d_sigma, rtol=1e-15)
+
+
+@pytest.mark.parametrize("rates", [-1.0, [3.0, -1e-300], [[1.0, 2.0], [-np.inf, 0.0]]])
+def test_negative_rates_are_rejected_by_name(rates):
+    net = BrunelNetwork()
+    for method in (net.mu, net.sigma, net.transfer, net.input_statistics, net.jacobian):
+        with pytest.raises(ValueError, match=r"rates must be >= 0 Hz"):
+            method(rates)
+
+
+def test_nan_rates_give_nan():
+    net = BrunelNetwork()
+    assert np.all(np.isnan(net.transfer(np.nan)))
+    assert np.all(np.isnan(net.mu([np.nan, 1.0])))
+
+
+def test_model_does_not_import_its_solvers():
+    """Data flows one way: model -> solvers (no module-level import cycle in mfkit)."""
+    import ast
+    import pathlib
+
+    import mfkit
+
+    root = pathlib.Path(mfkit.__file__).parent
+    graph = {}
+    for path in root.rglob("*.py"):
+        mod = ".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
+        pkg = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+        deps = set()
+        for node in ast.parse(path.read_text()).body:  # module level only
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = pkg.rsplit(".", node.level - 1)[0] if node.level > 1 else pkg
+                target = f"{base}.{node.module}" if node.module else base
+                deps |= {target} if node.module else {f"{base}.{a.name}" for a in node.names}
+        graph[mod] = deps
+
+    def reaches(a, b, seen=()):
+        return any(d == b or (d not in seen and reaches(d, b, seen + (d,))) for d in graph.get(a, ()))
+
+    cycles = [m for m in graph if not m.endswith("__init__") and m != "mfkit" and reaches(m, m)]
+    assert cycles == []
+    for solver in ("mfkit.fixed_points", "mfkit.pseudo_time"):
+        assert not reaches("mfkit.network", solver) and not reaches("mfkit.brunel", solver)

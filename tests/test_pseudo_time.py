@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from mfkit.fixed_points import fixed_points
-from mfkit.network import BrunelNetwork, MeanFieldNetwork
+from mfkit import BrunelNetwork, MeanFieldNetwork
 from mfkit.pseudo_time import PseudoTimeResult, pseudo_time
 from mfkit.siegert import siegert
 
-NEST_CSV = Path(__file__).resolve().parents[1] / "data" / "nest_seed_trajectory.csv"
+NEST_CSV = Path(__file__).resolve().parents[1] / "mfkit" / "data" / "nest_seed_trajectory.csv"
 
 
 @pytest.fixture(scope="module")
