@@ -86,19 +86,31 @@ def siegert_with_derivatives(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_res
     y_th = (theta - mu)/sigma + s, y_r = (V_reset - mu)/sigma + s,
     with the Fourcaud & Brunel (2002) shift s = sqrt(2) |zeta(1/2)| / 2 sqrt(tau_syn/tau_m).
     Inputs are taken as exact binary numbers (floats convert exactly). Times in ms, potentials
-    in mV, rates in Hz. sigma = 0 gives the deterministic limit.
+    in mV, rates in Hz.
+
+    sigma = 0 gives the limit sigma -> 0+ of rate and derivatives: for mu > theta the
+    deterministic rate 1000/(t_ref + tau_m ln((mu - V_reset)/(mu - theta))), its mu-derivative and
+    d_sigma = -s d_mu (the bounds are those of threshold theta + s sigma and reset V_reset + s sigma,
+    which is the same as lowering mu by s sigma); for mu < theta zeros; for mu = theta rate 0 and
+    d_mu = d_sigma = +inf (both grow like 1/(sigma ln^2 sigma) as sigma -> 0+). NaN in any input,
+    or mu = +-inf together with sigma = +inf (indeterminate), gives NaN in all three fields.
     """
     with mp.workdps(dps + 10):
         mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn = (
             mp.mpf(v) for v in (mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn))
+        if any(mp.isnan(v) for v in (mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn)) or (
+                mp.isinf(mu) and sigma == mp.inf):
+            return ReferenceRate(mp.nan, mp.nan, mp.nan)
+        shift = mp.sqrt(2) * abs(mp.zeta(0.5)) / 2 * mp.sqrt(tau_syn / tau_m)
         if sigma == 0:
-            if mu <= theta:
+            if mu < theta:
                 return ReferenceRate(mp.mpf(0), mp.mpf(0), mp.mpf(0))
+            if mu == theta:
+                return ReferenceRate(mp.mpf(0), mp.inf, mp.inf)
             period = t_ref + tau_m * mp.log((mu - V_reset) / (mu - theta))
             rate = 1000 / period
             d_mu = rate ** 2 / 1000 * tau_m * (theta - V_reset) / ((mu - V_reset) * (mu - theta))
-            return ReferenceRate(+rate, +d_mu, mp.mpf(0))
-        shift = mp.sqrt(2) * abs(mp.zeta(0.5)) / 2 * mp.sqrt(tau_syn / tau_m)
+            return ReferenceRate(+rate, +d_mu, -shift * d_mu)
         y_th = (theta - mu) / sigma + shift
         y_r = (V_reset - mu) / sigma + shift
         period = t_ref + tau_m * mp.sqrt(mp.pi) * _integral(y_r, y_th, dps)

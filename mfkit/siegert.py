@@ -79,16 +79,26 @@ def _scaled_integrand(b, d, es, coef):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _deterministic(mu, tau_m, t_ref, theta, V_reset):
-    """sigma -> 0: 1/nu = t_ref + tau_m ln((mu - V_reset)/(mu - theta)) for mu > theta, else 0.
+def _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn):
+    """sigma -> 0+: 1/nu = t_ref + tau_m ln((mu - V_reset)/(mu - theta)) for mu > theta, else 0.
 
-    Returns (rate, d rate/d mu, d rate/d sigma = 0); the slope is infinite at mu = theta.
+    Returns (rate, d rate/d mu, d rate/d sigma), the limits sigma -> 0+ of the noisy values:
+
+    * mu > theta: d_sigma = -s d_mu. The shift s moves both bounds to theta + s sigma and
+      V_reset + s sigma, which is the same as moving mu by -s sigma (0 for delta synapses).
+    * mu < theta: all zero (the rate vanishes like e^{-y_th^2}).
+    * mu == theta: rate 0, d_mu = d_sigma = +inf. The rate there is ~1000/(tau_m ln(1/sigma)), so
+      d_sigma (the one-sided derivative at sigma = 0) and d_mu both grow like 1/(sigma ln^2 sigma);
+      in mu the left derivative is 0 and the right one +inf.
     """
     if mu <= theta:
-        return 0.0, (math.inf if mu == theta else 0.0), 0.0
+        return (0.0, math.inf, math.inf) if mu == theta else (0.0, 0.0, 0.0)
     period = t_ref + tau_m * math.log1p((theta - V_reset) / (mu - theta))
     rate = 1000.0 / period
-    return rate, rate * tau_m * (theta - V_reset) / (period * (mu - V_reset) * (mu - theta)), 0.0
+    d_mu = rate * tau_m * (theta - V_reset) / (period * (mu - V_reset) * (mu - theta))
+    if tau_syn > 0.0:
+        return rate, d_mu, -0.5 * FOURCAUD_BRUNEL_ALPHA * math.sqrt(tau_syn / tau_m) * d_mu
+    return rate, d_mu, 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -111,15 +121,17 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
     if (mu != mu or sigma != sigma or tau_m != tau_m or t_ref != t_ref or theta != theta
             or V_reset != V_reset or tau_syn != tau_syn):
         return math.nan, math.nan, math.nan
-    if mu == math.inf or sigma == math.inf:
-        return 1000.0 / t_ref, 0.0, 0.0
-    if mu == -math.inf:
-        return 0.0, 0.0, 0.0
+    if sigma == math.inf or abs(mu) == math.inf:
+        if sigma != math.inf:  # finite sigma: the rate saturates (mu = +inf) or vanishes (mu = -inf)
+            return (1000.0 / t_ref, 0.0, 0.0) if mu > 0.0 else (0.0, 0.0, 0.0)
+        if abs(mu) == math.inf:  # the limit depends on how mu and sigma grow: indeterminate
+            return math.nan, math.nan, math.nan
+        return 1000.0 / t_ref, 0.0, 0.0  # both bounds tend to s, the integral to 0
     if sigma == 0.0:
-        return _deterministic(mu, tau_m, t_ref, theta, V_reset)
+        return _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn)
     y_th0 = (theta - mu) / sigma  # the unshifted bounds enter d nu/d sigma
     if abs(y_th0) == math.inf:  # |theta - mu| > 1.8e308 sigma: the noise is below double precision
-        return _deterministic(mu, tau_m, t_ref, theta, V_reset)
+        return _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn)
     shift = 0.5 * FOURCAUD_BRUNEL_ALPHA * math.sqrt(tau_syn / tau_m) if tau_syn > 0.0 else 0.0
     y_r0 = (V_reset - mu) / sigma  # may overflow to -inf for subnormal sigma: see _tail
     b = y_th0 + shift  # y_th
@@ -318,7 +330,10 @@ def siegert(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0
     float or ndarray
         Rate in Hz (spikes/s), broadcast over all arguments like a NumPy ufunc; a float when all
         arguments are scalars. Rates below the smallest positive double are returned as 0.
-        NaN in any argument gives NaN.
+        NaN in any argument gives NaN. Infinite inputs give their limits: mu = -inf with finite
+        sigma gives 0; mu = +inf with finite sigma, or sigma = +inf with finite mu (both bounds
+        tend to s, the integral to 0), gives 1000/t_ref. mu = +-inf together with sigma = +inf
+        is indeterminate and gives NaN.
 
     Raises
     ------
@@ -349,7 +364,19 @@ def siegert_with_derivatives(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_res
     f' and (u f)'). These enter the Jacobian of the pseudo-time dynamics, eq. 30.
 
     Parameters are those of :func:`siegert`. Returns a :class:`SiegertDerivatives` named tuple
-    ``(rate [Hz], d_mu [Hz/mV], d_sigma [Hz/mV])``. At sigma = 0 the sigma-derivative is 0 and
-    d_mu is that of the deterministic limit (infinite at mu = theta).
+    ``(rate [Hz], d_mu [Hz/mV], d_sigma [Hz/mV])``.
+
+    At sigma = 0 all three are the limits sigma -> 0+ (d_sigma is the one-sided derivative):
+
+    * mu > theta: d_mu is that of the deterministic rate and ``d_sigma = -s d_mu`` (the shift
+      raises threshold and reset by s sigma, which is the same as lowering mu by s sigma; so
+      d_sigma = 0 for delta synapses, tau_syn = 0);
+    * mu < theta: d_mu = d_sigma = 0;
+    * mu = theta: the rate is 0 and ``d_mu = d_sigma = +inf``. The rate grows like
+      1000/(tau_m ln(1/sigma)) there, so both derivatives grow like 1/(sigma ln^2 sigma) as
+      sigma -> 0+; in mu the left derivative is 0, the right one +inf.
+
+    Infinite mu or sigma give derivatives 0 where :func:`siegert` gives a limit, and NaN in all
+    three fields where it gives NaN (mu = +-inf together with sigma = +inf).
     """
     return SiegertDerivatives(*_evaluate(True, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn))

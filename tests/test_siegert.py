@@ -263,8 +263,104 @@ def test_no_warnings_nan_or_inf_on_valid_extremes():
         warnings.simplefilter("error")
         r = mfkit.siegert_with_derivatives(mu, sigma)
     assert np.all(np.isfinite(r.rate))
-    finite_slope = ~((sigma == 0.0) & (mu == 20.0))
-    assert np.all(np.isfinite(r.d_mu[finite_slope])) and np.all(np.isfinite(r.d_sigma))
+    finite_slope = ~((sigma == 0.0) & (mu == 20.0))  # there both slopes are +inf (issue 9)
+    assert np.all(np.isfinite(r.d_mu[finite_slope])) and np.all(np.isfinite(r.d_sigma[finite_slope]))
+
+
+# ------------------------------------------------------------------ edges (issue 9)
+
+def test_sigma_derivative_at_zero_noise_with_synaptic_filter():
+    """sigma -> 0+ above threshold: d nu/d sigma -> -s d nu/d mu, not 0.
+
+    Checked against the closed form with threshold and reset theta + s sigma, V_reset + s sigma,
+    differentiated by mpmath, and against one-sided differences of the mpmath rate at sigma ~ 1e-8.
+    """
+    mu, tau_syn = 25.0, 5.0
+    got = mfkit.siegert_with_derivatives(mu, 0.0, tau_syn=tau_syn)
+    with mp.workdps(50):
+        s = mp.sqrt(2) * abs(mp.zeta(0.5)) / 2 * mp.sqrt(mp.mpf(tau_syn) / 20)
+
+        def closed_form(m, sig):
+            return 1000 / (2 + 20 * mp.log((m - s * sig) / (m - 20 - s * sig)))
+
+        d_sigma = mp.diff(lambda sig: closed_form(mu, sig), 0)
+        d_mu = mp.diff(lambda m: closed_form(m, 0), mu)
+        assert d_sigma == pytest.approx(-s * d_mu, rel=1e-40)
+        assert float(d_sigma) == pytest.approx(-1.41350264690457, rel=1e-14)
+        assert got.rate == pytest.approx(float(closed_form(mu, 0)), rel=1e-15)
+        assert got.d_mu == pytest.approx(float(d_mu), rel=1e-14)
+        assert got.d_sigma == pytest.approx(float(d_sigma), rel=1e-14)
+        # the noisy rate: (nu(2h) - nu(h))/h = d_sigma(0) + O(h), with 50-digit rates
+        for h in (1e-8, 1e-10):
+            fd = (reference.siegert(mu, 2 * h, tau_syn=tau_syn) - reference.siegert(mu, h, tau_syn=tau_syn)) / h
+            assert abs(fd - d_sigma) <= h * abs(d_sigma)
+        ref = reference.siegert_with_derivatives(mu, 0.0, tau_syn=tau_syn)
+        assert ref.d_sigma == pytest.approx(d_sigma, rel=1e-40)
+        # the derivative formula of the reference at sigma = 1e-12 tends to the same value
+        assert float(reference.siegert_with_derivatives(mu, 1e-12, tau_syn=tau_syn).d_sigma) == pytest.approx(
+            got.d_sigma, rel=1e-12)
+    # sigma below double range takes the same limit (the bounds overflow)
+    tiny = mfkit.siegert_with_derivatives(mu, 1e-310, tau_syn=tau_syn)
+    assert tiny.d_sigma == pytest.approx(got.d_sigma, rel=1e-15) and tiny.d_mu == pytest.approx(got.d_mu, rel=1e-15)
+    # below threshold everything vanishes (mpmath: ~1e-1100 already at sigma = 0.1)
+    assert mfkit.siegert_with_derivatives(15.0, 0.0, tau_syn=tau_syn) == (0.0, 0.0, 0.0)
+    below = reference.siegert_with_derivatives(15.0, 0.1, tau_syn=tau_syn)
+    assert max(abs(v) for v in below) < mp.mpf("1e-1000")
+    # delta synapses: s = 0, the sigma-derivative vanishes at sigma = 0
+    assert mfkit.siegert_with_derivatives(mu, 0.0).d_sigma == 0.0
+    assert float(reference.siegert_with_derivatives(mu, 1e-12).d_sigma) == pytest.approx(0.0, abs=1e-11)
+
+
+def test_slopes_at_threshold_without_noise_are_infinite():
+    """mu = theta, sigma -> 0+: d_mu and d_sigma grow like 1/(sigma ln^2 sigma); at sigma = 0 both are +inf."""
+    previous = None
+    with mp.workdps(50):
+        for sigma in (1e-4, 1e-6, 1e-8):
+            ref = reference.siegert_with_derivatives(20.0, sigma)
+            h = mp.mpf(sigma) * mp.mpf("1e-8")  # exact mu = theta +- h, not rounded to doubles
+            fd_mu = (reference.siegert(20 + h, sigma) - reference.siegert(20 - h, sigma)) / (2 * h)
+            assert ref.d_mu == pytest.approx(fd_mu, rel=1e-10)
+            quotient = ref.rate / sigma  # (nu(sigma) - nu(0)) / sigma, the one-sided slope in sigma
+            got = mfkit.siegert_with_derivatives(20.0, sigma)
+            assert got.d_mu == pytest.approx(float(ref.d_mu), rel=1e-10)
+            assert got.d_sigma == pytest.approx(float(ref.d_sigma), rel=1e-10)
+            if previous is not None:
+                assert ref.d_mu > 40 * previous[0] and ref.d_sigma > 40 * previous[1] and quotient > 40 * previous[2]
+            previous = (ref.d_mu, ref.d_sigma, quotient)
+        assert previous[0] > 1.7e7 and previous[1] > 9e6 and previous[2] > 2e8
+    for tau_syn in (0.0, 5.0):
+        assert mfkit.siegert_with_derivatives(20.0, 0.0, tau_syn=tau_syn) == (0.0, math.inf, math.inf)
+        assert tuple(reference.siegert_with_derivatives(20.0, 0.0, tau_syn=tau_syn)) == (0, mp.inf, mp.inf)
+    d = mfkit.siegert_with_derivatives(np.array([19.0, 20.0, 21.0]), 0.0)
+    np.testing.assert_array_equal(d.d_mu[:2], [0.0, math.inf])
+    np.testing.assert_array_equal(d.d_sigma, [0.0, math.inf, 0.0])
+
+
+def test_infinite_inputs():
+    """|mu| = inf with sigma = inf is indeterminate (NaN); the other infinite inputs are limits."""
+    inf = math.inf
+    for mu in (-inf, inf):
+        assert math.isnan(mfkit.siegert(mu, inf))
+        assert all(math.isnan(v) for v in mfkit.siegert_with_derivatives(mu, inf))
+        assert all(mp.isnan(v) for v in reference.siegert_with_derivatives(mu, inf))
+    r = mfkit.siegert_with_derivatives(np.array([-inf, 10.0, inf, -inf, inf]), np.array([inf, inf, inf, 1.0, 1.0]))
+    assert np.all(np.isnan([r.rate[[0, 2]], r.d_mu[[0, 2]], r.d_sigma[[0, 2]]]))
+    np.testing.assert_array_equal(np.array(r)[:, [1, 3, 4]], [[500.0, 0.0, 500.0], [0.0] * 3, [0.0] * 3])
+    assert math.isnan(mfkit.siegert(-inf, [inf])[0])
+    # (-inf, inf) really is indeterminate: along mu = -c sigma the mpmath rate ranges from 500 Hz to ~0
+    with mp.workdps(30):
+        assert reference.siegert(-1e8, 1e8, dps=30) > 499
+        assert reference.siegert(-1e9, 1e8, dps=30) < 1e-35
+    # the limits are approached: sigma -> inf at finite mu, mu -> +inf at finite sigma (mpmath)
+    for mu, sigma in ((10.0, 1e12), (-1e3, 1e12), (1e12, 1.0)):
+        ref = reference.siegert_with_derivatives(mu, sigma, dps=30)
+        assert float(ref.rate) == pytest.approx(500.0, rel=1e-9)
+        assert abs(ref.d_mu) < 1e-18 and abs(ref.d_sigma) < 1e-18
+    assert mfkit.siegert_with_derivatives(10.0, inf) == (500.0, 0.0, 0.0)
+    assert mfkit.siegert_with_derivatives(inf, 1.0) == (500.0, 0.0, 0.0)
+    assert mfkit.siegert_with_derivatives(-inf, 1.0) == (0.0, 0.0, 0.0)
+    assert mfkit.siegert_with_derivatives(inf, 0.0) == (500.0, 0.0, 0.0)
+    assert mfkit.siegert_with_derivatives(-inf, 0.0) == (0.0, 0.0, 0.0)
 
 
 # ------------------------------------------------------------------ interface
