@@ -283,7 +283,8 @@ class MeanFieldNetwork:
         d_mu = np.asarray(derivatives.d_mu, dtype=float)[..., :, None]
         d_sig = np.asarray(derivatives.d_sigma, dtype=float)[..., :, None]
         # where sigma does not move with a rate (d_sigma = 0) its term is 0, even if dPhi/dsigma = inf
-        return d_mu * stats.d_mu + np.where(stats.d_sigma == 0, 0.0, d_sig * stats.d_sigma)
+        moves = stats.d_sigma != 0
+        return d_mu * stats.d_mu + np.multiply(d_sig, stats.d_sigma, out=np.zeros(moves.shape), where=moves)
 
     def transfer_with_jacobian(self, rates: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Output rates ``Phi(nu)`` (Hz) and their derivatives ``dPhi_a/dnu_b`` in one Siegert call.

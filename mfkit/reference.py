@@ -93,13 +93,13 @@ def siegert_with_derivatives(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_res
     d_sigma = -s d_mu (the bounds are those of threshold theta + s sigma and reset V_reset + s sigma,
     which is the same as lowering mu by s sigma); for mu < theta zeros; for mu = theta rate 0 and
     d_mu = d_sigma = +inf (both grow like 1/(sigma ln^2 sigma) as sigma -> 0+). NaN in any input,
-    or mu = +-inf together with sigma = +inf (indeterminate), gives NaN in all three fields.
+    or mu = -inf together with sigma = +inf (indeterminate), gives NaN in all three fields.
     """
     with mp.workdps(dps + 10):
         mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn = (
             mp.mpf(v) for v in (mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn))
         if any(mp.isnan(v) for v in (mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn)) or (
-                mp.isinf(mu) and sigma == mp.inf):
+                mu == -mp.inf and sigma == mp.inf):
             return ReferenceRate(mp.nan, mp.nan, mp.nan)
         shift = mp.sqrt(2) * abs(mp.zeta(0.5)) / 2 * mp.sqrt(tau_syn / tau_m)
         if sigma == 0:

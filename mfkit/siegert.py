@@ -124,9 +124,10 @@ def _point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, 
     if sigma == math.inf or abs(mu) == math.inf:
         if sigma != math.inf:  # finite sigma: the rate saturates (mu = +inf) or vanishes (mu = -inf)
             return (1000.0 / t_ref, 0.0, 0.0) if mu > 0.0 else (0.0, 0.0, 0.0)
-        if abs(mu) == math.inf:  # the limit depends on how mu and sigma grow: indeterminate
+        if mu == -math.inf:  # the limit depends on how mu and sigma grow: indeterminate
             return math.nan, math.nan, math.nan
-        return 1000.0 / t_ref, 0.0, 0.0  # both bounds tend to s, the integral to 0
+        # finite mu or mu = +inf: both bounds tend to s or below it, the integral to 0
+        return 1000.0 / t_ref, 0.0, 0.0
     if sigma == 0.0:
         return _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn)
     y_th0 = (theta - mu) / sigma  # the unshifted bounds enter d nu/d sigma
@@ -332,8 +333,9 @@ def siegert(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0
         arguments are scalars. Rates below the smallest positive double are returned as 0.
         NaN in any argument gives NaN. Infinite inputs give their limits: mu = -inf with finite
         sigma gives 0; mu = +inf with finite sigma, or sigma = +inf with finite mu (both bounds
-        tend to s, the integral to 0), gives 1000/t_ref. mu = +-inf together with sigma = +inf
-        is indeterminate and gives NaN.
+        tend to s, the integral to 0), gives 1000/t_ref, and so does mu = +inf with sigma = +inf
+        (both bounds at or below s on every path). mu = -inf with sigma = +inf is indeterminate
+        (the limit depends on the path) and gives NaN.
 
     Raises
     ------
@@ -377,6 +379,6 @@ def siegert_with_derivatives(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_res
       sigma -> 0+; in mu the left derivative is 0, the right one +inf.
 
     Infinite mu or sigma give derivatives 0 where :func:`siegert` gives a limit, and NaN in all
-    three fields where it gives NaN (mu = +-inf together with sigma = +inf).
+    three fields where it gives NaN (mu = -inf together with sigma = +inf).
     """
     return SiegertDerivatives(*_evaluate(True, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn))

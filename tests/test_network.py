@@ -1,5 +1,6 @@
 """The network model: derived quantities, eq. 28/29, the general form, validation."""
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -274,3 +275,13 @@ def test_model_does_not_import_its_solvers():
     assert cycles == []
     for solver in ("mfkit.fixed_points", "mfkit.pseudo_time"):
         assert not reaches("mfkit.network", solver) and not reaches("mfkit.brunel", solver)
+
+
+def test_jacobian_at_threshold_without_noise_is_infinite_not_nan():
+    """mu = theta, sigma = 0: dPhi/dmu = +inf (the sigma -> 0+ limit); sigma cannot move, so no inf * 0."""
+    for tau_syn in (0.0, 5.0):
+        m = MeanFieldNetwork(K=[[100.0]], J=[[0.1]], theta=0.0, V_reset=-10.0, tau_syn=tau_syn)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            phi, jac = m.transfer_with_jacobian(0.0)
+        assert phi[0] == 0.0 and jac[0, 0] == np.inf
