@@ -4,6 +4,7 @@ agreement with NEST's anchors on the seed network, and the NEST backend."""
 from __future__ import annotations
 
 import math
+import os
 import sys
 import warnings
 from types import SimpleNamespace
@@ -501,6 +502,29 @@ def test_seed_network_matches_nest_anchors():
 
 
 # ------------------------------------------------------------ NEST backend
+@needs_nest
+def test_nest_importable():
+    """NEST imports; in CI (MFKIT_REQUIRE_NEST=1) a missing or broken NEST fails here (with the
+    cause) and in every NEST test instead of skipping them."""
+    from mfkit.spiking.nest_backend import import_nest
+
+    nest = import_nest()  # raises with the cause if NEST cannot be imported
+    assert nest.__version__
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_BOUNDSCHECK", "") != "1",
+                    reason="only under NUMBA_BOUNDSCHECK=1 (.ci/run)")
+def test_numba_boundscheck_is_active():
+    """Under NUMBA_BOUNDSCHECK=1 the cached kernels were really compiled with bounds checks (a
+    stale on-disk cache would reuse unchecked code): an out-of-range write raises IndexError."""
+    from mfkit.spiking._rng import make_states
+    from mfkit.spiking.connectivity import _fill
+
+    cursor = np.zeros(2, dtype=np.int64)
+    with pytest.raises(IndexError):
+        _fill(make_states(0, 1)[0], 2, 0, 1, 0, cursor, np.empty(0, dtype=np.int32))
+
+
 @needs_nest
 def test_nest_backend_single_neuron_identical():
     """Deterministic single-neuron protocols give the same spikes and
