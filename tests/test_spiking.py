@@ -502,6 +502,18 @@ def test_seed_network_matches_nest_anchors():
 
 
 # ------------------------------------------------------------ NEST backend
+def test_nest_backend_does_not_import_the_dispatcher():
+    """The backend imports the shared pieces (_common), never simulate.py (no import cycle)."""
+    import ast
+    import inspect
+
+    from mfkit.spiking import nest_backend
+
+    tree = ast.parse(inspect.getsource(nest_backend))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "_common" in imported and not {"simulate", "mfkit.spiking.simulate"} & imported, imported
+
+
 @needs_nest
 def test_nest_importable():
     """NEST imports; in CI (MFKIT_REQUIRE_NEST=1) a missing or broken NEST fails here (with the
