@@ -9,7 +9,11 @@
 PYTHON     ?= python3
 VENV       ?= .venv
 BIN        := $(VENV)/bin
-STAMP      := $(VENV)/.installed
+# Extras of pyproject.toml to install; CI adds the optional NEST backend: make test EXTRAS=book,test,nest.
+# The stamp names them, so changing EXTRAS (re)installs.
+EXTRAS     ?= book,test
+comma      := ,
+STAMP      := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 JB         := $(BIN)/jupyter-book
 PYTEST_ARGS ?=
 NBVAL_ARGS ?= --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
@@ -23,6 +27,7 @@ NO_MPL     := env -u MPLBACKEND
 help:
 	@echo "make book        build the HTML book into _build/html (creates .venv if missing)"
 	@echo "make test        builds the book, then unit tests + nbval + browser check (creates .venv if missing)"
+	@echo "                 EXTRAS=book,test,nest also installs NEST and runs the backend comparisons"
 	@echo "make book-strict book build with warnings as errors (-W -n --keep-going)"
 	@echo "make rendering   open every built page in headless Chromium (needs chromium)"
 	@echo "make clean       remove _build and caches (keeps .venv)"
@@ -33,7 +38,7 @@ venv: $(STAMP)
 # Recreate/refresh the environment whenever the dependency declarations change.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
 
 book: $(STAMP)
@@ -46,8 +51,9 @@ book-strict: $(STAMP)
 
 # One pytest run: unit tests, nbval on every notebook, and the browser check of the built book
 # (tests/test_rendering.py, skipped outside CI when chromium is missing), so the book is built first.
+# -rs: the summary lists every skip with its reason (e.g. the NEST tests without EXTRAS=...,nest).
 test: book
-	$(NO_MPL) $(BIN)/python -m pytest tests book $(NBVAL_ARGS) $(PYTEST_ARGS)
+	$(NO_MPL) $(BIN)/python -m pytest tests book -rs $(NBVAL_ARGS) $(PYTEST_ARGS)
 
 # Only the browser check of the built book (tests marked `rendering`).
 rendering: book

@@ -33,6 +33,12 @@ SUPPORTED_PYTHONS = ["3.10.0", "3.10.13", "3.11.0", "3.11.2", "3.11.7", "3.12.0"
 # PyPI name -> conda-forge name, where they differ (none of the current dependencies).
 CONDA_NAMES = {}
 
+# Optional extras: `make` installs them only when asked (EXTRAS=book,test,nest; CI does), and
+# environment.yml lists their requirements as commented-out entries ("# - nest-simulator").
+# Value: every pin of constraints.txt the extra brings in (its requirements and their
+# dependencies that nothing else needs); they may be absent from a .venv made without it.
+OPTIONAL_EXTRAS = {"nest": {"nest-simulator", "cython"}}
+
 
 def canonical(name):
     """PEP 503 normalised distribution name."""
@@ -59,12 +65,19 @@ def pyproject():
 
 @pytest.fixture(scope="module")
 def direct_requirements(pyproject):
-    """Every runtime and extra requirement string of pyproject.toml."""
+    """Every runtime and extra requirement string of pyproject.toml (optional extras included)."""
     project = pyproject["project"]
     reqs = list(project["dependencies"])
     for extra in project.get("optional-dependencies", {}).values():
         reqs.extend(extra)
     return reqs
+
+
+@pytest.fixture(scope="module")
+def optional_requirements(pyproject):
+    """The requirement strings of the optional extras (OPTIONAL_EXTRAS)."""
+    extras = pyproject["project"].get("optional-dependencies", {})
+    return [r for name in OPTIONAL_EXTRAS for r in extras.get(name, [])]
 
 
 def _environment_yml():
@@ -154,11 +167,34 @@ def test_pyproject_has_the_expected_extras(pyproject):
     assert {"numpy", "scipy", "numba", "mpmath"} <= runtime
 
 
-def test_environment_yml_lists_every_pyproject_dependency(direct_requirements, environment_yml):
+def test_environment_yml_lists_every_pyproject_dependency(direct_requirements, optional_requirements,
+                                                           environment_yml):
     conda, pip = _env_names(environment_yml)
-    missing = sorted(name for name in {req_name(r) for r in direct_requirements}
+    optional = {req_name(r) for r in optional_requirements}
+    missing = sorted(name for name in {req_name(r) for r in direct_requirements} - optional
                      if name not in pip and CONDA_NAMES.get(name, name) not in conda)
     assert not missing, f"environment.yml lacks: {missing}"
+
+
+def _commented_entries():
+    """Names of the commented-out list entries of environment.yml ("  # - nest-simulator")."""
+    text = (ROOT / "environment.yml").read_text()
+    return {req_name(m.group(1)) for m in re.finditer(r"^\s*#\s*-\s+([A-Za-z0-9][^\s#]*)", text, re.M)}
+
+
+def test_optional_extras_declared_and_offered_in_environment_yml(pyproject, optional_requirements,
+                                                                 environment_yml):
+    """Every optional extra exists in pyproject.toml, its pins cover its requirements, and
+    environment.yml offers each of its requirements (commented out, or installed)."""
+    extras = pyproject["project"]["optional-dependencies"]
+    assert set(OPTIONAL_EXTRAS) <= set(extras), (set(OPTIONAL_EXTRAS), set(extras))
+    for name, pins in OPTIONAL_EXTRAS.items():
+        assert {req_name(r) for r in extras[name]} <= pins, (name, extras[name], pins)
+    conda, pip = _env_names(environment_yml)
+    offered = _commented_entries() | pip | conda
+    missing = sorted(name for name in {req_name(r) for r in optional_requirements}
+                     if name not in offered and CONDA_NAMES.get(name, name) not in offered)
+    assert not missing, f"environment.yml does not offer (not even commented out): {missing}"
 
 
 def test_environment_yml_python_matches_requires_python(pyproject, environment_yml):
@@ -203,14 +239,25 @@ def test_constraints_have_no_duplicate_pins(constraints):
         assert not duplicates, f"Python {python_version}: pinned more than once: {duplicates}"
 
 
-def test_project_venv_matches_constraints(direct_requirements, constraints):
+def _installed(name):
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def test_project_venv_matches_constraints(pyproject, constraints):
     """In the project's .venv (made by `make`), installed versions equal the pins."""
     if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
         pytest.skip("not running in the project's .venv")
     pyver = "%d.%d.%d" % sys.version_info[:3]
+    extras = pyproject["project"]["optional-dependencies"]
+    left_out = set().union(*(pins for name, pins in OPTIONAL_EXTRAS.items()  # extras not installed
+                             if not any(_installed(req_name(r)) for r in extras[name])))
     stale = []
     for name, version, marker in constraints:
-        if not _marker_applies(marker, pyver):
+        if not _marker_applies(marker, pyver) or name in left_out:
             continue
         try:
             installed = metadata.version(name)

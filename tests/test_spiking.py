@@ -4,7 +4,9 @@ agreement with NEST's anchors on the seed network, and the NEST backend."""
 from __future__ import annotations
 
 import math
+import os
 import sys
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -212,6 +214,41 @@ def test_progress_bar(capsys, monkeypatch):
     assert sim._in_notebook()
 
 
+def test_progress_bar_appears_before_the_build(capsys, monkeypatch):
+    """With progress=True the bar is on stderr (at 0 ms) before the connectivity is drawn."""
+    from mfkit.spiking import simulate as sim
+
+    seen = []
+    real = sim.fixed_indegree
+
+    def spy(*args, **kwargs):
+        seen.append(capsys.readouterr().err)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sim, "fixed_indegree", spy)
+    simulate_brunel(BrunelNetwork(order=20, epsilon=0.5), t_sim=50.0, t_warmup=0.0, progress=True)
+    assert len(seen) == 1 and "simulate_brunel [" in seen[0] and " 0.0/50.0 ms" in seen[0], seen
+
+
+@needs_nest
+def test_progress_bar_appears_before_the_nest_build(capsys, monkeypatch):
+    from mfkit.spiking.nest_backend import import_nest
+
+    nest = import_nest()
+    seen = []
+    real = nest.Create
+
+    def spy(*args, **kwargs):
+        seen.append(capsys.readouterr().err)
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(nest.__dict__, "Create", spy)  # the nest module refuses setattr
+    simulate_brunel(BrunelNetwork(order=20, epsilon=0.5), t_sim=50.0, t_warmup=0.0, progress=True,
+                    backend="nest")
+    assert seen and "simulate_brunel [" in seen[0] and " 0.0/50.0 ms" in seen[0], seen
+    assert "50.0/50.0 ms" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("kwargs, name", [
     (dict(t_sim=-1.0), "t_sim"),
     (dict(t_sim=0.0), "t_sim"),
@@ -261,6 +298,193 @@ def test_bad_network_raises_value_error_naming_attribute(changes, name):
         simulate_brunel(SimpleNamespace(NE=1), t_sim=10.0)
 
 
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("changes, name, allowed", [
+    (dict(NE=0), "network.NE", ">= 1"),
+    (dict(NE=NAN), "network.NE", ">= 1"),
+    (dict(NE=INF), "network.NE", ">= 1"),
+    (dict(NI=-1), "network.NI", ">= 0"),
+    (dict(CE=-1), "network.CE", ">= 0"),
+    (dict(CE=2.5), "network.CE", ">= 0"),
+    (dict(CI=-3), "network.CI", ">= 0"),
+    (dict(CI=NAN), "network.CI", ">= 0"),
+    (dict(NE=True), "network.NE", ">= 1"),
+    (dict(NE=2**31 - 2, NI=2), "network.NE + network.NI", "<= 2147483647"),
+    (dict(NI=0, CI=1), "network.CI", "must be 0"),
+    (dict(p_rate=-1.0), "network.p_rate", ">= 0 Hz"),
+    (dict(p_rate=NAN), "network.p_rate", ">= 0 Hz"),
+    (dict(p_rate=INF), "network.p_rate", ">= 0 Hz"),
+    (dict(tau_m=0.0), "network.tau_m", "> 0 ms"),
+    (dict(tau_m=NAN), "network.tau_m", "> 0 ms"),
+    (dict(t_ref=-1.0), "network.t_ref", ">= 0 ms"),
+    (dict(t_ref=INF), "network.t_ref", ">= 0 ms"),
+    (dict(delay=0.0), "network.delay", "> 0 ms"),
+    (dict(delay=INF), "network.delay", "> 0 ms"),
+    (dict(tau_syn=-0.5), "network.tau_syn", ">= 0 ms"),
+    (dict(tau_syn=INF), "network.tau_syn", ">= 0 ms"),
+    (dict(J=NAN), "network.J", "finite"),
+    (dict(g=INF), "network.g", "finite"),
+    (dict(theta=NAN), "network.theta", "finite"),
+    (dict(theta=-1.0), "network.theta", "> network.V_reset"),
+])
+def test_network_attribute_out_of_range_names_it_and_the_range(changes, name, allowed):
+    """network_params: every size, rate and time constant out of range is a ValueError naming the
+    attribute and its allowed range (before any memory is allocated)."""
+    net = net_like(NE=8, NI=2, CE=2, CI=1)
+    for k, v in changes.items():
+        setattr(net, k, v)
+    with pytest.raises(ValueError) as err:
+        simulate_brunel(net, t_sim=10.0, t_warmup=0.0)
+    assert name in str(err.value) and allowed in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("kwargs, name, allowed", [
+    (dict(t_sim=NAN), "t_sim", "> 0 ms"),
+    (dict(t_sim=INF), "t_sim", "> 0 ms"),
+    (dict(t_sim=-1.0), "t_sim", "> 0 ms"),
+    (dict(t_sim=0.0), "t_sim", "> 0 ms"),
+    (dict(t_sim="10"), "t_sim", "real number of ms"),
+    (dict(t_sim=1e300), "t_warmup + t_sim", "<= 9007199254740992 dt"),
+    (dict(t_warmup=NAN), "t_warmup", ">= 0 ms"),
+    (dict(t_warmup=INF), "t_warmup", ">= 0 ms"),
+    (dict(t_warmup=-0.1), "t_warmup", ">= 0 ms"),
+    (dict(dt=NAN), "dt", "> 0 ms"),
+    (dict(dt=INF), "dt", "> 0 ms"),
+    (dict(dt=-0.1), "dt", "> 0 ms"),
+    (dict(dt=0.0), "dt", "> 0 ms"),
+    (dict(threads=0), "threads", ">= 1"),
+    (dict(threads=-2), "threads", ">= 1"),
+    (dict(threads=2.0), "threads", ">= 1"),
+    (dict(threads=True), "threads", ">= 1"),
+    (dict(seed=-1), "seed", ">= 0"),
+    (dict(seed=NAN), "seed", ">= 0"),
+    (dict(min_isis=0), "min_isis", ">= 1"),
+    (dict(mu_ext=NAN), "mu_ext", "finite"),
+    # the Poisson sampling table: at most 1e6 drive spikes per neuron and step
+    (dict(dt=0.1, network=dict(p_rate=2e10)), "network.p_rate", "in [0, 1e+10] Hz"),
+])
+def test_run_argument_out_of_range_names_it_and_the_range(kwargs, name, allowed):
+    kwargs = dict(kwargs)
+    net = net_like(NE=8, NI=2, CE=2, CI=1, **kwargs.pop("network", {}))
+    kw = dict(t_sim=10.0, t_warmup=0.0)
+    kw.update(kwargs)
+    with pytest.raises(ValueError) as err:
+        simulate_brunel(net, **kw)
+    assert name in str(err.value) and allowed in str(err.value), str(err.value)
+
+
+def test_in_degree_may_exceed_the_source_population():
+    """CE > NE and CI > NI are legal (sources drawn with replacement, i.e. multapses, as NEST's
+    fixed_indegree with allow_multapses=True): every neuron gets exactly CE + CI synapses."""
+    r = simulate_brunel(net_like(NE=2, NI=1, CE=5, CI=3, p_rate=0.0), t_sim=5.0, t_warmup=0.0)
+    assert r.n_synapses == 3 * 8
+    kE, kI = fixed_indegree(2, 1, 5, 3, seed=0).in_degrees()
+    assert np.all(kE == 5) and np.all(kI == 3)
+
+
+@needs_nest
+def test_in_degree_may_exceed_the_source_population_in_nest():
+    r = simulate_brunel(net_like(NE=2, NI=1, CE=5, CI=3, p_rate=0.0), t_sim=5.0, t_warmup=0.0,
+                        backend="nest")
+    assert r.n_synapses == 3 * 8
+
+
+# ------------------------------------------------------------ memory preflight
+class _Built(Exception):
+    """Raised by a stand-in for the build: the preflight has passed."""
+
+
+@pytest.mark.parametrize("backend", ["mfkit", "nest"])
+def test_preflight_refuses_a_huge_network_at_once(backend):
+    """order = 10**7 (5e7 neurons, 2.5e14 synapses: petabytes) is refused within a second, before
+    anything is allocated or NEST is imported, with the estimate in the message."""
+    import time
+
+    net = BrunelNetwork(order=10**7)
+    t0 = time.perf_counter()
+    with pytest.raises(MemoryError) as err:
+        simulate_brunel(net, t_sim=1.0, backend=backend)
+    assert time.perf_counter() - t0 < 1.0
+    msg = str(err.value)
+    assert "GB" in msg and "PB" in msg and "available" in msg and "synapses" in msg, msg
+
+
+@pytest.mark.parametrize("backend, where", [("mfkit", "simulate.fixed_indegree"),
+                                            ("nest", "nest_backend.run_nest")])
+def test_preflight_passes_the_seed_network(backend, where, monkeypatch):
+    """The seed network (order 2500, 15.6 M synapses) passes the preflight: the build is reached
+    (replaced here by a stand-in that stops the run)."""
+    import importlib
+
+    module, attr = where.split(".")
+    mod = importlib.import_module(f"mfkit.spiking.{module}")
+
+    def stop(*args, **kwargs):
+        raise _Built
+
+    monkeypatch.setattr(mod, attr, stop)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor a warning about the recorded spikes
+        with pytest.raises(_Built):
+            simulate_brunel(BrunelNetwork(), t_sim=1000.0, backend=backend)
+
+
+def test_preflight_estimates_the_seed_network():
+    from mfkit.spiking import _memory
+
+    est = _memory.mfkit_estimate(N=12500, n_synapses=15_625_000, D=15, ref_steps=20, n_sim=10000,
+                                 n_V=0, exp_synapses=False)
+    assert est["synapses"] == 4 * 15_625_000 + 8 * 12501 + 8 * 12500
+    assert 0.06e9 < sum(est.values()) < 0.1e9
+    nest_total = sum(_memory.nest_estimate(12500, 15_625_000, 10000, 0).values())
+    assert 1.0e9 < nest_total < 1.5e9  # NEST: ~1.2 GB for the seed network
+
+
+def test_preflight_memory_error_and_spike_warning(monkeypatch):
+    """With little memory the fixed allocations are refused; when only the worst case of the
+    recorded spikes does not fit, a RuntimeWarning states the mean rate that does."""
+    from mfkit.spiking import _memory
+
+    net = net_like(NE=80, NI=20, CE=8, CI=2)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 1000)
+    with pytest.raises(MemoryError, match=r"needs an estimated .* GB .* available"):
+        simulate_brunel(net, t_sim=10.0)
+    est = sum(_memory.mfkit_estimate(100, 1000, 15, 20, 100, 0, False).values())
+    monkeypatch.setattr(_memory, "available_memory", lambda: est + 100 * 128)  # 100 spikes
+    with pytest.warns(RuntimeWarning, match=r"mean rate up to 100 Hz"):
+        simulate_brunel(net, t_sim=10.0)
+    monkeypatch.setattr(_memory, "available_memory", lambda: None)  # unknown: no check
+    simulate_brunel(net, t_sim=10.0)
+
+
+def test_available_memory_sources(tmp_path, monkeypatch):
+    from mfkit.spiking import _memory
+
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       32000000 kB\nMemAvailable:   2000000 kB\n")
+    assert _memory._meminfo_available(meminfo) == 2_048_000_000
+    assert _memory._meminfo_available(tmp_path / "missing") is None
+    cg = tmp_path / "cgroup"
+    cg.mkdir()
+    assert _memory._cgroup_headroom(cg) is None
+    (cg / "memory.max").write_text("max\n")
+    (cg / "memory.current").write_text("100\n")
+    assert _memory._cgroup_headroom(cg) is None  # no limit
+    (cg / "memory.max").write_text("1000\n")
+    assert _memory._cgroup_headroom(cg) == 900
+    # the smaller of the two; os.sysconf where /proc/meminfo is missing
+    monkeypatch.setattr(_memory, "_meminfo_available", lambda: 5000)
+    monkeypatch.setattr(_memory, "_cgroup_headroom", lambda: 900)
+    assert _memory.available_memory() == 900
+    monkeypatch.setattr(_memory, "_meminfo_available", lambda: None)
+    monkeypatch.setattr(_memory, "_cgroup_headroom", lambda: None)
+    assert _memory.available_memory() == _memory._sysconf_available()
+    monkeypatch.setattr(_memory.os, "sysconf", lambda name: (_ for _ in ()).throw(ValueError(name)))
+    assert _memory.available_memory() is None
+
+
 # ------------------------------------------------------------ seed network vs NEST
 @pytest.mark.slow
 def test_seed_network_matches_nest_anchors():
@@ -278,6 +502,41 @@ def test_seed_network_matches_nest_anchors():
 
 
 # ------------------------------------------------------------ NEST backend
+def test_nest_backend_does_not_import_the_dispatcher():
+    """The backend imports the shared pieces (_common), never simulate.py (no import cycle)."""
+    import ast
+    import inspect
+
+    from mfkit.spiking import nest_backend
+
+    tree = ast.parse(inspect.getsource(nest_backend))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "_common" in imported and not {"simulate", "mfkit.spiking.simulate"} & imported, imported
+
+
+@needs_nest
+def test_nest_importable():
+    """NEST imports; in CI (MFKIT_REQUIRE_NEST=1) a missing or broken NEST fails here (with the
+    cause) and in every NEST test instead of skipping them."""
+    from mfkit.spiking.nest_backend import import_nest
+
+    nest = import_nest()  # raises with the cause if NEST cannot be imported
+    assert nest.__version__
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_BOUNDSCHECK", "") != "1",
+                    reason="only under NUMBA_BOUNDSCHECK=1 (.ci/run)")
+def test_numba_boundscheck_is_active():
+    """Under NUMBA_BOUNDSCHECK=1 the cached kernels were really compiled with bounds checks (a
+    stale on-disk cache would reuse unchecked code): an out-of-range write raises IndexError."""
+    from mfkit.spiking._rng import make_states
+    from mfkit.spiking.connectivity import _fill
+
+    cursor = np.zeros(2, dtype=np.int64)
+    with pytest.raises(IndexError):
+        _fill(make_states(0, 1)[0], 2, 0, 1, 0, cursor, np.empty(0, dtype=np.int32))
+
+
 @needs_nest
 def test_nest_backend_single_neuron_identical():
     """Deterministic single-neuron protocols give the same spikes and

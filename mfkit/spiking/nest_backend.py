@@ -13,7 +13,10 @@ With ``tau_syn > 0`` the neurons are ``iaf_psc_exp`` (``tau_syn_ex =
 tau_syn_in = tau_syn``, same ``C_m``) and every weight -- recurrent, Poisson
 drive and stimulus -- is the current jump ``J C_m / tau_syn`` (pA) that carries
 the charge of the delta synapse of weight ``J`` (mV); see
-:func:`mfkit.spiking.simulate.psc_amplitude`.
+:func:`mfkit.spiking.psc_amplitude`.
+
+This module is called by the dispatcher :mod:`mfkit.spiking.simulate` (which checks the
+arguments and the memory first) and imports only the shared pieces of :mod:`._common`.
 """
 from __future__ import annotations
 
@@ -22,7 +25,9 @@ import time
 
 import numpy as np
 
-__all__ = ["nest_available", "run_nest"]
+from ._common import C_M, psc_amplitude
+
+__all__ = ["nest_available", "import_nest", "run_nest"]
 
 
 def nest_available() -> bool:
@@ -35,12 +40,15 @@ def nest_available() -> bool:
     return True
 
 
-def _import_nest():
+def import_nest():
+    """Import NEST without its banner, with only errors reported (``ImportError`` if missing)."""
     os.environ.setdefault("PYNEST_QUIET", "1")
     try:
         import nest
     except Exception as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("backend='nest' needs NEST: pip install nest-simulator") from exc
+        raise ImportError('backend="nest" needs NEST: pip install "mfkit[nest]" '
+                          "(or nest-simulator)") from exc
+    _quiet(nest)
     return nest
 
 
@@ -51,15 +59,15 @@ def _quiet(nest):
         nest.set_verbosity("M_ERROR")
 
 
-def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, progress, record_V=()):
+def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, bar=None, record_V=()):
     """Build and simulate the network in NEST.
 
-    Returns ``(times, senders, n_synapses, timings, V_m)`` with senders numbered
-    from 0 (E first, then I) and times of the window ``(t_warmup, t_end]``.
+    ``p`` are the checked parameters of :func:`mfkit.spiking.network_params`, ``bar`` a
+    :class:`._common.Progress` to update (or None).  Returns ``(times, senders, n_synapses,
+    timings, V_m)`` with senders numbered from 0 (E first, then I) and times of the window
+    ``(t_warmup, t_end]``.
     """
-    from .simulate import C_M, psc_amplitude
-
-    nest = _import_nest()
+    nest = import_nest()
     t0 = time.perf_counter()
     nest.ResetKernel()
     _quiet(nest)
@@ -117,11 +125,6 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, progr
     t1 = time.perf_counter()
     chunk = 100.0
     done = 0.0
-    bar = None
-    if progress:
-        from .simulate import _Progress
-
-        bar = _Progress(t_end)
     # the multimeter samples V(t) during the step that starts at t: one more
     # step is needed for the sample at t_end (spikes stop at t_end anyway)
     t_run = t_end + (dt if record_V else 0.0)
@@ -133,8 +136,6 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, progr
         if bar is not None:
             bar.update(done)
     nest.Cleanup()
-    if bar is not None:
-        bar.close()
     t2 = time.perf_counter()
     ev = recorder.get("events")
     times = np.asarray(ev["times"], dtype=float)

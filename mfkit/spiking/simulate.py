@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import math
-import sys
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
+from . import _memory
+from ._checks import integer_in, number_in, steps_of
+from ._common import C_M, Progress, in_notebook, psc_amplitude
 from ._rng import make_states
 from .connectivity import fixed_indegree
 from .engine import poisson_tables, psc_exp_propagators, run_steps, run_steps_exp
@@ -14,38 +17,16 @@ from .result import SpikingResult
 
 __all__ = ["simulate_brunel", "network_params", "psc_amplitude", "C_M"]
 
-#: Membrane capacitance (pF) of the simulated neurons, in both backends.  The
-#: dynamics in mV do not depend on it: weights are given in mV and converted
-#: to currents with it (see :func:`psc_amplitude`).
-C_M = 1.0
-
-
-def psc_amplitude(J, tau_syn, C_m=C_M):
-    r"""Amplitude (pA) of the exponential PSC that carries the charge of a PSP jump ``J`` (mV).
-
-    A delta synapse of weight ``J`` moves the membrane potential by ``J``
-    instantly: it deposits the charge ``q = C_m J`` (pF mV = fC).  An
-    exponential current ``w e^{-t/tau_syn}`` deposits ``q = w tau_syn``, so
-    the same charge needs
-
-    .. math:: w = \frac{J\,C_m}{\tau_\mathrm{syn}}.
-
-    With ``tau_m dV/dt = -V + (tau_m / C_m) I`` the resulting PSP is
-
-    .. math:: V(t) = J\,\frac{\tau_m}{\tau_m - \tau_\mathrm{syn}}
-              \bigl(e^{-t/\tau_m} - e^{-t/\tau_\mathrm{syn}}\bigr),
-
-    whose integral ``J tau_m`` equals that of the delta PSP ``J e^{-t/tau_m}``;
-    it tends to the delta PSP as ``tau_syn -> 0``.  Every input therefore
-    contributes the same mean and (in the diffusion limit) the same variance:
-    ``mu`` and ``sigma`` of eq. 28-29 are unchanged, and only the temporal
-    correlation of the input (the colored noise of Fourcaud & Brunel 2002)
-    differs.
-    """
-    return J * C_m / tau_syn
-
+# former private names, kept importable
+_Progress, _in_notebook = Progress, in_notebook
 
 _REQUIRED = ("NE", "NI", "CE", "CI", "J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay")
+#: Most neurons: the engine numbers them with int32.
+MAX_NEURONS = 2**31 - 1
+#: Most Poisson drive spikes per neuron and step (mean): bounds the sampling table.
+MAX_DRIVE_PER_STEP = 1e6
+#: Most time steps of a run (times stay exact in double precision).
+MAX_STEPS = 2**53
 
 
 def _default_network():
@@ -64,97 +45,105 @@ def network_params(network) -> dict:
     optionally ``tau_syn`` (ms, >= 0; 0 or missing: delta synapses,
     ``> 0``: exponentially decaying synaptic currents) will do, e.g.
     :class:`mfkit.BrunelNetwork`.
+
+    Allowed ranges (a ValueError names the attribute and its range otherwise):
+    ``NE >= 1``, ``NI, CE, CI >= 0`` (integers), ``NE + NI <= 2**31 - 1``,
+    ``CI = 0`` if ``NI = 0``; ``p_rate >= 0`` Hz; ``tau_m > 0``, ``t_ref >= 0``,
+    ``delay > 0``, ``tau_syn >= 0`` (ms); ``theta > V_reset``; every number
+    finite.  ``CE`` may exceed ``NE`` (and ``CI`` exceed ``NI``): the sources
+    are drawn with replacement, as by NEST's ``fixed_indegree`` rule with its
+    default ``allow_multapses=True``, so a neuron then receives several
+    synapses from the same source.
     """
     missing = [a for a in _REQUIRED if not hasattr(network, a)]
     if missing:
         raise ValueError(f"network lacks attribute(s) {', '.join(missing)} "
                          f"(expected e.g. mfkit.BrunelNetwork)")
-    p = {}
-    for name in ("NE", "NI", "CE", "CI"):
-        v = getattr(network, name)
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer, float, np.floating)) \
-                or not float(v).is_integer():
-            raise ValueError(f"network.{name} must be an integer, got {v!r}")
-        p[name] = int(v)
-    for name in ("J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay"):
-        p[name] = _finite_real(f"network.{name}", getattr(network, name))
-    tau_syn = getattr(network, "tau_syn", 0.0)
-    tau_syn = _real("network.tau_syn", 0.0 if tau_syn is None else tau_syn, "ms")
-    if not (math.isfinite(tau_syn) and tau_syn >= 0.0):
-        raise ValueError(f"network.tau_syn must be >= 0 ms and finite (0: delta synapses), got {tau_syn!r}")
-    p["tau_syn"] = tau_syn
-    if p["NE"] < 1:
-        raise ValueError(f"network.NE must be >= 1, got {p['NE']}")
-    for name in ("NI", "CE", "CI"):
-        if p[name] < 0:
-            raise ValueError(f"network.{name} must be >= 0, got {p[name]}")
+    p = {name: integer_in(f"network.{name}", getattr(network, name), lo)
+         for name, lo in (("NE", 1), ("NI", 0), ("CE", 0), ("CI", 0))}
+    if p["NE"] + p["NI"] > MAX_NEURONS:
+        raise ValueError(f"network.NE + network.NI must be <= {MAX_NEURONS} (int32 neuron indices), "
+                         f"got {p['NE'] + p['NI']}")
     if p["CI"] > 0 and p["NI"] == 0:
-        raise ValueError("network.CI must be 0 when network.NI is 0")
-    if p["p_rate"] < 0:
-        raise ValueError(f"network.p_rate must be >= 0 Hz, got {p['p_rate']!r}")
-    if p["tau_m"] <= 0:
-        raise ValueError(f"network.tau_m must be > 0 ms, got {p['tau_m']!r}")
-    if p["t_ref"] < 0:
-        raise ValueError(f"network.t_ref must be >= 0 ms, got {p['t_ref']!r}")
+        raise ValueError(f"network.CI must be 0 when network.NI is 0, got {p['CI']}")
+    for name, unit in (("J", "mV"), ("g", ""), ("theta", "mV"), ("V_reset", "mV")):
+        p[name] = number_in(f"network.{name}", getattr(network, name), unit=unit)
+    p["p_rate"] = number_in("network.p_rate", network.p_rate, 0.0, unit="Hz")
+    p["tau_m"] = number_in("network.tau_m", network.tau_m, 0.0, lo_open=True, unit="ms")
+    p["t_ref"] = number_in("network.t_ref", network.t_ref, 0.0, unit="ms")
+    p["delay"] = number_in("network.delay", network.delay, 0.0, lo_open=True, unit="ms")
+    tau_syn = getattr(network, "tau_syn", 0.0)
+    p["tau_syn"] = number_in("network.tau_syn", 0.0 if tau_syn is None else tau_syn, 0.0, unit="ms",
+                             note="0: delta synapses")
     if p["theta"] <= p["V_reset"]:
         raise ValueError(f"network.theta must be > network.V_reset, got theta={p['theta']!r}, "
                          f"V_reset={p['V_reset']!r}")
-    if p["delay"] <= 0:
-        raise ValueError(f"network.delay must be > 0 ms, got {p['delay']!r}")
     return p
 
 
-def _real(label, value, unit=""):
-    """``float(value)``; a ValueError naming ``label`` (and the unit expected) if it is not a number."""
+def _check_run(p: dict, t_sim, t_warmup, dt, seed, backend, mu_ext, threads, min_isis) -> SimpleNamespace:
+    """Check the run's arguments against each other and ``p``; the times also in steps."""
+    dt = number_in("dt", dt, 0.0, lo_open=True, unit="ms")
+    n_sim, t_sim = steps_of("t_sim", t_sim, dt, allow_zero=False)
+    n_warm, t_warmup = steps_of("t_warmup", t_warmup, dt)
+    if n_warm + n_sim > MAX_STEPS:
+        raise ValueError(f"t_warmup + t_sim must be <= {MAX_STEPS} dt = {MAX_STEPS * dt:g} ms, "
+                         f"got {t_warmup + t_sim!r} ms")
+    if p["delay"] < dt * (1 - 1e-12):
+        raise ValueError(f"network.delay = {p['delay']} ms must be >= dt = {dt} ms")
+    D, _ = steps_of("network.delay", p["delay"], dt, allow_zero=False)
+    ref_steps, _ = steps_of("network.t_ref", p["t_ref"], dt)
+    number_in("network.p_rate", p["p_rate"], 0.0, MAX_DRIVE_PER_STEP / (dt * 1e-3), unit="Hz",
+              note=f"at most {MAX_DRIVE_PER_STEP:g} drive spikes per step of dt = {dt:g} ms")
+    if backend not in ("mfkit", "nest"):
+        raise ValueError(f"backend must be 'mfkit' or 'nest', got {backend!r}")
+    return SimpleNamespace(
+        dt=dt, n_sim=n_sim, t_sim=t_sim, n_warm=n_warm, t_warmup=t_warmup, D=D, ref_steps=ref_steps,
+        seed=integer_in("seed", seed, 0, allow_float=False), backend=backend,
+        mu_ext=number_in("mu_ext", mu_ext, unit="mV"),
+        threads=integer_in("threads", threads, 1, allow_float=False),
+        min_isis=integer_in("min_isis", min_isis, 1, allow_float=False))
+
+
+def _check_record_V(record_V, N: int) -> np.ndarray:
+    """Indices of the neurons whose membrane potential is recorded (int64)."""
     try:
-        return float(value)
+        vids = np.atleast_1d(np.asarray(record_V))
+        ok = vids.ndim == 1 and (vids.size == 0 or (np.all(np.mod(vids, 1) == 0)
+                                                    and vids.min() >= 0 and vids.max() < N))
     except (TypeError, ValueError):
-        of = f" of {unit}" if unit else ""
-        raise ValueError(f"{label} must be a real number{of}, got {value!r}") from None
+        ok = False
+    if not ok:
+        raise ValueError(f"record_V must be a sequence of neuron indices in [0, {N}), got {record_V!r}")
+    return vids.astype(np.int64)
 
 
-def _finite_real(label, value, unit=""):
-    """:func:`_real`, and a ValueError if the number is not finite."""
-    value = _real(label, value, unit)
-    if not math.isfinite(value):
-        raise ValueError(f"{label} must be finite, got {value!r}")
-    return value
+def _initial_V(V_init, N: int) -> np.ndarray:
+    """The initial membrane potentials as a fresh float64 array of shape (N,)."""
+    V0 = np.asarray(V_init, dtype=float)
+    try:
+        V0 = np.array(np.broadcast_to(V0, (N,)), dtype=np.float64)
+    except ValueError:
+        raise ValueError(f"V_init must be a scalar or have shape ({N},), got shape {V0.shape}") from None
+    if not np.all(np.isfinite(V0)):
+        raise ValueError("V_init must be finite")
+    return V0
 
 
-def _steps(name, value, dt, allow_zero=True):
-    value = _real(name, value, "ms")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} ms, got {value!r}")
-    n = round(value / dt)
-    if abs(n * dt - value) > 1e-9 * max(1.0, value):
-        raise ValueError(f"{name} = {value!r} ms is not a multiple of dt = {dt!r} ms")
-    return int(n), value
-
-
-def _in_notebook() -> bool:
-    return "ipykernel" in sys.modules
-
-
-class _Progress:
-    """A one-line text progress bar on stderr."""
-
-    def __init__(self, total_ms: float, width: int = 30):
-        self.total = total_ms
-        self.width = width
-        self.t0 = time.perf_counter()
-        self.stream = sys.stderr
-
-    def update(self, done_ms: float) -> None:
-        frac = min(done_ms / self.total, 1.0) if self.total > 0 else 1.0
-        fill = int(round(frac * self.width))
-        el = time.perf_counter() - self.t0
-        self.stream.write(f"\rsimulate_brunel [{'#' * fill}{'.' * (self.width - fill)}] "
-                          f"{done_ms:8.1f}/{self.total:.1f} ms  {el:6.1f} s")
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
+def _preflight(p: dict, run: SimpleNamespace, n_V: int) -> None:
+    """Refuse (MemoryError) a run whose memory estimate exceeds the available memory, before
+    anything is allocated (see :mod:`mfkit.spiking._memory`)."""
+    N = p["NE"] + p["NI"]
+    n_syn = N * (p["CE"] + p["CI"])
+    if run.backend == "nest":
+        estimate = _memory.nest_estimate(N, n_syn, run.n_sim, n_V)
+        spike_bytes = _memory.NEST_SPIKE_BYTES
+    else:
+        estimate = _memory.mfkit_estimate(N, n_syn, run.D, run.ref_steps, run.n_sim, n_V,
+                                          p["tau_syn"] > 0)
+        spike_bytes = _memory.SPIKE_BYTES
+    n_spikes = _memory.spike_capacity(N, run.n_sim, run.ref_steps)
+    _memory.preflight(run.backend, estimate, n_spikes, spike_bytes, N, run.t_sim)
 
 
 def _check_stimulus(stimulus, N, dt, t_end):
@@ -231,9 +220,9 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         ``"nest"``: build and run the same network in NEST (needs ``nest``
         importable), with ``threads`` threads.
     progress : bool or None
-        Show a progress bar on stderr.  ``None``: only for large runs and
-        never inside a Jupyter kernel (so stored notebook outputs stay
-        deterministic).
+        Show a progress bar on stderr; it appears (at 0 ms) before the
+        network is built.  ``None``: only for large runs and never inside a
+        Jupyter kernel (so stored notebook outputs stay deterministic).
     mu_ext : float, keyword-only
         Constant drive in mV (``tau_m I_e / C_m``), the asymptotic potential
         of a neuron without other input; 0 in the Brunel network.
@@ -257,69 +246,66 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
     Returns
     -------
     SpikingResult
+
+    Raises
+    ------
+    ValueError
+        An argument or network attribute is out of its range; the message
+        names it and the range (see :func:`network_params` for the network).
+    MemoryError
+        Before anything is allocated: the estimated memory of the run
+        (synapses, state, buffers, recorded membrane potentials; for NEST an
+        empirical estimate) exceeds the available memory.  The message gives
+        the estimate.  If only the worst case of the recorded spikes (every
+        neuron at its maximal rate) might not fit, a ``RuntimeWarning`` says
+        up to which mean rate it does (see :mod:`mfkit.spiking._memory`).
     """
     t_start = time.perf_counter()
     if network is None:
         network = _default_network()
     p = network_params(network)
-    dt = _real("dt", dt, "ms")
-    if not math.isfinite(dt) or dt <= 0:
-        raise ValueError(f"dt must be > 0 ms, got {dt!r}")
-    n_sim, t_sim = _steps("t_sim", t_sim, dt, allow_zero=False)
-    n_warm, t_warmup = _steps("t_warmup", t_warmup, dt)
-    if p["delay"] < dt * (1 - 1e-12):
-        raise ValueError(f"network.delay = {p['delay']} ms must be >= dt = {dt} ms")
-    D, _ = _steps("network.delay", p["delay"], dt, allow_zero=False)
-    ref_steps, _ = _steps("network.t_ref", p["t_ref"], dt)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    seed = int(seed)
-    if backend not in ("mfkit", "nest"):
-        raise ValueError(f"backend must be 'mfkit' or 'nest', got {backend!r}")
-    mu_ext = _finite_real("mu_ext", mu_ext, "mV")
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
-    if isinstance(min_isis, bool) or not isinstance(min_isis, (int, np.integer)) or min_isis < 1:
-        raise ValueError(f"min_isis must be an integer >= 1, got {min_isis!r}")
+    run = _check_run(p, t_sim, t_warmup, dt, seed, backend, mu_ext, threads, min_isis)
     N = p["NE"] + p["NI"]
-    V0 = np.asarray(V_init, dtype=float)
-    try:
-        V0 = np.array(np.broadcast_to(V0, (N,)), dtype=np.float64)
-    except ValueError:
-        raise ValueError(f"V_init must be a scalar or have shape ({N},), got shape {V0.shape}") from None
-    if not np.all(np.isfinite(V0)):
-        raise ValueError("V_init must be finite")
-    try:
-        vids = np.atleast_1d(np.asarray(record_V))
-        ok = vids.ndim == 1 and (vids.size == 0 or (np.all(np.mod(vids, 1) == 0)
-                                                    and vids.min() >= 0 and vids.max() < N))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(f"record_V must be a sequence of neuron indices in [0, {N}), got {record_V!r}")
-    vids = vids.astype(np.int64)
-    t_end = t_warmup + t_sim
-    stim = _check_stimulus(stimulus, N, dt, t_end)
+    vids = _check_record_V(record_V, N)
+    t_end = run.t_warmup + run.t_sim
+    stim = _check_stimulus(stimulus, N, run.dt, t_end)
+    _preflight(p, run, vids.size)
+    V0 = _initial_V(V_init, N)
     if progress is None:
-        progress = (not _in_notebook()) and N * (n_warm + n_sim) >= 5e7
-    progress = bool(progress)
+        progress = (not in_notebook()) and N * (run.n_warm + run.n_sim) >= 5e7
+    bar = Progress(t_end) if progress else None
+    try:
+        if bar is not None:
+            bar.update(0.0)  # at once: building a large network takes a while
+        if run.backend == "nest":
+            from .nest_backend import run_nest
 
-    common = dict(NE=p["NE"], NI=p["NI"], t_sim=t_sim, t_warmup=t_warmup, dt=dt, seed=seed,
-                  min_isis=int(min_isis), V_ids=vids)
-    if backend == "nest":
-        from .nest_backend import run_nest
+            times, senders, n_syn, timings, V_m = run_nest(
+                p, dt=run.dt, n_warm=run.n_warm, n_sim=run.n_sim, seed=run.seed, mu_ext=run.mu_ext,
+                stimulus=stim, V0=V0, threads=run.threads, bar=bar, record_V=vids)
+        else:
+            times, senders, n_syn, timings, V_m = _run_mfkit(p, run, stim, V0, vids, bar, t_start)
+    finally:
+        if bar is not None:
+            bar.close()
+    return SpikingResult.from_spikes(
+        times, senders, NE=p["NE"], NI=p["NI"], t_sim=run.t_sim, t_warmup=run.t_warmup, dt=run.dt,
+        seed=run.seed, backend=run.backend, n_synapses=n_syn, timings=timings,
+        min_isis=run.min_isis, V_ids=vids, V_m=V_m)
 
-        times, senders, n_syn, timings, V_m = run_nest(
-            p, dt=dt, n_warm=n_warm, n_sim=n_sim, seed=seed, mu_ext=mu_ext, stimulus=stim, V0=V0,
-            threads=int(threads), progress=progress, record_V=vids)
-        return SpikingResult.from_spikes(times, senders, backend="nest", n_synapses=n_syn,
-                                         timings=timings, V_m=V_m, **common)
 
-    conn_state, drive_state = make_states(seed, 2)
-    conn = fixed_indegree(p["NE"], p["NI"], p["CE"], p["CI"], state=conn_state)
+def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.ndarray, bar, t_start: float):
+    """Build and simulate the network with the numba engine.
+
+    Returns ``(times, senders, n_synapses, timings, V_m)`` as :func:`.nest_backend.run_nest`.
+    """
+    dt, n_warm, n_sim, D, ref_steps = run.dt, run.n_warm, run.n_sim, run.D, run.ref_steps
+    NE, N = p["NE"], p["NE"] + p["NI"]
+    conn_state, drive_state = make_states(run.seed, 2)
+    conn = fixed_indegree(NE, p["NI"], p["CE"], p["CI"], state=conn_state)
     tau_syn = p["tau_syn"]
     P33 = math.exp(-dt / p["tau_m"])
-    c_mu = (1.0 - P33) * mu_ext
+    c_mu = (1.0 - P33) * run.mu_ext
     lam = p["p_rate"] * dt * 1e-3
     cdf, guide = poisson_tables(lam)
     V = V0
@@ -332,15 +318,14 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
     # blocks of steps: progress updates and bounded spike buffers (a neuron
     # fires at most once per ref_steps + 1 steps)
     total = n_warm + n_sim
-    block = max(1, min(500, int(4e6 // max(N, 1)) * (ref_steps + 1)))
-    cap = N * (-(-block // (ref_steps + 1)))
+    block = _memory.block_steps(N, ref_steps)
+    cap = _memory.spike_capacity(N, block, ref_steps)
     spk_step = np.empty(cap, dtype=np.int64)
     spk_id = np.empty(cap, dtype=np.int32)
     n_rec = np.zeros(1, dtype=np.int64)
     steps_out, ids_out = [], []
     vrec = np.empty((vids.size, block), dtype=np.float64)
     V_m = np.empty((vids.size, n_sim), dtype=np.float64)
-    bar = _Progress(total * dt) if progress else None
     n = 0
     J_E, J_I, J_ext = p["J"], -p["g"] * p["J"], p["J"]
     if tau_syn > 0:  # iaf_psc_exp: weights become current jumps of the same charge (pA)
@@ -353,13 +338,13 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         n_rec[0] = 0
         if tau_syn > 0:
             run_steps_exp(n, n1, V, I_syn, refr, ring, drive_state, conn.indptr, conn.targets,
-                          p["NE"], P11, P21, P22, c_mu, p["theta"], p["V_reset"], ref_steps, D,
+                          NE, P11, P21, P22, c_mu, p["theta"], p["V_reset"], ref_steps, D,
                           W_E, W_I, W_ext, cdf, guide, lam > 0,
                           stim[0], stim[1], stim_w, stim_ptr,
                           n_warm, spk_step, spk_id, n_rec, fired, vids, vrec)
         else:
             run_steps(n, n1, V, refr, ring, drive_state, conn.indptr, conn.targets,
-                      p["NE"], P33, c_mu, p["theta"], p["V_reset"], ref_steps, D, J_E, J_I,
+                      NE, P33, c_mu, p["theta"], p["V_reset"], ref_steps, D, J_E, J_I,
                       J_ext, cdf, guide, lam > 0,
                       stim[0], stim[1], stim[2], stim_ptr,
                       n_warm, spk_step, spk_id, n_rec, fired, vids, vrec)
@@ -373,12 +358,10 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         n = n1
         if bar is not None:
             bar.update(n * dt)
-    if bar is not None:
-        bar.close()
     t_done = time.perf_counter()
-    steps = np.concatenate(steps_out) if steps_out else np.zeros(0, dtype=np.int64)
+    steps_ = np.concatenate(steps_out) if steps_out else np.zeros(0, dtype=np.int64)
     ids = np.concatenate(ids_out) if ids_out else np.zeros(0, dtype=np.int32)
-    times = (steps + 1) * dt
+    del steps_out, ids_out
+    times = (steps_ + 1) * dt
     timings = {"build": t_built - t_start, "simulate": t_done - t_built}
-    return SpikingResult.from_spikes(times, ids, backend="mfkit", n_synapses=conn.n_synapses,
-                                     timings=timings, V_m=V_m, **common)
+    return times, ids, conn.n_synapses, timings, V_m
