@@ -2,7 +2,7 @@
 """Regenerate constraints.txt: the exact versions `make` installs.
 
 For each interpreter given (default: python3.10 and python3), create a throw-away venv, run an
-unconstrained `pip install -e ".[book,test]"`, and `pip freeze` it (mfkit itself excluded). The
+unconstrained `pip install -e ".[book,test,nest]"`, and `pip freeze` it (mfkit itself excluded). The
 freezes are merged into one constraints file; pins that differ between interpreters get
 `python_full_version` markers, so the same file serves Python 3.10 (the oldest supported; numpy,
 scipy and IPython dropped 3.10 in their newest releases) and Python >= 3.11. Freeze with several
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = """\
 # Pinned versions the book was built and tested with (Linux x86_64). Used by the Makefile:
-#   pip install -c constraints.txt -e ".[book,test]"
+#   pip install -c constraints.txt -e ".[book,test]"   (CI: ".[book,test,nest]")
 # Regenerate with `make constraints` (runs .ci/pin_constraints.py): pip freeze of clean venvs,
 # one per Python version; pins that differ between versions carry python_full_version markers.
 """
@@ -42,7 +42,7 @@ def freeze_with(python):
         py = str(venv / "bin" / "python")
         version = subprocess.run([py, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
                                  check=True, capture_output=True, text=True).stdout.strip()
-        subprocess.run([py, "-m", "pip", "install", "--quiet", "-e", ".[book,test]"], check=True, cwd=ROOT)
+        subprocess.run([py, "-m", "pip", "install", "--quiet", "-e", ".[book,test,nest]"], check=True, cwd=ROOT)
         out = subprocess.run([py, "-m", "pip", "freeze", "--exclude-editable"],
                              check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return version, out

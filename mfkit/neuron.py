@@ -39,22 +39,21 @@ def check_neuron_params(tau_m: ArrayLike, t_ref: ArrayLike, theta: ArrayLike, V_
     prefix : str
         Prepended to the names in messages, e.g. ``"network."``.
     """
-    values = dict(tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, tau_syn=tau_syn)
-    arrays = {}
-    for name, v in values.items():
-        a = np.asarray(v, dtype=float)
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{prefix}{name} must be finite, got {_show(a)}")
-        arrays[name] = a
-    if np.any(arrays["tau_m"] <= 0):
-        raise ValueError(f"{prefix}tau_m must be > 0 ms, got {_show(arrays['tau_m'])}")
-    if np.any(arrays["t_ref"] < 0):
-        raise ValueError(f"{prefix}t_ref must be >= 0 ms, got {_show(arrays['t_ref'])}")
-    if np.any(arrays["tau_syn"] < 0):
-        raise ValueError(f"{prefix}tau_syn must be >= 0 ms (0: delta synapses), got {_show(arrays['tau_syn'])}")
-    if np.any(arrays["theta"] <= arrays["V_reset"]):
-        raise ValueError(f"{prefix}theta must be > {prefix}V_reset (mV), got theta={_show(arrays['theta'])}, "
-                         f"V_reset={_show(arrays['V_reset'])}")
+    a = {name: np.asarray(v, dtype=float) for name, v in
+         dict(tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, tau_syn=tau_syn).items()}
+    allowed = {  # name: (allowed range in words, True where the values are in range)
+        "tau_m": ("> 0 ms", a["tau_m"] > 0),
+        "t_ref": (">= 0 ms", a["t_ref"] >= 0),
+        "theta": (f"> {prefix}V_reset (mV)", ~(a["theta"] <= a["V_reset"])),
+        "V_reset": ("< theta (mV)", np.True_),
+        "tau_syn": (">= 0 ms (0: delta synapses)", a["tau_syn"] >= 0),
+    }
+    for name, (text, ok) in allowed.items():
+        if not (np.all(np.isfinite(a[name])) and np.all(ok)):
+            got = f"got {_show(a[name])}"
+            if name == "theta" and np.all(np.isfinite(a[name])):
+                got = f"got theta={_show(a['theta'])}, V_reset={_show(a['V_reset'])}"
+            raise ValueError(f"{prefix}{name} must be finite and {text}, {got}")
 
 
 def _show(a: np.ndarray) -> str:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from mfkit.network import BrunelNetwork
+from mfkit import BrunelNetwork
 from mfkit.spiking import simulate_brunel
 from mfkit.spiking.nest_backend import nest_available
 

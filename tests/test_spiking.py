@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from mfkit.network import BrunelNetwork
+from mfkit import BrunelNetwork
 from mfkit.spiking import fixed_indegree, isi_cv, simulate_brunel
 
 from _helpers import assert_single_neuron_protocols_match_nest, lone_neuron, needs_nest, net_like
@@ -208,10 +208,10 @@ def test_progress_bar(capsys, monkeypatch):
     assert "simulate_brunel [" in capsys.readouterr().err
     simulate_brunel(net, t_sim=100.0)  # small run: auto = off
     assert capsys.readouterr().err == ""
-    from mfkit.spiking import simulate as sim
+    from mfkit.spiking._common import in_notebook
 
     monkeypatch.setitem(sys.modules, "ipykernel", object())
-    assert sim._in_notebook()
+    assert in_notebook()
 
 
 def test_progress_bar_appears_before_the_build(capsys, monkeypatch):

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 import mfkit
-from mfkit import reference
-from mfkit.network import BrunelNetwork
+from mfkit import BrunelNetwork, fixed_points, pseudo_time, reference
 from mfkit.spiking import simulate_brunel
 from mfkit.spiking.engine import psc_exp_propagators
 from mfkit.spiking.simulate import C_M, psc_amplitude
@@ -102,15 +101,15 @@ def test_network_carries_tau_syn_through_transfer_jacobian_fixed_points_and_pseu
     h = 1e-4
     fd = np.column_stack([(net.transfer(nu + h * e) - net.transfer(nu - h * e)) / (2 * h) for e in np.eye(2)])
     np.testing.assert_allclose(net.jacobian(nu) + np.eye(2), fd, rtol=1e-6, atol=1e-9)
-    (fp,) = net.fixed_points()
+    (fp,) = fixed_points(net)
     assert fp.stable
     np.testing.assert_allclose(net.transfer(fp.rates), fp.rates, rtol=1e-12)
-    assert fp.rates[0] < net0.fixed_points()[0].rates[0] - 1.0  # filtering lowers the rate
-    run = net.pseudo_time(100.0)
+    assert fp.rates[0] < fixed_points(net0)[0].rates[0] - 1.0  # filtering lowers the rate
+    run = pseudo_time(net, 100.0)
     np.testing.assert_allclose(run.rates[-1], fp.rates, rtol=1e-9)
     # the small-tau_syn limit of the fixed point
-    lim = BrunelNetwork(tau_syn=1e-10).fixed_points()[0].rates
-    np.testing.assert_allclose(lim, net0.fixed_points()[0].rates, rtol=1e-4)
+    lim = fixed_points(BrunelNetwork(tau_syn=1e-10))[0].rates
+    np.testing.assert_allclose(lim, fixed_points(net0)[0].rates, rtol=1e-4)
 
 
 # ------------------------------------------------------------ single neuron, exact integration
@@ -226,8 +225,8 @@ def test_spiking_vs_shifted_prediction(g, eta, tau_s):
     bias of this network ~1%, plus the second-order error of the correction), and closer than the
     uncorrected one."""
     net = BrunelNetwork(g=g, eta=eta, order=1000, epsilon=0.25, tau_syn=tau_s)
-    (fp,) = net.fixed_points()
-    (fp0,) = BrunelNetwork(g=g, eta=eta, order=1000, epsilon=0.25).fixed_points()
+    (fp,) = fixed_points(net)
+    (fp0,) = fixed_points(BrunelNetwork(g=g, eta=eta, order=1000, epsilon=0.25))
     r = simulate_brunel(net, t_sim=1000.0, t_warmup=200.0, seed=1)
     assert r.rates == pytest.approx(fp.rates, rel=0.03)
     assert np.all(np.abs(r.rates - fp.rates) < np.abs(r.rates - fp0.rates))

@@ -7,7 +7,7 @@ is the Poisson rate ``p_rate`` of the spiking network, ``diffusion_connection`` 
 script's drift and diffusion factors (eq. 28-29), and a multimeter recording ``rate`` every
 ``dt = 0.1`` ms during ``simtime = 50`` ms.  The recording is written as CSV with the columns
 ``time_ms, rate_E_Hz, rate_I_Hz`` and 10 significant digits, the format of
-``data/nest_seed_trajectory.csv`` (the default output)::
+``mfkit/data/nest_seed_trajectory.csv`` (the default output)::
 
     python tools/record_nest_trajectory.py [OUTPUT.csv]
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))  # the mfkit of this tree
 
 from mfkit.spiking.nest_backend import import_nest  # noqa: E402
 
-DEFAULT_OUTPUT = ROOT / "data" / "nest_seed_trajectory.csv"
+DEFAULT_OUTPUT = ROOT / "mfkit" / "data" / "nest_seed_trajectory.csv"
 HEADER = "time_ms,rate_E_Hz,rate_I_Hz"
 
 # The seed script's parameters, verbatim.

@@ -8,7 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import _memory
-from ._checks import integer_in, number_in, steps_of
+from ..brunel import BrunelNetwork
+from ..neuron import NEURON_PARAMS, check_neuron_params
+from ._checks import integer_in, number_in, real, steps_of
 from ._common import C_M, Progress, in_notebook, psc_amplitude
 from ._rng import make_states
 from .connectivity import fixed_indegree
@@ -16,9 +18,6 @@ from .engine import poisson_tables, psc_exp_propagators, run_steps, run_steps_ex
 from .result import SpikingResult
 
 __all__ = ["simulate_brunel", "network_params", "psc_amplitude", "C_M"]
-
-# former private names, kept importable
-_Progress, _in_notebook = Progress, in_notebook
 
 _REQUIRED = ("NE", "NI", "CE", "CI", "J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay")
 #: Most neurons: the engine numbers them with int32.
@@ -31,8 +30,6 @@ MAX_STEPS = 2**53
 
 def _default_network():
     """The seed network (NEST's ``brunel_delta_nest.py``)."""
-    from ..network import BrunelNetwork
-
     return BrunelNetwork()
 
 
@@ -66,18 +63,15 @@ def network_params(network) -> dict:
                          f"got {p['NE'] + p['NI']}")
     if p["CI"] > 0 and p["NI"] == 0:
         raise ValueError(f"network.CI must be 0 when network.NI is 0, got {p['CI']}")
-    for name, unit in (("J", "mV"), ("g", ""), ("theta", "mV"), ("V_reset", "mV")):
+    for name, unit in (("J", "mV"), ("g", "")):
         p[name] = number_in(f"network.{name}", getattr(network, name), unit=unit)
     p["p_rate"] = number_in("network.p_rate", network.p_rate, 0.0, unit="Hz")
-    p["tau_m"] = number_in("network.tau_m", network.tau_m, 0.0, lo_open=True, unit="ms")
-    p["t_ref"] = number_in("network.t_ref", network.t_ref, 0.0, unit="ms")
     p["delay"] = number_in("network.delay", network.delay, 0.0, lo_open=True, unit="ms")
     tau_syn = getattr(network, "tau_syn", 0.0)
-    p["tau_syn"] = number_in("network.tau_syn", 0.0 if tau_syn is None else tau_syn, 0.0, unit="ms",
-                             note="0: delta synapses")
-    if p["theta"] <= p["V_reset"]:
-        raise ValueError(f"network.theta must be > network.V_reset, got theta={p['theta']!r}, "
-                         f"V_reset={p['V_reset']!r}")
+    neuron = {"tau_m": ("ms", network.tau_m), "t_ref": ("ms", network.t_ref), "theta": ("mV", network.theta),
+              "V_reset": ("mV", network.V_reset), "tau_syn": ("ms", 0.0 if tau_syn is None else tau_syn)}
+    p.update({name: real(f"network.{name}", v, unit) for name, (unit, v) in neuron.items()})
+    check_neuron_params(**{name: p[name] for name in NEURON_PARAMS}, prefix="network.")
     return p
 
 
