@@ -78,7 +78,7 @@ def check_spiking_record(spk: dict, min_repeats: int) -> None:
     assert spk["interleaved"] is True
     assert spk["repeats"] >= min_repeats
     assert isinstance(spk["what"], str) and "interleaved" in spk["what"]
-    assert MACHINE_KEYS - {"numpy"} <= set(spk["machine"]) and "cores" in spk["machine"]
+    assert MACHINE_KEYS <= set(spk["machine"]) and "cores_available" in spk["machine"]
     names = [c["name"] for c in spk["configurations"]]
     assert names[0] == "mfkit-1"
     # interleaved: every round runs every configuration, in the same order
