@@ -1,48 +1,78 @@
 """Benchmark: the seed Brunel network (12,500 neurons, 15.6 M synapses), build +
-1.1 s of simulated time (100 ms warm-up + 1 s recorded), mfkit vs NEST.
+1.1 s of simulated time (100 ms warm-up + 1 s recorded), mfkit against NEST,
+measured side by side.
 
-Each backend runs in its own subprocess, so the peak resident memory
-(``ru_maxrss``) of one does not include the other.  The mfkit child first runs
-a tiny network so that the numba kernels are compiled (or loaded from the
-cache) before the clock starts; the compile time is reported separately.
-NEST runs single-threaded (``--threads`` to change), records every neuron with
-one spike recorder, and uses the same parameters; it is run with
-``--nest-python`` (default: this interpreter) and skipped if ``nest`` cannot be
-imported there, in which case the anchor figures measured on the development
-machine are printed instead.
+What is measured
+----------------
+A list of *configurations* (backend, threads) is run in interleaved rounds:
+by default ``("mfkit", 1), ("nest", 1), ("nest", all cores)``, so one round is
+mfkit, NEST-1, NEST-all, and the next round repeats that order (``--repeats``
+rounds, default 3).  Interleaving spreads any change in the machine's load over
+all configurations instead of charging it to one of them.
+
+Every run is a fresh subprocess, so its peak resident memory (``ru_maxrss``)
+does not include another run's.  The mfkit child first simulates a tiny
+network so that the numba kernels are compiled (or loaded from the cache)
+before the clock starts; that time is recorded separately as ``compile_s``.
+The timed quantities are the ``build`` and ``simulate`` wall times that
+``simulate_brunel`` reports (``result.timings``), and ``total_s`` is their sum.
+
+For each configuration the JSON file holds the median, min and max over the
+rounds of build, simulate and total wall time and of the peak RSS; for each
+pair (NEST-k / mfkit-1) the ratio of the medians of the total times and the
+per-round ratios (their median, min, max).  The machine's load is recorded
+three ways: the load average (1, 5, 15 min) before and after the whole
+benchmark and before and after each run; and, per run, the CPU time used by
+*other* processes while the child ran (``others_cores``: busy CPU time from
+/proc/stat minus the child's own user + system time, divided by the wall
+time), and the hypervisor's steal time (``steal_cores``).  The load averages
+taken during the benchmark include the benchmark's own runs (a NEST run with
+two threads raises the 1-min load by up to 2), so the per-run busy check uses
+``others_cores`` and ``steal_cores`` instead.  If the 1-min load average before
+the start, or the CPU taken by others or by steal during any run, exceeds
+``0.3 * cores``, the results are flagged ``busy`` and a warning is printed.
+
+``--quick`` runs a small network (order 500, 50 ms warm-up + 200 ms) for
+testing this script; its results are flagged ``quick`` and are not a
+benchmark.
 
 Usage::
 
-    python benchmarks/spiking.py [--nest-python PATH] [--threads 1] [--no-nest]
-                                 [--json benchmarks/results/spiking.json]
+    python benchmarks/spiking.py [--repeats 3] [--nest-python PATH] [--no-nest]
+                                 [--quick] [--json benchmarks/results/spiking.json]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
+import resource
+import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from _common import machine, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
+BUSY_FRACTION = 0.3  # flag the run as busy above this many cores' worth of other load, per core
 
-# NEST 3.10 (PyPI), one thread, this kind of 2-core machine; brunel_delta_nest.py
-# (../shared/notes/anchors.md)
-NEST_ANCHOR = {"build_s": "5-8", "simulate_s": "74-94", "peak_rss_GB": 1.2,
-               "rate_E_Hz": "32.31 / 32.03", "cv_isi_E": 0.17}
+FULL = dict(order=2500, t_warmup=100.0, t_sim=1000.0)
+QUICK = dict(order=500, t_warmup=50.0, t_sim=200.0)
+
+# the number of threads mfkit's engine uses; the configurations below compare at equal
+# thread counts once mfkit can use more than one
+MFKIT_THREADS = (1,)
 
 _CHILD = r"""
 import json, os, resource, sys, time
 sys.path.insert(0, {root!r})
-t0 = time.perf_counter()
 import numpy as np
 from mfkit.spiking import simulate_brunel
 from mfkit.network import BrunelNetwork
 backend, threads, seed = {backend!r}, {threads}, {seed}
+order, t_warmup, t_sim = {order}, {t_warmup}, {t_sim}
 rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 compile_s = 0.0
 if backend == "mfkit":
@@ -54,26 +84,78 @@ if backend == "nest":
     import importlib.metadata as md
     nest_version = md.version("nest-simulator")
 t = time.perf_counter()
-r = simulate_brunel(BrunelNetwork(), t_sim=1000.0, t_warmup=100.0, seed=seed,
+r = simulate_brunel(BrunelNetwork(order=order), t_sim=t_sim, t_warmup=t_warmup, seed=seed,
                     backend=backend, threads=threads, progress=False)
-total = time.perf_counter() - t
+call_s = time.perf_counter() - t
 print(json.dumps(dict(
-    backend=backend, threads=threads, seed=seed,
-    build_s=r.timings["build"], simulate_s=r.timings["simulate"], total_s=total,
+    build_s=r.timings["build"], simulate_s=r.timings["simulate"],
+    total_s=r.timings["build"] + r.timings["simulate"], call_s=call_s,
     compile_s=compile_s, peak_rss_MB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     import_rss_MB=rss_import, rate_E=float(r.rates[0]), rate_I=float(r.rates[1]),
-    cv_E=float(r.cv_isi[0]), cv_I=float(r.cv_isi[1]), n_synapses=r.n_synapses,
+    cv_E=float(r.cv_isi[0]), cv_I=float(r.cv_isi[1]), n_neurons=int(r.N), n_synapses=int(r.n_synapses),
     n_spikes=int(r.spike_times.size), nest_version=nest_version)))
 """
 
+TIMED = ("build_s", "simulate_s", "total_s", "peak_rss_MB")
 
-def run_child(python: str, backend: str, threads: int, seed: int) -> dict:
-    code = _CHILD.format(root=str(ROOT), backend=backend, threads=threads, seed=seed)
+
+def cores() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def configurations(ncores: int, nest: bool) -> list[tuple[str, int]]:
+    """(backend, threads) in the order of one round: mfkit at each of its thread counts, then
+    NEST with one thread and with all cores (and NEST at mfkit's thread counts, if different)."""
+    configs = [("mfkit", t) for t in MFKIT_THREADS if t <= ncores]
+    if nest:
+        for t in sorted({1, ncores, *(t for t in MFKIT_THREADS if t <= ncores)}):
+            configs.append(("nest", t))
+    return configs
+
+
+def label(backend: str, threads: int) -> str:
+    return f"{backend}-{threads}"
+
+
+def cpu_jiffies() -> tuple[int, int] | None:
+    """(busy, steal) CPU time of the whole machine from /proc/stat, in clock ticks."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in fields[1:9])
+    return user + nice + system + irq + softirq, steal
+
+
+def run_child(python: str, backend: str, threads: int, seed: int, net: dict) -> dict:
+    code = _CHILD.format(root=str(ROOT), backend=backend, threads=threads, seed=seed, **net)
     env = dict(os.environ, PYNEST_QUIET="1")
+    load_before = os.getloadavg()
+    jiffies_before = cpu_jiffies()
+    ru_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
     out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    ru_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    jiffies_after = cpu_jiffies()
+    load_after = os.getloadavg()
     if out.returncode != 0:
         raise RuntimeError(f"{backend} child failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = dict(config=label(backend, threads), backend=backend, threads=threads, seed=seed)
+    res.update(json.loads(out.stdout.strip().splitlines()[-1]))
+    child_cpu = (ru_after.ru_utime - ru_before.ru_utime) + (ru_after.ru_stime - ru_before.ru_stime)
+    res.update(process_wall_s=wall, process_cpu_s=child_cpu,
+               load_before=list(load_before), load_after=list(load_after))
+    if jiffies_before and jiffies_after:
+        hz = os.sysconf("SC_CLK_TCK")
+        busy = (jiffies_after[0] - jiffies_before[0]) / hz
+        steal = (jiffies_after[1] - jiffies_before[1]) / hz
+        res.update(others_cores=max(busy - child_cpu, 0.0) / wall, steal_cores=steal / wall)
+    return res
 
 
 def nest_importable(python: str) -> bool:
@@ -81,48 +163,147 @@ def nest_importable(python: str) -> bool:
     return subprocess.run([python, "-c", "import nest"], capture_output=True, env=env).returncode == 0
 
 
-def show(res: dict) -> None:
-    print(f"  {res['backend']:5s} ({res['threads']} thread{'s' if res['threads'] > 1 else ''}): "
-          f"build {res['build_s']:6.2f} s, simulate {res['simulate_s']:6.2f} s, "
-          f"total {res['build_s'] + res['simulate_s']:6.2f} s, peak RSS {res['peak_rss_MB']:6.0f} MB "
-          f"(after imports {res['import_rss_MB']:.0f} MB)")
-    print(f"         rates E/I {res['rate_E']:.3f} / {res['rate_I']:.3f} Hz, "
-          f"CV(ISI) E/I {res['cv_E']:.3f} / {res['cv_I']:.3f}, {res['n_synapses']:,} synapses")
-    if res.get("compile_s"):
-        print(f"         (numba compile / cache load before timing: {res['compile_s']:.2f} s)")
+def spread(values: list[float]) -> dict:
+    return dict(median=statistics.median(values), min=min(values), max=max(values))
+
+
+def summarise(runs: list[dict], configs: list[tuple[str, int]]) -> dict:
+    summary = {}
+    for backend, threads in configs:
+        mine = [r for r in runs if r["config"] == label(backend, threads)]
+        s = dict(backend=backend, threads=threads, n=len(mine))
+        for key in TIMED:
+            s[key] = spread([r[key] for r in mine])
+        for key in ("rate_E", "rate_I", "cv_E", "cv_I", "compile_s", "process_cpu_s"):
+            s[key] = statistics.median(r[key] for r in mine)
+        s["n_synapses"] = mine[0]["n_synapses"]
+        s["nest_version"] = mine[0]["nest_version"]
+        summary[label(backend, threads)] = s
+    return summary
+
+
+def ratios(runs: list[dict], summary: dict, configs: list[tuple[str, int]]) -> dict:
+    """NEST-k / mfkit-j total (build + simulate) time: ratio of the medians and per-round ratios."""
+    out = {}
+    for bm, tm in ((b, t) for b, t in configs if b == "mfkit"):
+        for bn, tn in ((b, t) for b, t in configs if b == "nest"):
+            m, n = label(bm, tm), label(bn, tn)
+            per_round = []
+            for rnd in sorted({r["round"] for r in runs}):
+                rm = [r for r in runs if r["round"] == rnd and r["config"] == m]
+                rn = [r for r in runs if r["round"] == rnd and r["config"] == n]
+                if rm and rn:
+                    per_round.append(rn[0]["total_s"] / rm[0]["total_s"])
+            out[f"{n}/{m}"] = dict(
+                numerator=n, denominator=m, quantity="total_s (build + simulate)",
+                of_medians=summary[n]["total_s"]["median"] / summary[m]["total_s"]["median"],
+                simulate_of_medians=summary[n]["simulate_s"]["median"] / summary[m]["simulate_s"]["median"],
+                peak_rss_of_medians=summary[n]["peak_rss_MB"]["median"] / summary[m]["peak_rss_MB"]["median"],
+                per_round=per_round, per_round_median=statistics.median(per_round),
+                per_round_min=min(per_round), per_round_max=max(per_round))
+    return out
+
+
+def busy_check(load_start: list[float], runs: list[dict], ncores: int) -> dict:
+    threshold = BUSY_FRACTION * ncores
+    reasons = []
+    if load_start[0] > threshold:
+        reasons.append(f"1-min load average {load_start[0]:.2f} before the start > {threshold:.2f}")
+    for r in runs:
+        other = r.get("others_cores", 0.0) + r.get("steal_cores", 0.0)
+        if other > threshold:
+            reasons.append(f"round {r['round']} {r['config']}: other processes and steal used "
+                           f"{other:.2f} cores on average > {threshold:.2f}")
+    return dict(flag=bool(reasons), threshold_cores=threshold, reasons=reasons)
+
+
+def show(r: dict) -> None:
+    extra = f", others {r['others_cores']:.2f} + steal {r['steal_cores']:.2f} cores" if "others_cores" in r else ""
+    print(f"  round {r['round']} {r['config']:8s} build {r['build_s']:6.2f} s  simulate {r['simulate_s']:7.2f} s  "
+          f"total {r['total_s']:7.2f} s  peak RSS {r['peak_rss_MB']:5.0f} MB  "
+          f"load {r['load_before'][0]:.2f} -> {r['load_after'][0]:.2f}{extra}", flush=True)
+
+
+def describe(net: dict, quick: bool, configs, repeats: int) -> str:
+    n = 5 * net["order"]
+    return (f"{'QUICK TEST, not a benchmark: ' if quick else ''}"
+            f"Brunel network of {n} neurons (order {net['order']}), build + {net['t_warmup']:g} ms warm-up + "
+            f"{net['t_sim']:g} ms recorded, seed fixed. Configurations (backend-threads) "
+            f"{', '.join(label(*c) for c in configs)}, run interleaved in {repeats} rounds in this order, "
+            f"each run in a fresh subprocess on the same machine. build_s and simulate_s are the wall times "
+            f"reported by simulate_brunel (result.timings), total_s their sum; numba compilation/cache load "
+            f"is excluded (compile_s, measured before). Per configuration: median, min and max over the rounds. "
+            f"Ratios: NEST total time / mfkit total time, as the ratio of the medians and per round. "
+            f"Load: os.getloadavg() before/after the benchmark and each run (these include the benchmark's "
+            f"own runs); others_cores / steal_cores: CPU used by other processes / stolen by the hypervisor "
+            f"during each run, in cores.")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--nest-python", default=sys.executable,
                     help="interpreter in which nest is importable (default: this one)")
-    ap.add_argument("--threads", type=int, default=1, help="NEST threads (default 1)")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds (default 3)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-nest", action="store_true", help="skip NEST even if importable")
+    ap.add_argument("--quick", action="store_true",
+                    help="small network (order 500, 50 + 200 ms) to test this script")
     ap.add_argument("--json", default=None, help="write the results to this JSON file")
     args = ap.parse_args(argv)
+    if args.repeats < 1:
+        ap.error("--repeats must be >= 1")
 
-    print(f"Seed Brunel network, build + 100 ms warm-up + 1000 ms recorded "
-          f"({platform.machine()}, {os.cpu_count()} CPUs)")
-    results = {"machine": machine("numpy")}
-    results["mfkit"] = run_child(sys.executable, "mfkit", 1, args.seed)
-    show(results["mfkit"])
-    if not args.no_nest and nest_importable(args.nest_python):
-        results["nest"] = run_child(args.nest_python, "nest", args.threads, args.seed)
-        show(results["nest"])
-        m, n = results["mfkit"], results["nest"]
-        speed = (n["build_s"] + n["simulate_s"]) / (m["build_s"] + m["simulate_s"])
-        print(f"  speed-up mfkit vs NEST (build + simulate): {speed:.1f}x; "
-              f"memory ratio NEST / mfkit: {n['peak_rss_MB'] / m['peak_rss_MB']:.1f}x")
-        results["speedup"] = speed
-    else:
-        why = "skipped (--no-nest)" if args.no_nest else f"not importable with {args.nest_python}"
-        print(f"  NEST {why}; anchor figures measured on the development machine "
-              f"(NEST 3.10, one thread):")
-        print(f"         build {NEST_ANCHOR['build_s']} s, simulate {NEST_ANCHOR['simulate_s']} s, "
-              f"peak RSS ~{NEST_ANCHOR['peak_rss_GB']} GB, rate E {NEST_ANCHOR['rate_E_Hz']} Hz, "
-              f"CV(ISI) E {NEST_ANCHOR['cv_isi_E']}")
-        results["nest_anchor"] = NEST_ANCHOR
+    net = QUICK if args.quick else FULL
+    ncores = cores()
+    nest = not args.no_nest and nest_importable(args.nest_python)
+    if not args.no_nest and not nest:
+        print(f"  NEST not importable with {args.nest_python}: measuring mfkit only", file=sys.stderr)
+    configs = configurations(ncores, nest)
+    load_start = list(os.getloadavg())
+    print(f"{describe(net, args.quick, configs, args.repeats)}\n{ncores} cores, load average at start "
+          f"{load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}", flush=True)
+    if load_start[0] > BUSY_FRACTION * ncores:
+        print(f"WARNING: the machine is busy (1-min load average {load_start[0]:.2f} > "
+              f"{BUSY_FRACTION * ncores:.2f}); the timings will be slower than on an idle machine",
+              file=sys.stderr, flush=True)
+
+    runs = []
+    for rnd in range(args.repeats):
+        for backend, threads in configs:
+            python = args.nest_python if backend == "nest" else sys.executable
+            r = run_child(python, backend, threads, args.seed, net)
+            r["round"] = rnd
+            runs.append(r)
+            show(r)
+    load_end = list(os.getloadavg())
+
+    summary = summarise(runs, configs)
+    rat = ratios(runs, summary, configs)
+    busy = busy_check(load_start, runs, ncores)
+    print(f"\nmedian [min - max] over {args.repeats} rounds; load average at end {load_end[0]:.2f}")
+    for name, s in summary.items():
+        print(f"  {name:8s} build {s['build_s']['median']:6.2f} [{s['build_s']['min']:.2f} - {s['build_s']['max']:.2f}] s"
+              f"  simulate {s['simulate_s']['median']:7.2f} [{s['simulate_s']['min']:.2f} - {s['simulate_s']['max']:.2f}] s"
+              f"  total {s['total_s']['median']:7.2f} [{s['total_s']['min']:.2f} - {s['total_s']['max']:.2f}] s"
+              f"  peak RSS {s['peak_rss_MB']['median']:5.0f} MB  rate E/I {s['rate_E']:.2f}/{s['rate_I']:.2f} Hz")
+    for name, q in rat.items():
+        print(f"  {name}: {q['of_medians']:.1f}x (ratio of medians; per round {q['per_round_min']:.1f}"
+              f" - {q['per_round_max']:.1f}x)")
+    if busy["flag"]:
+        print("WARNING: the machine was busy during the benchmark:\n  " + "\n  ".join(busy["reasons"]),
+              file=sys.stderr, flush=True)
+
+    results = dict(
+        what=describe(net, args.quick, configs, args.repeats),
+        machine=machine("numpy", "numba", load_average=False, cores_available=ncores,
+                        nest=summary.get(label("nest", 1), {}).get("nest_version"),
+                        load_average_1min=load_start[0]),
+        quick=args.quick, network=dict(net, n_neurons=5 * net["order"]), seed=args.seed,
+        repeats=args.repeats, interleaved=True,
+        configurations=[dict(name=label(b, t), backend=b, threads=t) for b, t in configs],
+        run_order=[r["config"] for r in runs],
+        load_average=dict(before=load_start, after=load_end),
+        busy=busy, summary=summary, ratios=rat, runs=runs)
     if args.json:
         path = write_json(args.json, results)
         print(f"  results written to {path}")
