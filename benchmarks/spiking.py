@@ -70,7 +70,7 @@ import json, os, resource, sys, time
 sys.path.insert(0, {root!r})
 import numpy as np
 from mfkit.spiking import simulate_brunel
-from mfkit.network import BrunelNetwork
+from mfkit import BrunelNetwork
 backend, threads, seed = {backend!r}, {threads}, {seed}
 order, t_warmup, t_sim = {order}, {t_warmup}, {t_sim}
 rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
