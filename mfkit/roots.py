@@ -1,0 +1,172 @@
+"""Every zero of an analytic function in a rectangle of the complex plane, with a certificate.
+
+The network's characteristic function (its zeros are the eigenvalues of the linearised rate
+dynamics with delay) is analytic but transcendental: it has infinitely many zeros, and a search
+started from guesses can miss some.  :func:`zeros_in_rectangle` makes the search complete in a
+given rectangle by the argument principle: the number of zeros inside a closed contour (counted
+with multiplicity) equals the winding number of ``F`` around 0 along it.  The contour is sampled
+adaptively until the phase of ``F`` changes by less than ``pi / 4`` between neighbouring samples
+(so no winding can be missed between samples), rectangles holding zeros are split until each holds
+one, and each zero is then polished by Newton's method (secant derivatives) and must stay in its
+rectangle.  The count of zeros found is checked against the winding number; any disagreement, a
+zero on a contour that cannot be moved off it, or a failed polish raises :class:`RootSearchError`,
+never a guess.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["RootSearchError", "winding_number", "zeros_in_rectangle"]
+
+_MAX_PHASE_STEP = np.pi / 4
+
+
+class RootSearchError(RuntimeError):
+    """The zeros could not be located with certainty (the search never returns a guess)."""
+
+
+def _edge_phase(F: Callable, a: complex, b: complex, n: int, max_points: int) -> tuple[float, float]:
+    """Total change of arg F along the segment a -> b, and the smallest |F| seen relative to the largest."""
+    t = np.linspace(0.0, 1.0, n)
+    z = a + (b - a) * t
+    f = F(z)
+    while True:
+        if not np.all(np.isfinite(f)):
+            raise RootSearchError(f"the function is not finite on the contour near {z[~np.isfinite(f)][0]}")
+        if np.any(f == 0):
+            raise RootSearchError(f"a zero lies on the contour at {z[f == 0][0]}")
+        dphi = np.angle(f[1:] / f[:-1])
+        bad = np.flatnonzero(np.abs(dphi) > _MAX_PHASE_STEP)
+        if bad.size == 0:
+            mag = np.abs(f)
+            return float(np.sum(dphi)), float(np.min(mag) / np.max(mag))
+        if t.size + bad.size > max_points:
+            raise RootSearchError(
+                f"the phase of the function varies too fast on the segment {a} -> {b} "
+                f"(more than {max_points} samples): a zero lies on or very near the contour")
+        tm = 0.5 * (t[bad] + t[bad + 1])
+        fm = F(a + (b - a) * tm)
+        order = np.argsort(np.concatenate([t, tm]), kind="stable")
+        t = np.concatenate([t, tm])[order]
+        f = np.concatenate([f, fm])[order]
+
+
+def winding_number(F: Callable, x0: float, x1: float, y0: float, y1: float, *,
+                   n_edge: int = 33, max_points: int = 20000) -> int:
+    """Number of zeros of ``F`` inside the rectangle ``[x0, x1] x [y0, y1]`` (argument principle).
+
+    ``F`` maps an array of complex numbers to an array of complex values and must be analytic
+    (no poles) in the closed rectangle.  Raises :class:`RootSearchError` if a zero lies on the
+    contour or the winding is not an integer to within 0.1.
+    """
+    corners = [complex(x0, y0), complex(x1, y0), complex(x1, y1), complex(x0, y1)]
+    total, closest = 0.0, 1.0
+    for a, b in zip(corners, corners[1:] + corners[:1]):
+        phase, rel = _edge_phase(F, a, b, n_edge, max_points)
+        total += phase
+        closest = min(closest, rel)
+    w = total / (2 * np.pi)
+    if abs(w - round(w)) > 0.1:
+        raise RootSearchError(f"winding number {w:.3f} is not an integer on [{x0}, {x1}] x [{y0}, {y1}]")
+    return int(round(w))
+
+
+def _newton(F: Callable, z: complex, box: tuple[float, float, float, float], tol: float,
+            max_iter: int = 60) -> complex:
+    """Newton's method with a centred-difference derivative, confined to ``box``."""
+    x0, x1, y0, y1 = box
+    mx, my = 0.5 * (x1 - x0), 0.5 * (y1 - y0)  # the iterates may leave the box by this much
+    h = 1e-6 * max(1.0, abs(z), x1 - x0, y1 - y0)
+    for _ in range(max_iter):
+        f, fp, fm, fpi, fmi = F(np.array([z, z + h, z - h, z + 1j * h, z - 1j * h]))
+        # the average of the real and imaginary centred differences cancels O(h^2) terms of both
+        d = 0.5 * ((fp - fm) / (2 * h) + (fpi - fmi) / (2j * h))
+        if f == 0:
+            return z
+        if d == 0 or not np.isfinite(d):
+            break
+        step = f / d
+        z = z - step
+        if not (x0 - mx <= z.real <= x1 + mx and y0 - my <= z.imag <= y1 + my):
+            break
+        if abs(step) <= tol * max(1.0, abs(z)):
+            if x0 <= z.real <= x1 and y0 <= z.imag <= y1:
+                return z
+            break
+        h = max(min(h, 1e-3 * abs(step) + 1e-12 * max(1.0, abs(z))), 1e-12 * max(1.0, abs(z)))
+    raise RootSearchError(f"Newton's method did not converge to the zero in [{x0}, {x1}] x [{y0}, {y1}]")
+
+
+def _split(F: Callable, box: tuple[float, float, float, float], kw: dict):
+    """Halve ``box`` across its longer side and count the zeros in the first half.
+
+    The cut is moved off a zero that lies on it (winding numbers then stay additive)."""
+    bx0, bx1, by0, by1 = box
+    for frac in (0.5001, 0.4713, 0.5377, 0.4391):
+        if bx1 - bx0 >= by1 - by0:
+            cut = bx0 + frac * (bx1 - bx0)
+            halves = [(bx0, cut, by0, by1), (cut, bx1, by0, by1)]
+        else:
+            cut = by0 + frac * (by1 - by0)
+            halves = [(bx0, bx1, by0, cut), (bx0, bx1, cut, by1)]
+        try:
+            return halves, winding_number(F, *halves[0], **kw)
+        except RootSearchError:
+            continue
+    raise RootSearchError(f"no cut of {box} avoids the zeros of the function")
+
+
+def zeros_in_rectangle(F: Callable, x0: float, x1: float, y0: float, y1: float, *,
+                       tol: float = 1e-12, min_size: float = 1e-9, n_edge: int = 33,
+                       max_points: int = 20000) -> NDArray[np.complex128]:
+    """Every zero of the analytic function ``F`` in the rectangle ``[x0, x1] x [y0, y1]``.
+
+    Parameters
+    ----------
+    F : callable
+        Vectorised: an array of complex numbers to an array of complex values; analytic without
+        poles in the rectangle.
+    x0, x1, y0, y1 : float
+        The rectangle (real parts ``x``, imaginary parts ``y``).
+    tol : float
+        Relative accuracy of each zero (Newton step).
+    min_size : float
+        Rectangles are not split below this size (relative to the original); a cluster of zeros
+        closer than this is an error.
+
+    Returns
+    -------
+    ndarray of complex
+        The zeros, each as often as its multiplicity is counted by the winding number (a multiple
+        zero is an error: Newton's method converges to it only linearly and the search raises).
+
+    Raises
+    ------
+    RootSearchError
+        If the count by the argument principle and the zeros found disagree, or a zero cannot be
+        isolated or polished.
+    """
+    if not (x1 > x0 and y1 > y0):
+        raise ValueError(f"the rectangle must have x1 > x0 and y1 > y0, got [{x0}, {x1}] x [{y0}, {y1}]")
+    kw = dict(n_edge=n_edge, max_points=max_points)
+    scale = max(x1 - x0, y1 - y0)
+    found: list[complex] = []
+    stack = [((x0, x1, y0, y1), winding_number(F, x0, x1, y0, y1, **kw))]
+    while stack:
+        box, n = stack.pop()
+        if n == 0:
+            continue
+        if n < 0:
+            raise RootSearchError(f"negative winding number {n}: the function has a pole in {box}")
+        bx0, bx1, by0, by1 = box
+        if n == 1 and max(bx1 - bx0, by1 - by0) <= 0.05 * scale:
+            found.append(_newton(F, complex(0.5 * (bx0 + bx1), 0.5 * (by0 + by1)), box, tol))
+            continue
+        if max(bx1 - bx0, by1 - by0) < min_size * scale:
+            raise RootSearchError(f"{n} zeros within {box}: a multiple zero or a cluster closer than min_size")
+        halves, first = _split(F, box, kw)
+        stack += [(halves[0], first), (halves[1], n - first)]
+    return np.array(sorted(found, key=lambda z: (-z.real, z.imag)), dtype=complex)
