@@ -54,8 +54,8 @@ class BrunelNetwork:
     V_reset : float
         Reset potential in mV.
     delay : float
-        Synaptic delay in ms (> 0); not used by the stationary theory, kept
-        for the spiking twin.
+        Synaptic delay in ms (> 0); not used by the stationary theory (eq. 27-30), but by
+        the stability of the stationary state and by the spiking twin.
     tau_syn : float
         Synaptic time constant in ms (>= 0, 0 = delta synapses).
     """
@@ -239,7 +239,7 @@ class BrunelNetwork:
             cached = MeanFieldNetwork(
                 K=K, J=Jm, tau_m=self.tau_m, t_ref=self.t_ref, theta=self.theta,
                 V_reset=self.V_reset, tau_syn=self.tau_syn,
-                K_ext=1.0, J_ext=self.J_ex, nu_ext=self.p_rate, names=("E", "I"),
+                K_ext=1.0, J_ext=self.J_ex, nu_ext=self.p_rate, delay=self.delay, names=("E", "I"),
             )
             object.__setattr__(self, "_model", cached)
         return cached

@@ -113,6 +113,10 @@ class MeanFieldNetwork:
     K_ext, J_ext, nu_ext : float or array_like, shape (P,)
         External drive: number of Poisson inputs (>= 0), their weight (mV) and the rate of each
         of them in **Hz** (>= 0).  Default: no external drive.
+    delay : float
+        Synaptic delay in ms (>= 0, the same for every connection).  The stationary theory
+        (eq. 27-30) does not depend on it; the stability of the stationary state does
+        (:func:`mfkit.network_stability`).  Default 0.
     names : sequence of str, optional
         Population names (default ``"P0", "P1", ...``; two populations default to ``"E", "I"``).
 
@@ -131,6 +135,7 @@ class MeanFieldNetwork:
     K_ext: NDArray[np.float64] = 0.0  # type: ignore[assignment]
     J_ext: NDArray[np.float64] = 0.0  # type: ignore[assignment]
     nu_ext: NDArray[np.float64] = 0.0  # type: ignore[assignment]
+    delay: float = 0.0
     names: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -156,6 +161,10 @@ class MeanFieldNetwork:
         if len(names) != P:
             raise ValueError(f"names must have {P} entries, got {len(names)}")
         set_(self, "names", names)
+        if isinstance(self.delay, bool) or not isinstance(self.delay, (int, float, np.integer, np.floating)) \
+                or not 0 <= self.delay < np.inf:
+            raise ValueError(f"delay must be a finite number >= 0 ms, got {self.delay!r}")
+        set_(self, "delay", float(self.delay))
 
     # ------------------------------------------------------------------ sizes
     @property

@@ -47,6 +47,7 @@ def test_seed_factors_enter_the_general_model():
     np.testing.assert_array_equal(m.drift_factors_ext, [net.drift_factor_ext] * 2)
     np.testing.assert_array_equal(m.diffusion_factors_ext, [net.diffusion_factor_ext] * 2)
     np.testing.assert_array_equal(m.nu_ext, [net.p_rate] * 2)
+    assert m.delay == net.delay == 1.5 and BrunelNetwork(delay=2.0).model.delay == 2.0
 
 
 def test_units_of_threshold_rate():
@@ -167,6 +168,8 @@ def test_brunel_bad_input(kwargs, name):
         (dict(K=[[1.0]], J=[[0.1]], nu_ext=-1.0), "nu_ext"),
         (dict(K=[[1.0]], J=[[0.1]], K_ext=-1.0), "K_ext"),
         (dict(K=[[1.0]], J=[[0.1]], names=("a", "b")), "names"),
+        (dict(K=[[1.0]], J=[[0.1]], delay=-0.1), "delay"),
+        (dict(K=[[1.0]], J=[[0.1]], delay=np.inf), "delay"),
     ],
 )
 def test_general_bad_input(kwargs, name):
