@@ -73,11 +73,13 @@ class FixedPoint:
         Population rates in Hz.
     mu, sigma : ndarray, shape (P,)
         Mean input and input fluctuation in mV (eq. 28, 29) at ``rates``.
-    eigenvalues : ndarray, shape (P,)
-        Eigenvalues (1/ms) of the Jacobian of eq. 30 with time constant
-        ``tau``, sorted by decreasing real part.
-    stable : bool
-        ``True`` when all eigenvalues have negative real part.
+    pseudo_time_eigenvalues : ndarray, shape (P,)
+        Eigenvalues (1/ms) of the Jacobian of the pseudo-time relaxation, eq. 30, with time
+        constant ``tau``, sorted by decreasing real part.  They decide which fixed points eq. 30
+        (and NEST's ``siegert_neuron`` network) converges to; they are *not* the eigenvalues of
+        the network with its synaptic delay (:func:`mfkit.network_stability`).
+    pseudo_time_stable : bool
+        ``True`` when all pseudo-time eigenvalues have negative real part.
     residual : float
         ``max_a |Phi_a(nu) - nu_a|`` in Hz.
     relative_residual : float
@@ -89,11 +91,21 @@ class FixedPoint:
     rates: NDArray[np.float64]
     mu: NDArray[np.float64]
     sigma: NDArray[np.float64]
-    eigenvalues: NDArray[np.complex128]
-    stable: bool
+    pseudo_time_eigenvalues: NDArray[np.complex128]
+    pseudo_time_stable: bool
     residual: float
     relative_residual: float
     names: tuple[str, ...] = ()
+
+    @property
+    def eigenvalues(self) -> NDArray[np.complex128]:
+        """Short name of :attr:`pseudo_time_eigenvalues` (eq. 30, not the network with delay)."""
+        return self.pseudo_time_eigenvalues
+
+    @property
+    def stable(self) -> bool:
+        """Short name of :attr:`pseudo_time_stable` (eq. 30, not the network with delay)."""
+        return self.pseudo_time_stable
 
     @property
     def rate(self) -> float:
@@ -102,7 +114,7 @@ class FixedPoint:
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         r = ", ".join(f"{n}={v:.10g} Hz" for n, v in zip(self.names, self.rates))
-        return f"FixedPoint({r}, stable={self.stable}, relative_residual={self.relative_residual:.1e})"
+        return f"FixedPoint({r}, pseudo_time_stable={self.stable}, relative_residual={self.relative_residual:.1e})"
 
 
 def _make_many(model: MeanFieldNetwork, rates: NDArray[np.float64], tau: float,
@@ -129,8 +141,8 @@ def _make_many(model: MeanFieldNetwork, rates: NDArray[np.float64], tau: float,
         for a in (r[k], mu[k], sig[k], ev):
             a.setflags(write=False)
         out.append(FixedPoint(
-            rates=r[k], mu=mu[k], sigma=sig[k], eigenvalues=ev,
-            stable=bool(np.all(ev.real < 0)), residual=float(np.max(diff[k])),
+            rates=r[k], mu=mu[k], sigma=sig[k], pseudo_time_eigenvalues=ev,
+            pseudo_time_stable=bool(np.all(ev.real < 0)), residual=float(np.max(diff[k])),
             relative_residual=float(np.max(rel[k])), names=model.names,
         ))
     return out
