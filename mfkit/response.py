@@ -4,8 +4,8 @@ For ``tau_m dV/dt = -V + mu(t) + sigma(t) sqrt(tau_m) xi(t)`` with threshold the
 refractory period t_ref, and mu(t) = mu + eps cos(2 pi f t) (or sigma(t) = sigma + eps cos(2 pi f t)),
 the rate is nu0 + eps Re[chi(f) e^{2 pi i f t}] + O(eps^2): a lagging response has a negative phase.
 
-How it is computed (derived in the module's tests and in :func:`mfkit.reference.linear_response`):
-with w = 2 pi f/1000 (rad/ms), Omega = w tau_m and y = (V - mu)/sigma, the first-order
+How it is computed (the reference :func:`mfkit.reference.linear_response` evaluates the same
+closed form with mpmath; tests/test_response.py checks it against the forward problem): with w = 2 pi f/1000 (rad/ms), Omega = w tau_m and y = (V - mu)/sigma, the first-order
 Fokker-Planck problem has, in the interior, the particular solutions -P0'/(1 + i Omega) (mean
 modulation) and P0''/(2(2 + i Omega)) (modulation of sigma^2), and the remaining homogeneous
 problem is solved by the adjoint function u(y), the solution of the backward equation
@@ -25,13 +25,17 @@ from special functions but integrated (in the spirit of Richardson's 2007 thresh
   then sqrt(pi) erfcx(-y), the Siegert integrand) and D/(i Omega), u'/(i Omega) carry no
   cancellation at low frequency;
 * W is integrated upward from a point y_lb below min(y_r, 0), started on the slowly varying
-  solution; the other (exponentially varying) solution decays relative to it by at least e^{-40}
+  solution; the other (exponentially varying) solution decays relative to it by at least e^{-30}
   between y_lb and the points where u is needed;
-* each step is the sixth-order Magnus propagator of the linear system (an exact 2x2 matrix
-  exponential: stiff and oscillatory modes are propagated exactly for frozen coefficients),
-  extended to the inhomogeneous term through phi_1 of the same matrix; the step is
-  0.9/(1 + |y| + sqrt(2 Omega)) and every step is also done as two half steps, the two results
-  combined by Richardson extrapolation (the error has an expansion in even powers of h);
+* V = W' obeys the homogeneous V'' = 2 y V' + 2 (1 + i Omega) V; (W, V, V') is advanced with the
+  Magnus series of the 3x3 system truncated after h^7 (eighth order; A(y) is linear in y, so the
+  series was derived once symbolically), i.e. one exact 2x2 matrix exponential per step plus
+  phi_1 of it for W: stiff and oscillatory modes are propagated exactly for frozen coefficients.
+  The step is c/(3 + |y| + sqrt(2 Omega)) below y = 0 and c/(3 + 2y + sqrt(2 Omega)) above;
+  from y_r on, V and V' are propagated as differences to their values at y_r, so the numerators
+  V(y_th) - V(y_r) = [u'(y_th) - u'(y_r)]/(i Omega) and V'(y_th) - V'(y_r) come without
+  cancellation. With E = D/(i Omega) = W(y_th) - W(y_r) + (1 - e^{-i w t_ref})/(i Omega) u(y_r):
+  chi_mu = nu0 [V(y_th) - V(y_r)] / (sigma (1 + i Omega) E), chi_sigma likewise with V';
 * at high frequency, when the WKB growth of u between y_r and y_th exceeds e^{60}, the reset terms
   are negligible and the integration starts just below threshold.
 
@@ -56,14 +60,15 @@ Y_MAX = 200.0
 _L = 30.0  # required decay (in e-folds) of the unwanted solution between start and use
 _SKIP = 60.0  # WKB growth of u from y_r to y_th above which the reset terms are dropped
 # step = _C_STEP / (_A_STEP + |y| (y < 0) or _BP_STEP y (y > 0) + sqrt(2 Omega)): tuned on
-# generated grids against the mpmath reference (order 8 after extrapolation: halving it gains ~1e-3)
-_C_STEP = 0.85
+# generated grids against the mpmath reference (eighth order: halving the step gains ~1e-2 to 1e-3)
+_C_STEP = 0.6
+_C_STEP_SIGMA = 0.5  # the sigma channel can be small against its terms (far above threshold)
 _A_STEP = 3.0
 _BP_STEP = 2.0
 _RESCALE = 1e150
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
 def _cexpm1(z):
     """(e^z - 1, e^z) for complex z, the first without cancellation for small |z|."""
     x = z.real
@@ -76,21 +81,21 @@ def _cexpm1(z):
     return complex(em * (1.0 + cos_m1) + cos_m1, e * sin_y), complex(e * (1.0 + cos_m1), e * sin_y)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
 def _cexp(z):
     """e^z for finite complex z (cmath.exp without the special-value branches)."""
     r = math.exp(z.real)
     return complex(r * math.cos(z.imag), r * math.sin(z.imag))
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
 def _inv(z):
     """1/z for a finite nonzero complex z of moderate size (no scaling, unlike complex division)."""
     d = 1.0 / (z.real * z.real + z.imag * z.imag)
     return complex(z.real * d, -z.imag * d)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
 def _csqrt(z):
     """Principal square root of a finite complex z."""
     x = z.real
@@ -105,13 +110,14 @@ def _csqrt(z):
     return complex(0.5 * abs(y) / t, math.copysign(t, y))
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
 def _step(h, ym, kappa):
-    """Sixth-order Magnus step of length h centred on ym for V = W', V'' = 2 y V' + 2 kappa V.
+    """Eighth-order Magnus step of length h centred on ym for V = W', V'' = 2 y V' + 2 kappa V.
 
     The 3x3 system (W, V, V') with W' = V, A(y) = [[0, 1, 0], [0, 0, 1], [0, 2 kappa, 2 y]], is
-    advanced by exp(X3), X3 the 3-point Gauss Magnus exponent (Blanes, Casas & Ros 2000), written
-    out for this A (linear in y). X3 = [[0, r], [0, X]] with X the 2x2 exponent of (V, V'), so
+    advanced by exp(X3), X3 the Magnus series of this A (linear in y) truncated after h^7 (only
+    odd powers of h occur for the symmetric step; obtained symbolically as the logarithm of the
+    Taylor series of the propagator). X3 = [[0, r], [0, X]] with X the 2x2 exponent of (V, V'), so
     exp(X3) = [[1, r phi_1(X)], [0, e^X]]. Returns (M00, M01, M10, M11, q0, q1):
     (V, V') <- M (V, V') and W <- W + q0 V + q1 V' (q = r phi_1(X), with the old V, V').
     e^X and phi_1(X) are written as c0 I + c1 X from the eigenvalues of X (Newton form), or from
@@ -122,13 +128,16 @@ def _step(h, ym, kappa):
     h5 = h3 * h2
     h7 = h5 * h2
     y2 = ym * ym
-    x00 = kappa * (h7 * ym / 450.0)
-    x01 = h - h3 / 6.0 + h5 * (y2 / 90.0 + 1.0 / 60.0) + kappa * (h5 / 45.0 - h7 / 450.0)
-    x10 = (kappa * (2.0 * h + h3 / 3.0 + h5 / 30.0 - h5 * y2 / 45.0)
-           - kappa * kappa * (2.0 * h5 / 45.0 + h7 / 225.0))
+    k2 = kappa * kappa
+    x00 = kappa * (h7 * ym / 945.0)
+    x01 = (h - h3 / 6.0 + h5 * (kappa / 45.0 + y2 / 90.0 + 1.0 / 60.0)
+           - h7 * (4.0 * k2 / 945.0 + kappa * (4.0 * y2 + 4.0) / 945.0 + y2 * y2 / 945.0 + y2 / 630.0 + 1.0 / 840.0))
+    x10 = (kappa * (2.0 * h + h3 / 3.0 + h5 * (1.0 / 30.0 - y2 / 45.0) + h7 * (2.0 * y2 * y2 / 945.0 - y2 / 315.0
+                                                                               + 1.0 / 420.0))
+           + k2 * (h7 * (8.0 * y2 - 8.0) / 945.0 - 2.0 * h5 / 45.0) + k2 * kappa * (8.0 * h7 / 945.0))
     x11 = 2.0 * h * ym - x00
-    r0 = h - kappa * (h5 / 60.0 + h7 / 1800.0)
-    r1 = -h5 * ym / 90.0
+    r0 = h - kappa * h5 / 60.0 + h7 * (k2 / 252.0 + kappa * (y2 / 378.0 - 1.0 / 3780.0))
+    r1 = -h5 * ym / 90.0 + h7 * ym * (13.0 * kappa / 3780.0 + 2.0 * y2 / 945.0 + 1.0 / 630.0)
     t = x00 + x11
     det = x00 * x11 - x01 * x10
     m = 0.5 * t
@@ -182,7 +191,7 @@ def _step(h, ym, kappa):
             c0p * r0 + c1p * (r0 * x00 + r1 * x10), c0p * r1 + c1p * (r0 * x01 + r1 * x11))
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
 def _wkb_growth(omega, y_r, y_th):
     """Estimate of ln |u(y_th)/u(y_r)|: int Re(y + sqrt(y^2 + 2 i omega)) dy, 16-point midpoint."""
     n = 16
@@ -194,38 +203,29 @@ def _wkb_growth(omega, y_r, y_th):
     return total * d
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
 def _march(omega, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_step, e_step):
-    """Integrate (W, V, V') from y_lb to y_th, coarse and halved steps side by side.
+    """Integrate (W, V, V') from y_lb to y_th; out = (W, V, V', g, W(y_r), V(y_r), V'(y_r)).
 
-    Start: W = 0, V = W' on the slowly varying solution, V' = 2 y V + 2 (so u = 1 + i omega W).
-    out[level] = (W, V, V', g, W(y_r), V(y_r), V'(y_r)) for level 0 (coarse) and 1 (fine), on a
-    common scale (g is the scaled 1). With reset, W, V and V' in out[level, :3] are the
-    differences to their values at y_r; without, W - W(y_lb), V and V'.
+    Start: W = 0, V = W' on the slowly varying solution, V' = 2 y V + 2 (so u = 1 + i omega W);
+    g is that 1 on the common scale of everything (all are rescaled together against overflow).
+    With reset, W, V and V' in out[:3] are the differences to their values at y_r (propagated
+    as differences, so V(y_th) - V(y_r) comes without cancellation); without, W - W(y_lb), V, V'.
     """
     kappa = complex(1.0, omega)
     v0 = 2.0 / (_csqrt(complex(y_lb * y_lb, 2.0 * omega)) - y_lb)  # slowly varying start
     vp0 = 2.0 * y_lb * v0 + 2.0
-    for lev in range(2):
-        out[lev, 0] = 0j
-        out[lev, 1] = v0
-        out[lev, 2] = vp0
-        out[lev, 3] = 1.0 + 0j
-        out[lev, 4] = 0j
-        out[lev, 5] = 0j
-        out[lev, 6] = 0j
-    # state per level: W, dV = V - Vb, dVp = V' - Vpb with base (Vb, Vpb): the start values on
-    # [y_lb, y_r], the values at y_r beyond (so V(y_th) - V(y_r) comes without cancellation)
-    Wc = 0j
-    dVc = 0j
-    dVpc = 0j
-    Wf = 0j
-    dVf = 0j
-    dVpf = 0j
-    Vbc = v0
-    Vpbc = vp0
-    Vbf = v0
-    Vpbf = vp0
+    out[3] = 1.0 + 0j
+    out[4] = 0j
+    out[5] = 0j
+    out[6] = 0j
+    # state: W, dV = V - Vb, dVp = V' - Vpb with the base (Vb, Vpb) = start values on [y_lb, y_r],
+    # values at y_r beyond
+    W = 0j
+    dV = 0j
+    dVp = 0j
+    Vb = v0
+    Vpb = vp0
     root = e_step * math.sqrt(2.0 * omega)
     y = y_lb
     for seg in range(2):
@@ -245,56 +245,32 @@ def _march(omega, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_s
             elif rem < 2.0 * h:
                 h = 0.5 * rem
             N00, M01, M10, N11, q0, q1 = _step(h, y + 0.5 * h, kappa)
-            V = dVc + Vbc
-            Vp = dVpc + Vpbc
-            Wc += q0 * V + q1 * Vp
-            dVc, dVpc = (dVc + N00 * V + M01 * Vp, dVpc + M10 * V + N11 * Vp)
-            hh = 0.5 * h
-            for k in range(2):
-                N00, M01, M10, N11, q0, q1 = _step(hh, y + (k + 0.5) * hh, kappa)
-                V = dVf + Vbf
-                Vp = dVpf + Vpbf
-                Wf += q0 * V + q1 * Vp
-                dVf, dVpf = (dVf + N00 * V + M01 * Vp, dVpf + M10 * V + N11 * Vp)
+            V = dV + Vb
+            Vp = dVp + Vpb
+            W += q0 * V + q1 * Vp
+            dV, dVp = (dV + N00 * V + M01 * Vp, dVp + M10 * V + N11 * Vp)
             y = y_end if last else y + h
-            if abs(dVc) + abs(dVpc) + abs(Wc) + abs(Vbc) + abs(Vpbc) > _RESCALE:
+            if abs(dV) + abs(dVp) + abs(W) + abs(Vb) + abs(Vpb) > _RESCALE:
                 s = 1.0 / _RESCALE
-                Wc *= s
-                dVc *= s
-                dVpc *= s
-                Vbc *= s
-                Vpbc *= s
-                Wf *= s
-                dVf *= s
-                dVpf *= s
-                Vbf *= s
-                Vpbf *= s
-                for lev in range(2):
-                    for q in range(3, 7):
-                        out[lev, q] *= s
+                W *= s
+                dV *= s
+                dVp *= s
+                Vb *= s
+                Vpb *= s
+                for q in range(3, 7):
+                    out[q] *= s
         if seg == 0:
-            Vbc = dVc + Vbc
-            Vpbc = dVpc + Vpbc
-            Vbf = dVf + Vbf
-            Vpbf = dVpf + Vpbf
-            out[0, 4] = Wc
-            out[0, 5] = Vbc
-            out[0, 6] = Vpbc
-            out[1, 4] = Wf
-            out[1, 5] = Vbf
-            out[1, 6] = Vpbf
-            Wc = 0j
-            Wf = 0j
-            dVc = 0j
-            dVpc = 0j
-            dVf = 0j
-            dVpf = 0j
-    out[0, 0] = Wc
-    out[0, 1] = dVc + (0j if with_reset else Vbc)
-    out[0, 2] = dVpc + (0j if with_reset else Vpbc)
-    out[1, 0] = Wf
-    out[1, 1] = dVf + (0j if with_reset else Vbf)
-    out[1, 2] = dVpf + (0j if with_reset else Vpbf)
+            Vb = dV + Vb
+            Vpb = dVp + Vpb
+            out[4] = W
+            out[5] = Vb
+            out[6] = Vpb
+            W = 0j
+            dV = 0j
+            dVp = 0j
+    out[0] = W
+    out[1] = dV + (0j if with_reset else Vb)
+    out[2] = dVp + (0j if with_reset else Vpb)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -308,20 +284,15 @@ def _response(omega, w_tref, tref_over_tau, y_r, y_th, work, c_step=_C_STEP, a_s
     if omega > 10.0 and _wkb_growth(omega, y_r, y_th) > _SKIP:
         # reset terms below e^{-60}: start just below threshold, D ~ u(y_th)
         _march(omega, y_th - _L / (2.0 * math.sqrt(omega)), y_r, y_th, False, work, c_step, a_step, b_step, bp_step, e_step)
-        W = (64.0 * work[1, 0] - work[0, 0]) / 63.0
-        V = (64.0 * work[1, 1] - work[0, 1]) / 63.0
-        Vp = (64.0 * work[1, 2] - work[0, 2]) / 63.0
-        u = work[0, 3] + iom * W
+        W, V, Vp = work[0], work[1], work[2]
+        u = work[3] + iom * W
         return iom * V / ((1.0 + iom) * u), iom * Vp / ((2.0 + iom) * u)
     y0 = min(y_r, 0.0)
     d = math.sqrt(y0 * y0 + _L) - abs(y0)
     if omega > 0.0:
         d = min(d, _L / (2.0 * math.sqrt(omega)))
     _march(omega, y0 - d, y_r, y_th, True, work, c_step, a_step, b_step, bp_step, e_step)
-    ext = np.empty(7, dtype=np.complex128)
-    for q in range(7):
-        ext[q] = (64.0 * work[1, q] - work[0, q]) / 63.0
-    dW, dV, dVp, g, Wr = ext[0], ext[1], ext[2], ext[3], ext[4]
+    dW, dV, dVp, g, Wr = work[0], work[1], work[2], work[3], work[4]
     if w_tref == 0.0:
         ef = 1.0 + 0j
     else:  # (1 - e^{-i w t_ref})/(i w t_ref)
@@ -356,7 +327,7 @@ def _invalid(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, work):
+def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, work, c_step):
     """(chi_mu, chi_sigma) in Hz/mV for one valid input."""
     if (f != f or mu != mu or sigma != sigma or tau_m != tau_m or t_ref != t_ref or theta != theta
             or V_reset != V_reset):
@@ -368,14 +339,14 @@ def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, wei
     if nu0 == 0.0:  # rate below the smallest double: so is the response
         return 0j, 0j
     w = 2.0 * math.pi * f / 1000.0
-    a, b = _response(w * tau_m, w * t_ref, t_ref / tau_m, (V_reset - mu) / sigma, (theta - mu) / sigma, work)
+    a, b = _response(w * tau_m, w * t_ref, t_ref / tau_m, (V_reset - mu) / sigma, (theta - mu) / sigma, work, c_step)
     scale = nu0 / sigma
     return scale * a, scale * b
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, out, error, coef, nodes, weights):
-    work = np.empty((2, 7), dtype=np.complex128)
+    work = np.empty(7, dtype=np.complex128)
     for i in range(out.size):
         p = (f[i * steps[0]], mu[i * steps[1]], sigma[i * steps[2]], tau_m[i * steps[3]], t_ref[i * steps[4]],
              theta[i * steps[5]], V_reset[i * steps[6]])
@@ -387,7 +358,7 @@ def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, o
         if tau_syn[i * steps[7]] != tau_syn[i * steps[7]]:
             out[i] = complex(math.nan, math.nan)
             continue
-        a, b = _point_response(*p, coef, nodes, weights, work)
+        a, b = _point_response(*p, coef, nodes, weights, work, _C_STEP if channel == 0 else _C_STEP_SIGMA)
         out[i] = a if channel == 0 else b
 
 
@@ -467,8 +438,9 @@ def linear_response(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0
             _raise_invalid(k, values)
         if values[7] != values[7]:
             return complex(math.nan, math.nan)
-        work = np.empty((2, 7), dtype=np.complex128)
-        return complex(_point_response(*values[:7], sp.COEF, _GL_NODES, _GL_WEIGHTS, work)[channel])
+        work = np.empty(7, dtype=np.complex128)
+        c_step = _C_STEP if channel == 0 else _C_STEP_SIGMA
+        return complex(_point_response(*values[:7], sp.COEF, _GL_NODES, _GL_WEIGHTS, work, c_step)[channel])
     arrays = [np.asarray(v) for v in values]
     shape = np.broadcast(*arrays).shape
     flat = tuple(a.reshape(1) if a.size == 1 else
