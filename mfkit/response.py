@@ -347,6 +347,7 @@ def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, wei
 @njit(cache=True, nogil=True, error_model="numpy")
 def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, out, error, coef, nodes, weights):
     work = np.empty(7, dtype=np.complex128)
+    c_step = _C_STEP if channel == 0 else _C_STEP_SIGMA
     for i in range(out.size):
         p = (f[i * steps[0]], mu[i * steps[1]], sigma[i * steps[2]], tau_m[i * steps[3]], t_ref[i * steps[4]],
              theta[i * steps[5]], V_reset[i * steps[6]])
@@ -358,7 +359,7 @@ def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, o
         if tau_syn[i * steps[7]] != tau_syn[i * steps[7]]:
             out[i] = complex(math.nan, math.nan)
             continue
-        a, b = _point_response(*p, coef, nodes, weights, work, _C_STEP if channel == 0 else _C_STEP_SIGMA)
+        a, b = _point_response(*p, coef, nodes, weights, work, c_step)
         out[i] = a if channel == 0 else b
 
 
