@@ -28,10 +28,11 @@ from special functions but integrated (in the spirit of Richardson's 2007 thresh
   solution; the other (exponentially varying) solution decays relative to it by at least e^{-30}
   between y_lb and the points where u is needed;
 * V = W' obeys the homogeneous V'' = 2 y V' + 2 (1 + i Omega) V; (W, V, V') is advanced with the
-  Magnus series of the 3x3 system truncated after h^7 (eighth order; A(y) is linear in y, so the
+  Magnus series of the 3x3 system truncated after h^9 (tenth order; A(y) is linear in y, so the
   series was derived once symbolically), i.e. one exact 2x2 matrix exponential per step plus
   phi_1 of it for W: stiff and oscillatory modes are propagated exactly for frozen coefficients.
-  The step is c/(3 + |y| + sqrt(2 Omega)) below y = 0 and c/(3 + 2y + sqrt(2 Omega)) above;
+  The step is c/(3 + |y| + sqrt(2 Omega)) below y = 0 and c/(3 + 2y + sqrt(2 Omega)) above
+  (c = 0.85, 0.7 for the sigma channel);
   from y_r on, V and V' are propagated as differences to their values at y_r, so the numerators
   V(y_th) - V(y_r) = [u'(y_th) - u'(y_r)]/(i Omega) and V'(y_th) - V'(y_r) come without
   cancellation. With E = D/(i Omega) = W(y_th) - W(y_r) + (1 - e^{-i w t_ref})/(i Omega) u(y_r):
@@ -60,9 +61,9 @@ Y_MAX = 200.0
 _L = 30.0  # required decay (in e-folds) of the unwanted solution between start and use
 _SKIP = 60.0  # WKB growth of u from y_r to y_th above which the reset terms are dropped
 # step = _C_STEP / (_A_STEP + |y| (y < 0) or _BP_STEP y (y > 0) + sqrt(2 Omega)): tuned on
-# generated grids against the mpmath reference (eighth order: halving the step gains ~1e-2 to 1e-3)
-_C_STEP = 0.6
-_C_STEP_SIGMA = 0.5  # the sigma channel can be small against its terms (far above threshold)
+# generated grids against the mpmath reference (tenth order: halving the step gains ~1e-3)
+_C_STEP = 0.85
+_C_STEP_SIGMA = 0.7  # the sigma channel can be small against its terms (far above threshold)
 _A_STEP = 3.0
 _BP_STEP = 2.0
 _RESCALE = 1e150
@@ -97,10 +98,10 @@ def _inv(z):
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
 def _csqrt(z):
-    """Principal square root of a finite complex z."""
+    """Principal square root of a finite complex z of moderate size."""
     x = z.real
     y = z.imag
-    r = math.hypot(x, y)
+    r = math.sqrt(x * x + y * y)  # finite, moderate arguments only (|z| < 1e150)
     if r == 0.0:
         return 0j
     if x >= 0.0:
@@ -112,12 +113,12 @@ def _csqrt(z):
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
 def _step(h, ym, kappa):
-    """Eighth-order Magnus step of length h centred on ym for V = W', V'' = 2 y V' + 2 kappa V.
+    """Tenth-order Magnus step of length h centred on ym for V = W', V'' = 2 y V' + 2 kappa V.
 
     The 3x3 system (W, V, V') with W' = V, A(y) = [[0, 1, 0], [0, 0, 1], [0, 2 kappa, 2 y]], is
-    advanced by exp(X3), X3 the Magnus series of this A (linear in y) truncated after h^7 (only
-    odd powers of h occur for the symmetric step; obtained symbolically as the logarithm of the
-    Taylor series of the propagator). X3 = [[0, r], [0, X]] with X the 2x2 exponent of (V, V'), so
+    advanced by exp(X3), X3 the Magnus series of this A (linear in y) truncated after h^9 (only
+    odd powers of h occur for the symmetric step; obtained with sympy as the logarithm of the
+    Taylor series of the propagator, truncated, with y0 = ym - h/2). X3 = [[0, r], [0, X]] with X the 2x2 exponent of (V, V'), so
     exp(X3) = [[1, r phi_1(X)], [0, e^X]]. Returns (M00, M01, M10, M11, q0, q1):
     (V, V') <- M (V, V') and W <- W + q0 V + q1 V' (q = r phi_1(X), with the old V, V').
     e^X and phi_1(X) are written as c0 I + c1 X from the eigenvalues of X (Newton form), or from
@@ -127,17 +128,31 @@ def _step(h, ym, kappa):
     h3 = h2 * h
     h5 = h3 * h2
     h7 = h5 * h2
+    h9 = h7 * h2
     y2 = ym * ym
+    y4 = y2 * y2
     k2 = kappa * kappa
-    x00 = kappa * (h7 * ym / 945.0)
+    k3 = k2 * kappa
+    x00 = kappa * ym * (h7 / 945.0 - h9 * (2.0 * kappa + y2) / 4725.0)
     x01 = (h - h3 / 6.0 + h5 * (kappa / 45.0 + y2 / 90.0 + 1.0 / 60.0)
-           - h7 * (4.0 * k2 / 945.0 + kappa * (4.0 * y2 + 4.0) / 945.0 + y2 * y2 / 945.0 + y2 / 630.0 + 1.0 / 840.0))
-    x10 = (kappa * (2.0 * h + h3 / 3.0 + h5 * (1.0 / 30.0 - y2 / 45.0) + h7 * (2.0 * y2 * y2 / 945.0 - y2 / 315.0
-                                                                               + 1.0 / 420.0))
-           + k2 * (h7 * (8.0 * y2 - 8.0) / 945.0 - 2.0 * h5 / 45.0) + k2 * kappa * (8.0 * h7 / 945.0))
+           - h7 * (4.0 * k2 / 945.0 + kappa * (4.0 * y2 + 4.0) / 945.0 + y4 / 945.0 + y2 / 630.0 + 1.0 / 840.0)
+           + h9 * (4.0 * k3 / 4725.0 + k2 * (2.0 * y2 / 1575.0 + 1.0 / 945.0)
+                   + kappa * (y4 / 1575.0 + 4.0 * y2 / 4725.0 + 1.0 / 1890.0)
+                   + y4 * y2 / 9450.0 + y4 / 6300.0 + y2 / 7560.0 + 1.0 / 15120.0))
+    x10 = (kappa * (2.0 * h + h3 / 3.0 + h5 * (1.0 / 30.0 - y2 / 45.0)
+                    + h7 * (2.0 * y4 / 945.0 - y2 / 315.0 + 1.0 / 420.0)
+                    + h9 * (-y4 * y2 / 4725.0 + y4 / 3150.0 - y2 / 3780.0 + 1.0 / 7560.0))
+           + k2 * (-2.0 * h5 / 45.0 + h7 * (8.0 * y2 - 8.0) / 945.0
+                   + h9 * (-2.0 * y4 / 1575.0 + 8.0 * y2 / 4725.0 - 1.0 / 945.0))
+           + k3 * (8.0 * h7 / 945.0 + h9 * (2.0 / 945.0 - 4.0 * y2 / 1575.0))
+           - k2 * k2 * (8.0 * h9 / 4725.0))
     x11 = 2.0 * h * ym - x00
-    r0 = h - kappa * h5 / 60.0 + h7 * (k2 / 252.0 + kappa * (y2 / 378.0 - 1.0 / 3780.0))
-    r1 = -h5 * ym / 90.0 + h7 * ym * (13.0 * kappa / 3780.0 + 2.0 * y2 / 945.0 + 1.0 / 630.0)
+    r0 = (h - kappa * h5 / 60.0 + h7 * (k2 / 252.0 + kappa * (y2 / 378.0 - 1.0 / 3780.0))
+          + h9 * (-k3 / 1200.0 + k2 * (17.0 / 75600.0 - y2 / 900.0)
+                  + kappa * (-y4 / 2700.0 + y2 / 6300.0 - 1.0 / 15120.0)))
+    r1 = ym * (-h5 / 90.0 + h7 * (13.0 * kappa / 3780.0 + 2.0 * y2 / 945.0 + 1.0 / 630.0)
+               - h9 * (k2 / 1260.0 + kappa * (19.0 * y2 / 18900.0 + 1.0 / 1800.0) + y4 / 3150.0 + y2 / 3150.0
+                       + 1.0 / 7560.0))
     t = x00 + x11
     det = x00 * x11 - x01 * x10
     m = 0.5 * t
@@ -250,7 +265,8 @@ def _march(omega, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_s
             W += q0 * V + q1 * Vp
             dV, dVp = (dV + N00 * V + M01 * Vp, dVp + M10 * V + N11 * Vp)
             y = y_end if last else y + h
-            if abs(dV) + abs(dVp) + abs(W) + abs(Vb) + abs(Vpb) > _RESCALE:
+            if (abs(dV.real) + abs(dV.imag) + abs(dVp.real) + abs(dVp.imag) + abs(W.real) + abs(W.imag)
+                    + abs(Vb.real) + abs(Vb.imag) + abs(Vpb.real) + abs(Vpb.imag) > _RESCALE):
                 s = 1.0 / _RESCALE
                 W *= s
                 dV *= s
