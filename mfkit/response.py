@@ -31,8 +31,8 @@ from special functions but integrated (in the spirit of Richardson's 2007 thresh
   Magnus series of the 3x3 system truncated after h^9 (tenth order; A(y) is linear in y, so the
   series was derived once symbolically), i.e. one exact 2x2 matrix exponential per step plus
   phi_1 of it for W: stiff and oscillatory modes are propagated exactly for frozen coefficients.
-  The step is c/(3 + |y| + sqrt(2 Omega)) below y = 0 and c/(3 + 2y + sqrt(2 Omega)) above
-  (c = 0.85, 0.7 for the sigma channel);
+  The step is c/(3 + |y| + sqrt(2 Omega)) for -12 < y < 0 (|y| -> 12 + (|y| - 12)/2 below -12)
+  and c/(3 + 2y + sqrt(2 Omega)) above 0 (c = 0.85, 0.7 for the sigma channel);
   from y_r on, V and V' are propagated as differences to their values at y_r, so the numerators
   V(y_th) - V(y_r) = [u'(y_th) - u'(y_r)]/(i Omega) and V'(y_th) - V'(y_r) come without
   cancellation. With E = D/(i Omega) = W(y_th) - W(y_r) + (1 - e^{-i w t_ref})/(i Omega) u(y_r):
@@ -60,11 +60,13 @@ __all__ = ["linear_response", "Y_MAX"]
 Y_MAX = 200.0
 _L = 30.0  # required decay (in e-folds) of the unwanted solution between start and use
 _SKIP = 60.0  # WKB growth of u from y_r to y_th above which the reset terms are dropped
-# step = _C_STEP / (_A_STEP + |y| (y < 0) or _BP_STEP y (y > 0) + sqrt(2 Omega)): tuned on
+# step = _C_STEP / (_A_STEP + |y| (y < 0) or _BP_STEP y (y > 0) + sqrt(2 Omega)), see _march: tuned on
 # generated grids against the mpmath reference (tenth order: halving the step gains ~1e-3)
 _C_STEP = 0.85
 _C_STEP_SIGMA = 0.7  # the sigma channel can be small against its terms (far above threshold)
 _A_STEP = 3.0
+_Y_KNEE = 12.0  # below y = -12 the step grows more slowly with |y|: slope _B_FAR
+_B_FAR = 0.5
 _BP_STEP = 2.0
 _RESCALE = 1e150
 
@@ -251,7 +253,13 @@ def _march(omega, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_s
         else:
             y_end = y_th
         while y < y_end:
-            h = c_step / (a_step + (b_step * -y if y < 0.0 else bp_step * y) + root)
+            if y >= 0.0:
+                ay = bp_step * y
+            elif y > -_Y_KNEE:
+                ay = -y
+            else:
+                ay = _Y_KNEE + b_step * (-y - _Y_KNEE)
+            h = c_step / (a_step + ay + root)
             rem = y_end - y
             last = False
             if rem <= h:
@@ -290,7 +298,7 @@ def _march(omega, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_s
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _response(omega, w_tref, tref_over_tau, y_r, y_th, work, c_step=_C_STEP, a_step=_A_STEP, b_step=1.0, bp_step=_BP_STEP, e_step=1.0):
+def _response(omega, w_tref, tref_over_tau, y_r, y_th, work, c_step=_C_STEP, a_step=_A_STEP, b_step=_B_FAR, bp_step=_BP_STEP, e_step=1.0):
     """(chi_mu, chi_sigma) * sigma / nu0 for Omega = omega >= 0 (dimensionless).
 
     With u = g + i Omega W, u' = i Omega V, u'' = i Omega V' and E = D/(i Omega):
