@@ -32,7 +32,8 @@ from special functions but integrated (in the spirit of Richardson's 2007 thresh
   series was derived once symbolically), i.e. one exact 2x2 matrix exponential per step plus
   phi_1 of it for W: stiff and oscillatory modes are propagated exactly for frozen coefficients.
   The step is c/(3 + |y| + sqrt(2 Omega)) for -12 < y < 0 (|y| -> 12 + (|y| - 12)/2 below -12)
-  and c/(3 + 2y + sqrt(2 Omega)) above 0 (c = 0.85, 0.7 for the sigma channel);
+  and c/(3 + 2y + sqrt(2 Omega)) above 0 (c = 0.85; for the sigma channel 0.7, times
+  sqrt(6/|y_th|) for y_th < -6, where chi_sigma is small against its terms);
   from y_r on, V and V' are propagated as differences to their values at y_r, so the numerators
   V(y_th) - V(y_r) = [u'(y_th) - u'(y_r)]/(i Omega) and V'(y_th) - V'(y_r) come without
   cancellation. With E = D/(i Omega) = W(y_th) - W(y_r) + (1 - e^{-i w t_ref})/(i Omega) u(y_r):
@@ -351,7 +352,7 @@ def _invalid(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, work, c_step):
+def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, work, channel):
     """(chi_mu, chi_sigma) in Hz/mV for one valid input."""
     if (f != f or mu != mu or sigma != sigma or tau_m != tau_m or t_ref != t_ref or theta != theta
             or V_reset != V_reset):
@@ -363,7 +364,11 @@ def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, wei
     if nu0 == 0.0:  # rate below the smallest double: so is the response
         return 0j, 0j
     w = 2.0 * math.pi * f / 1000.0
-    a, b = _response(w * tau_m, w * t_ref, t_ref / tau_m, (V_reset - mu) / sigma, (theta - mu) / sigma, work, c_step)
+    y_th = (theta - mu) / sigma
+    c_step = _C_STEP
+    if channel == 1:  # far above threshold chi_sigma is small against its terms: finer steps
+        c_step = _C_STEP_SIGMA if y_th > -6.0 else _C_STEP_SIGMA * math.sqrt(-6.0 / y_th)
+    a, b = _response(w * tau_m, w * t_ref, t_ref / tau_m, (V_reset - mu) / sigma, y_th, work, c_step)
     scale = nu0 / sigma
     return scale * a, scale * b
 
@@ -371,7 +376,6 @@ def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, wei
 @njit(cache=True, nogil=True, error_model="numpy")
 def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, out, error, coef, nodes, weights):
     work = np.empty(7, dtype=np.complex128)
-    c_step = _C_STEP if channel == 0 else _C_STEP_SIGMA
     for i in range(out.size):
         p = (f[i * steps[0]], mu[i * steps[1]], sigma[i * steps[2]], tau_m[i * steps[3]], t_ref[i * steps[4]],
              theta[i * steps[5]], V_reset[i * steps[6]])
@@ -383,7 +387,7 @@ def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, o
         if tau_syn[i * steps[7]] != tau_syn[i * steps[7]]:
             out[i] = complex(math.nan, math.nan)
             continue
-        a, b = _point_response(*p, coef, nodes, weights, work, c_step)
+        a, b = _point_response(*p, coef, nodes, weights, work, channel)
         out[i] = a if channel == 0 else b
 
 
@@ -464,8 +468,7 @@ def linear_response(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0
         if values[7] != values[7]:
             return complex(math.nan, math.nan)
         work = np.empty(7, dtype=np.complex128)
-        c_step = _C_STEP if channel == 0 else _C_STEP_SIGMA
-        return complex(_point_response(*values[:7], sp.COEF, _GL_NODES, _GL_WEIGHTS, work, c_step)[channel])
+        return complex(_point_response(*values[:7], sp.COEF, _GL_NODES, _GL_WEIGHTS, work, channel)[channel])
     arrays = [np.asarray(v) for v in values]
     shape = np.broadcast(*arrays).shape
     flat = tuple(a.reshape(1) if a.size == 1 else
