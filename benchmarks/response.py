@@ -9,8 +9,8 @@ Inputs (issue 10): ``--n`` points with mu uniform in [-10, 40] mV, sigma uniform
 f log-uniform in [0.01, 2000] Hz, the seed neuron (tau_m = 20 ms, t_ref = 2 ms, theta = 20 mV,
 V_reset = 0), fixed seed; the mean channel (``modulation="mu"``). The mpmath route is
 ``mfkit.reference.linear_response`` at ``--dps`` digits on the first ``--n-mpmath`` of them, one
-call per point. Every round times, interleaved: mfkit on all points (one vectorised call), mfkit on
-the mpmath subset (one call), mpmath on the subset; the result is the median over ``--rounds``
+call per point. Every round times, interleaved: mfkit on all points (one vectorised call; the sigma channel as a
+second call), mfkit on the mpmath subset (one call), mpmath on the subset; the result is the median over ``--rounds``
 rounds, with min and max (the spread) and the 1-minute load average before every round. Also
 recorded: the per-point cost in a few fixed regimes (seed input across f, small sigma) and the
 largest relative error of mfkit on the mpmath subset.
@@ -71,13 +71,16 @@ def main(argv: list[str] | None = None) -> dict:
     def run_mpmath():
         return [complex(reference.linear_response(a, b, c, dps=args.dps)) for a, b, c in zip(fs, mus, sigmas)]
 
-    t_all, t_sub, t_mp, loads = [], [], [], []
+    t_all, t_sigma, t_sub, t_mp, loads = [], [], [], [], []
     values_mp = values_sub = None
     for _ in range(args.rounds):
         loads.append(os.getloadavg()[0])
         t0 = time.perf_counter()
         linear_response(f, mu, sigma)
         t_all.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        linear_response(f, mu, sigma, modulation="sigma")
+        t_sigma.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         values_sub = linear_response(fs, mus, sigmas)
         t_sub.append(time.perf_counter() - t0)
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> dict:
         machine=machine("numpy", "numba", "mpmath", load_average=False),
         load_average_1min_before_each_round_and_after=loads,
         mfkit_all_points=mf_all,
+        mfkit_all_points_sigma_channel=summary(t_sigma, args.n),
         mfkit_mpmath_subset=mf_sub,
         mpmath_subset=mp,
         ratio_mpmath_to_mfkit_same_points=mp["median_us"] / mf_sub["median_us"],
@@ -116,6 +120,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"rounds, load average {min(loads):.2f}-{max(loads):.2f}")
     print(f"  mfkit.linear_response, all points   {mf_all['median_us']:8.1f} us/point "
           f"(min {mf_all['min_us']:.1f}, max {mf_all['max_us']:.1f})")
+    print(f"  same, modulation='sigma'              {result['mfkit_all_points_sigma_channel']['median_us']:8.1f} us/point")
     print(f"  mfkit.linear_response, {k} points    {mf_sub['median_us']:8.1f} us/point")
     print(f"  mpmath reference ({args.dps} digits), same {k}  {mp['median_us']:8.0f} us/point "
           f"(min {mp['min_us']:.0f}, max {mp['max_us']:.0f})")
