@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> dict:
           f"rounds, load average {min(loads):.2f}-{max(loads):.2f}")
     print(f"  mfkit.linear_response, all points   {mf_all['median_us']:8.1f} us/point "
           f"(min {mf_all['min_us']:.1f}, max {mf_all['max_us']:.1f})")
-    print(f"  same, modulation='sigma'              {result['mfkit_all_points_sigma_channel']['median_us']:8.1f} us/point")
+    sigma_us = result["mfkit_all_points_sigma_channel"]["median_us"]
+    print(f"  same, modulation='sigma'              {sigma_us:8.1f} us/point")
     print(f"  mfkit.linear_response, {k} points    {mf_sub['median_us']:8.1f} us/point")
     print(f"  mpmath reference ({args.dps} digits), same {k}  {mp['median_us']:8.0f} us/point "
           f"(min {mp['min_us']:.0f}, max {mp['max_us']:.0f})")

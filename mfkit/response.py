@@ -5,10 +5,11 @@ refractory period t_ref, and mu(t) = mu + eps cos(2 pi f t) (or sigma(t) = sigma
 the rate is nu0 + eps Re[chi(f) e^{2 pi i f t}] + O(eps^2): a lagging response has a negative phase.
 
 How it is computed (the reference :func:`mfkit.reference.linear_response` evaluates the same
-closed form with mpmath; tests/test_response.py checks it against the forward problem): with w = 2 pi f/1000 (rad/ms), Omega = w tau_m and y = (V - mu)/sigma, the first-order
-Fokker-Planck problem has, in the interior, the particular solutions -P0'/(1 + i Omega) (mean
-modulation) and P0''/(2(2 + i Omega)) (modulation of sigma^2), and the remaining homogeneous
-problem is solved by the adjoint function u(y), the solution of the backward equation
+closed form with mpmath; tests/test_response.py checks it against the forward problem): with
+w = 2 pi f/1000 (rad/ms), Omega = w tau_m and y = (V - mu)/sigma, the first-order Fokker-Planck
+problem has, in the interior, the particular solutions -P0'/(1 + i Omega) (mean modulation) and
+P0''/(2(2 + i Omega)) (modulation of sigma^2), and the remaining homogeneous problem is solved by
+the adjoint function u(y), the solution of the backward equation
 
     u'' = 2 y u' + 2 i Omega u
 
@@ -26,7 +27,7 @@ from special functions but integrated (in the spirit of Richardson's 2007 thresh
   cancellation at low frequency;
 * W is integrated upward from a point y_lb below min(y_r, 0), started on the slowly varying
   solution; the other (exponentially varying) solution decays relative to it by at least e^{-30}
-  between y_lb and the points where u is needed;
+  between y_lb and the points where u is needed (so D, the flux condition at -inf, is satisfied);
 * V = W' obeys the homogeneous V'' = 2 y V' + 2 (1 + i Omega) V; (W, V, V') is advanced with the
   Magnus series of the 3x3 system truncated after h^9 (tenth order; A(y) is linear in y, so the
   series was derived once symbolically), i.e. one exact 2x2 matrix exponential per step plus
@@ -121,7 +122,8 @@ def _step(h, ym, kappa):
     The 3x3 system (W, V, V') with W' = V, A(y) = [[0, 1, 0], [0, 0, 1], [0, 2 kappa, 2 y]], is
     advanced by exp(X3), X3 the Magnus series of this A (linear in y) truncated after h^9 (only
     odd powers of h occur for the symmetric step; obtained with sympy as the logarithm of the
-    Taylor series of the propagator, truncated, with y0 = ym - h/2). X3 = [[0, r], [0, X]] with X the 2x2 exponent of (V, V'), so
+    Taylor series of the propagator, truncated, with y0 = ym - h/2). X3 = [[0, r], [0, X]] with X
+    the 2x2 exponent of (V, V'), so
     exp(X3) = [[1, r phi_1(X)], [0, e^X]]. Returns (M00, M01, M10, M11, q0, q1):
     (V, V') <- M (V, V') and W <- W + q0 V + q1 V' (q = r phi_1(X), with the old V, V').
     e^X and phi_1(X) are written as c0 I + c1 X from the eigenvalues of X (Newton form), or from
@@ -299,7 +301,8 @@ def _march(omega, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_s
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _response(omega, w_tref, tref_over_tau, y_r, y_th, work, c_step=_C_STEP, a_step=_A_STEP, b_step=_B_FAR, bp_step=_BP_STEP, e_step=1.0):
+def _response(omega, w_tref, tref_over_tau, y_r, y_th, work, c_step=_C_STEP, a_step=_A_STEP, b_step=_B_FAR,
+              bp_step=_BP_STEP, e_step=1.0):
     """(chi_mu, chi_sigma) * sigma / nu0 for Omega = omega >= 0 (dimensionless).
 
     With u = g + i Omega W, u' = i Omega V, u'' = i Omega V' and E = D/(i Omega):
@@ -308,7 +311,8 @@ def _response(omega, w_tref, tref_over_tau, y_r, y_th, work, c_step=_C_STEP, a_s
     iom = complex(0.0, omega)
     if omega > 10.0 and _wkb_growth(omega, y_r, y_th) > _SKIP:
         # reset terms below e^{-60}: start just below threshold, D ~ u(y_th)
-        _march(omega, y_th - _L / (2.0 * math.sqrt(omega)), y_r, y_th, False, work, c_step, a_step, b_step, bp_step, e_step)
+        _march(omega, y_th - _L / (2.0 * math.sqrt(omega)), y_r, y_th, False, work, c_step, a_step, b_step,
+               bp_step, e_step)
         W, V, Vp = work[0], work[1], work[2]
         u = work[3] + iom * W
         return iom * V / ((1.0 + iom) * u), iom * Vp / ((2.0 + iom) * u)
