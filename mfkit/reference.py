@@ -17,7 +17,8 @@ from typing import NamedTuple
 import mpmath as mp
 import numpy as np
 
-__all__ = ["siegert", "siegert_with_derivatives", "siegert_array", "erfcx_integral", "ReferenceRate"]
+__all__ = ["siegert", "siegert_with_derivatives", "siegert_array", "erfcx_integral", "ReferenceRate",
+           "linear_response", "linear_response_array"]
 
 DEFAULT_DPS = 50
 
@@ -132,3 +133,85 @@ def siegert_array(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau
     """Reference rates (Hz) rounded to float64, broadcast over all arguments (slow: a loop)."""
     one = np.vectorize(lambda *args: float(siegert(*args, dps=dps)), otypes=[np.float64])
     return one(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn)
+
+
+# ---------------------------------------------------------------- linear response (issue 10)
+
+def _backward_solution(y, a):
+    """u(y) and u'(y) for the solution of u'' - 2 y u' - 2 i Omega u = 0 (a = i Omega/2) that grows
+    at most like a power of |y| for y -> -inf.
+
+    For y < 0 it is U(a, 1/2, y^2)/sqrt(pi) (Tricomi's function, no cancellation there); for y >= 0
+    the same function written with Kummer's M,
+    u = M(a, 1/2, y^2)/Gamma(a + 1/2) + 2 y M(a + 1/2, 3/2, y^2)/Gamma(a)
+    (the connection formula U = sqrt(pi) [M(a,1/2,z)/Gamma(a+1/2) - 2 sqrt(z) M(a+1/2,3/2,z)/Gamma(a)]).
+    """
+    z = y * y
+    if y < 0:
+        u = mp.hyperu(a, 0.5, z) / mp.sqrt(mp.pi)
+        du = -2 * y * a * mp.hyperu(a + 1, 1.5, z) / mp.sqrt(mp.pi)
+        return u, du
+    g_half, g0 = mp.rgamma(a + 0.5), mp.rgamma(a)
+    m1 = mp.hyp1f1(a + 0.5, 1.5, z)
+    u = mp.hyp1f1(a, 0.5, z) * g_half + 2 * y * m1 * g0
+    du = (4 * y * a * mp.hyp1f1(a + 1, 1.5, z) * g_half + 2 * m1 * g0
+          + 4 * z * (a + 0.5) / mp.mpf(1.5) * mp.hyp1f1(a + 1.5, 2.5, z) * g0)
+    return u, du
+
+
+def linear_response(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, modulation="mu",
+                    dps: int = DEFAULT_DPS):
+    """Reference linear rate response (Hz/mV, an mpmath complex) of the white-noise LIF neuron.
+
+    For mu(t) = mu + eps cos(2 pi f t) (``modulation="mu"``) or sigma(t) = sigma + eps cos(2 pi f t)
+    (``modulation="sigma"``) the rate is nu0 + eps Re[chi e^{2 pi i f t}] + O(eps^2), f in Hz.
+    Closed form (Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001), with w = 2 pi f/1000 rad/ms,
+    Omega = w tau_m, y = (V - mu)/sigma:
+
+    * chi_mu    = nu0/(sigma (1 + i Omega)) [u'(y_th) - u'(y_r)] / D,
+    * chi_sigma = nu0/(sigma (2 + i Omega)) [u''(y_th) - u''(y_r)] / D,
+    * D = u(y_th) - e^{-i w t_ref} u(y_r),
+
+    where u solves u'' = 2 y u' + 2 i Omega u and grows at most like a power of |y| for y -> -inf
+    (:func:`_backward_solution`); nu0 is the Siegert rate. chi_sigma = 2 sigma chi_{sigma^2}.
+    At f = 0 both are the derivatives of the Siegert rate (:func:`siegert_with_derivatives`), which
+    is what is returned there. White noise only (no synaptic filtering); sigma > 0.
+    """
+    if modulation not in ("mu", "sigma"):
+        raise ValueError(f"modulation must be 'mu' or 'sigma'; got {modulation!r}")
+    with mp.workdps(dps + 10):
+        f, mu, sigma, tau_m, t_ref, theta, V_reset = (
+            mp.mpf(v) for v in (f, mu, sigma, tau_m, t_ref, theta, V_reset))
+        if f == 0:
+            d = siegert_with_derivatives(mu, sigma, tau_m, t_ref, theta, V_reset, dps=dps + 10)
+            return mp.mpc(d.d_mu if modulation == "mu" else d.d_sigma)
+        # D and the numerators vanish like Omega for Omega -> 0: guard digits for that cancellation
+        omega_guess = 2 * mp.pi * f / 1000 * tau_m
+        guard = 20 + max(0, int(-mp.log10(omega_guess)))
+    with mp.workdps(dps + guard):
+        f, mu, sigma, tau_m, t_ref, theta, V_reset = (
+            mp.mpf(v) for v in (f, mu, sigma, tau_m, t_ref, theta, V_reset))
+        nu0 = siegert(mu, sigma, tau_m, t_ref, theta, V_reset, dps=dps + guard)
+        w = 2 * mp.pi * f / 1000
+        omega = w * tau_m
+        a = 1j * omega / 2
+        y_th, y_r = (theta - mu) / sigma, (V_reset - mu) / sigma
+        u_th, du_th = _backward_solution(y_th, a)
+        u_r, du_r = _backward_solution(y_r, a)
+        D = u_th - mp.exp(-1j * w * t_ref) * u_r
+        if modulation == "mu":
+            chi = nu0 / (sigma * (1 + 1j * omega)) * (du_th - du_r) / D
+        else:
+            d2_th = 2 * y_th * du_th + 2j * omega * u_th
+            d2_r = 2 * y_r * du_r + 2j * omega * u_r
+            chi = nu0 / (sigma * (2 + 1j * omega)) * (d2_th - d2_r) / D
+    with mp.workdps(dps):
+        return +chi
+
+
+def linear_response_array(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, modulation="mu",
+                          dps: int = DEFAULT_DPS) -> np.ndarray:
+    """Reference responses rounded to complex128, broadcast over all arguments (slow: a loop)."""
+    one = np.vectorize(lambda *args: complex(linear_response(*args, modulation=modulation, dps=dps)),
+                       otypes=[np.complex128])
+    return one(f, mu, sigma, tau_m, t_ref, theta, V_reset)
