@@ -18,7 +18,7 @@ import mpmath as mp
 import numpy as np
 
 __all__ = ["siegert", "siegert_with_derivatives", "siegert_array", "erfcx_integral", "ReferenceRate",
-           "linear_response", "linear_response_array"]
+           "linear_response", "linear_response_laplace", "linear_response_array"]
 
 DEFAULT_DPS = 50
 
@@ -180,31 +180,45 @@ def linear_response(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0
     if modulation not in ("mu", "sigma"):
         raise ValueError(f"modulation must be 'mu' or 'sigma'; got {modulation!r}")
     with mp.workdps(dps + 10):
-        f, mu, sigma, tau_m, t_ref, theta, V_reset = (
-            mp.mpf(v) for v in (f, mu, sigma, tau_m, t_ref, theta, V_reset))
+        f = mp.mpf(f)
         if f == 0:
             d = siegert_with_derivatives(mu, sigma, tau_m, t_ref, theta, V_reset, dps=dps + 10)
             return mp.mpc(d.d_mu if modulation == "mu" else d.d_sigma)
-        # D and the numerators vanish like Omega for Omega -> 0: guard digits for that cancellation
-        omega_guess = 2 * mp.pi * f / 1000 * tau_m
-        guard = 20 + max(0, int(-mp.log10(omega_guess)))
+        lam = 2j * mp.pi * f / 1000
+    return linear_response_laplace(lam, mu, sigma, tau_m, t_ref, theta, V_reset, modulation, dps)
+
+
+def linear_response_laplace(lam, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, modulation="mu",
+                            dps: int = DEFAULT_DPS):
+    """The closed form of :func:`linear_response` at a complex Laplace variable ``lam`` (1/ms, lam != 0).
+
+    On the imaginary axis ``lam = 2 pi i f / 1000`` it is the response at f Hz; elsewhere it is the
+    analytic continuation that enters the network's characteristic equation (``i Omega`` becomes
+    ``lam tau_m`` and ``e^{-i w t_ref}`` becomes ``e^{-lam t_ref}``).
+    """
+    if modulation not in ("mu", "sigma"):
+        raise ValueError(f"modulation must be 'mu' or 'sigma'; got {modulation!r}")
+    with mp.workdps(dps + 10):
+        # D and the numerators vanish like lam tau_m -> 0: guard digits for that cancellation
+        size = abs(mp.mpc(lam)) * mp.mpf(tau_m)
+        guard = 20 + max(0, int(-mp.log10(size)))
     with mp.workdps(dps + guard):
-        f, mu, sigma, tau_m, t_ref, theta, V_reset = (
-            mp.mpf(v) for v in (f, mu, sigma, tau_m, t_ref, theta, V_reset))
+        mu, sigma, tau_m, t_ref, theta, V_reset = (
+            mp.mpf(v) for v in (mu, sigma, tau_m, t_ref, theta, V_reset))
+        lam = mp.mpc(lam)
         nu0 = siegert(mu, sigma, tau_m, t_ref, theta, V_reset, dps=dps + guard)
-        w = 2 * mp.pi * f / 1000
-        omega = w * tau_m
-        a = 1j * omega / 2
+        s = lam * tau_m
+        a = s / 2
         y_th, y_r = (theta - mu) / sigma, (V_reset - mu) / sigma
         u_th, du_th = _backward_solution(y_th, a)
         u_r, du_r = _backward_solution(y_r, a)
-        D = u_th - mp.exp(-1j * w * t_ref) * u_r
+        D = u_th - mp.exp(-lam * t_ref) * u_r
         if modulation == "mu":
-            chi = nu0 / (sigma * (1 + 1j * omega)) * (du_th - du_r) / D
+            chi = nu0 / (sigma * (1 + s)) * (du_th - du_r) / D
         else:
-            d2_th = 2 * y_th * du_th + 2j * omega * u_th
-            d2_r = 2 * y_r * du_r + 2j * omega * u_r
-            chi = nu0 / (sigma * (2 + 1j * omega)) * (d2_th - d2_r) / D
+            d2_th = 2 * y_th * du_th + 2 * s * u_th
+            d2_r = 2 * y_r * du_r + 2 * s * u_r
+            chi = nu0 / (sigma * (2 + s)) * (d2_th - d2_r) / D
     with mp.workdps(dps):
         return +chi
 

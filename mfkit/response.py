@@ -56,7 +56,7 @@ from numba import njit
 from . import _special as sp
 from .siegert import _GL_NODES, _GL_WEIGHTS, _as_real, _invalid_parameter, _point
 
-__all__ = ["linear_response", "Y_MAX"]
+__all__ = ["linear_response", "characteristic_parts", "Y_MAX"]
 
 #: Largest |theta - mu|/sigma and |V_reset - mu|/sigma accepted (the cost grows like their square).
 Y_MAX = 200.0
@@ -212,28 +212,29 @@ def _step(h, ym, kappa):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
-def _wkb_growth(omega, y_r, y_th):
-    """Estimate of ln |u(y_th)/u(y_r)|: int Re(y + sqrt(y^2 + 2 i omega)) dy, 16-point midpoint."""
+def _wkb_growth(s, y_r, y_th):
+    """Estimate of ln |u(y_th)/u(y_r)|: int Re(y + sqrt(y^2 + 2 s)) dy, 16-point midpoint (s = i Omega on the axis)."""
     n = 16
     d = (y_th - y_r) / n
     total = 0.0
     for k in range(n):
         y = y_r + (k + 0.5) * d
-        total += y + _csqrt(complex(y * y, 2.0 * omega)).real
+        total += y + _csqrt(y * y + 2.0 * s).real
     return total * d
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc", "nsz"})
-def _march(omega, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_step, e_step):
+def _march(s, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_step, e_step):
     """Integrate (W, V, V') from y_lb to y_th; out = (W, V, V', g, W(y_r), V(y_r), V'(y_r)).
 
-    Start: W = 0, V = W' on the slowly varying solution, V' = 2 y V + 2 (so u = 1 + i omega W);
+    s is the complex Laplace variable in units of 1/tau_m (i Omega for a modulation at Omega).
+    Start: W = 0, V = W' on the slowly varying solution, V' = 2 y V + 2 (so u = 1 + s W);
     g is that 1 on the common scale of everything (all are rescaled together against overflow).
     With reset, W, V and V' in out[:3] are the differences to their values at y_r (propagated
     as differences, so V(y_th) - V(y_r) comes without cancellation); without, W - W(y_lb), V, V'.
     """
-    kappa = complex(1.0, omega)
-    v0 = 2.0 / (_csqrt(complex(y_lb * y_lb, 2.0 * omega)) - y_lb)  # slowly varying start
+    kappa = 1.0 + s
+    v0 = 2.0 / (_csqrt(y_lb * y_lb + 2.0 * s) - y_lb)  # slowly varying start
     vp0 = 2.0 * y_lb * v0 + 2.0
     out[3] = 1.0 + 0j
     out[4] = 0j
@@ -246,7 +247,7 @@ def _march(omega, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_s
     dVp = 0j
     Vb = v0
     Vpb = vp0
-    root = e_step * math.sqrt(2.0 * omega)
+    root = e_step * math.sqrt(2.0 * abs(s))
     y = y_lb
     for seg in range(2):
         if seg == 0:
@@ -301,33 +302,50 @@ def _march(omega, y_lb, y_r, y_th, with_reset, out, c_step, a_step, b_step, bp_s
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _response(omega, w_tref, tref_over_tau, y_r, y_th, work, c_step=_C_STEP, a_step=_A_STEP, b_step=_B_FAR,
-              bp_step=_BP_STEP, e_step=1.0):
-    """(chi_mu, chi_sigma) * sigma / nu0 for Omega = omega >= 0 (dimensionless).
+def _refractory_factor(z):
+    """(1 - e^{-z})/z, 1 at z = 0 (z = s t_ref/tau_m)."""
+    if abs(z) < 1e-8:
+        return 1.0 - 0.5 * z
+    return -_cexpm1(-z)[0] / z
 
-    With u = g + i Omega W, u' = i Omega V, u'' = i Omega V' and E = D/(i Omega):
-    chi_mu ~ (V_th - V_r)/((1 + i Omega) E), chi_sigma ~ (V'_th - V'_r)/((2 + i Omega) E).
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _parts(s, tref_over_tau, y_r, y_th, work, y_lb, c_step=_C_STEP, a_step=_A_STEP, b_step=_B_FAR,
+           bp_step=_BP_STEP, e_step=1.0):
+    """(A_mu, A_sigma, E) * sigma / nu0 with chi_mu = A_mu/((1 + s) E), chi_sigma = A_sigma/((2 + s) E).
+
+    s is the Laplace variable in units of 1/tau_m; integration from y_lb with the reset terms.
+    With u = g + s W, u' = s V, u'' = s V' and E = D/s = W(y_th) - W(y_r) + (1 - e^{-s t_ref})/s u(y_r).
     """
-    iom = complex(0.0, omega)
-    if omega > 10.0 and _wkb_growth(omega, y_r, y_th) > _SKIP:
-        # reset terms below e^{-60}: start just below threshold, D ~ u(y_th)
-        _march(omega, y_th - _L / (2.0 * math.sqrt(omega)), y_r, y_th, False, work, c_step, a_step, b_step,
-               bp_step, e_step)
-        W, V, Vp = work[0], work[1], work[2]
-        u = work[3] + iom * W
-        return iom * V / ((1.0 + iom) * u), iom * Vp / ((2.0 + iom) * u)
+    _march(s, y_lb, y_r, y_th, True, work, c_step, a_step, b_step, bp_step, e_step)
+    dW, dV, dVp, g, Wr = work[0], work[1], work[2], work[3], work[4]
+    E = dW + tref_over_tau * _refractory_factor(s * tref_over_tau) * (g + s * Wr)
+    return dV, dVp, E
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _start(s, y_r):
+    """Lower end of the integration: far enough below min(y_r, 0) that the unwanted solution has decayed by e^-L."""
     y0 = min(y_r, 0.0)
     d = math.sqrt(y0 * y0 + _L) - abs(y0)
-    if omega > 0.0:
-        d = min(d, _L / (2.0 * math.sqrt(omega)))
-    _march(omega, y0 - d, y_r, y_th, True, work, c_step, a_step, b_step, bp_step, e_step)
-    dW, dV, dVp, g, Wr = work[0], work[1], work[2], work[3], work[4]
-    if w_tref == 0.0:
-        ef = 1.0 + 0j
-    else:  # (1 - e^{-i w t_ref})/(i w t_ref)
-        ef = cmath.exp(complex(0.0, -0.5 * w_tref)) * (math.sin(0.5 * w_tref) / (0.5 * w_tref))
-    E = dW + tref_over_tau * ef * (g + iom * Wr)  # D/(i Omega), u(y_r) = g + i Omega W(y_r)
-    return dV / ((1.0 + iom) * E), dVp / ((2.0 + iom) * E)
+    if s != 0.0:
+        d = min(d, _L / (2.0 * math.sqrt(abs(s))))
+    return y0 - d
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _response(s, tref_over_tau, y_r, y_th, work, c_step=_C_STEP, a_step=_A_STEP, b_step=_B_FAR,
+              bp_step=_BP_STEP, e_step=1.0):
+    """(chi_mu, chi_sigma) * sigma / nu0 at the Laplace variable s (units of 1/tau_m; i Omega on the axis)."""
+    if abs(s) > 10.0 and _wkb_growth(s, y_r, y_th) > _SKIP:
+        # reset terms below e^{-60}: start just below threshold, D ~ u(y_th)
+        _march(s, y_th - _L / (2.0 * math.sqrt(abs(s))), y_r, y_th, False, work, c_step, a_step, b_step,
+               bp_step, e_step)
+        W, V, Vp = work[0], work[1], work[2]
+        u = work[3] + s * W
+        return s * V / ((1.0 + s) * u), s * Vp / ((2.0 + s) * u)
+    dV, dVp, E = _parts(s, tref_over_tau, y_r, y_th, work, _start(s, y_r), c_step, a_step, b_step, bp_step, e_step)
+    return dV / ((1.0 + s) * E), dVp / ((2.0 + s) * E)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -372,7 +390,7 @@ def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, wei
     c_step = _C_STEP
     if channel == 1:  # far above threshold chi_sigma is small against its terms: finer steps
         c_step = _C_STEP_SIGMA if y_th > -6.0 else _C_STEP_SIGMA * math.sqrt(-6.0 / y_th)
-    a, b = _response(w * tau_m, w * t_ref, t_ref / tau_m, (V_reset - mu) / sigma, y_th, work, c_step)
+    a, b = _response(complex(0.0, w * tau_m), t_ref / tau_m, (V_reset - mu) / sigma, y_th, work, c_step)
     scale = nu0 / sigma
     return scale * a, scale * b
 
@@ -485,3 +503,66 @@ def linear_response(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0
     if error[0] >= 0:
         _raise_invalid(int(error[0]), [float(a[error[1] * st]) for a, st in zip(flat, steps)])
     return out.reshape(shape)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _parts_loop(lam, mu, sigma, tau_m, t_ref, theta, V_reset, out, error, coef, nodes, weights):
+    """(A_mu, A_sigma, E) for each point of the flat, broadcast arrays; error = (code, index)."""
+    work = np.empty(7, dtype=np.complex128)
+    for i in range(lam.size):
+        k = _invalid(0.0, mu[i], sigma[i], tau_m[i], t_ref[i], theta[i], V_reset[i], 0.0)
+        if k >= 0:
+            error[0] = k
+            error[1] = i
+            return
+        nu0 = _point(mu[i], sigma[i], tau_m[i], t_ref[i], theta[i], V_reset[i], 0.0, False, coef, nodes, weights)[0]
+        y_r = (V_reset[i] - mu[i]) / sigma[i]
+        y_th = (theta[i] - mu[i]) / sigma[i]
+        c_step = _C_STEP_SIGMA if y_th > -6.0 else _C_STEP_SIGMA * math.sqrt(-6.0 / y_th)
+        # one start for every lam (the |s| -> 0 choice): the parts are then analytic in lam
+        a, b, e = _parts(lam[i] * tau_m[i], t_ref[i] / tau_m[i], y_r, y_th, work, _start(0j, y_r), c_step)
+        scale = nu0 / sigma[i]
+        out[0, i] = scale * a
+        out[1, i] = scale * b
+        out[2, i] = e
+
+
+def characteristic_parts(lam, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0):
+    """Numerators and denominator of the linear responses, continued to complex frequency.
+
+    With the Laplace variable ``lam`` (1/ms; ``lam = 2 pi i f / 1000`` for a modulation at f Hz),
+
+    ``chi_mu(lam) = A_mu / ((1 + lam tau_m) E)`` and ``chi_sigma(lam) = A_sigma / ((2 + lam tau_m) E)``
+
+    (Hz/mV), where ``A_mu``, ``A_sigma`` and ``E`` are analytic in ``lam`` for Re(lam tau_m) > -1
+    (``E`` vanishes at the eigenvalues of the neuron's Fokker-Planck operator, the poles of chi).
+    All three carry the same arbitrary factor (the normalisation of the integrated solution: it
+    depends on lam analytically and through positive rescalings, never on its phase), so ratios are
+    exact and the phase of ``E`` and of determinants built from these rows is that of the analytic
+    functions.  Used by :mod:`mfkit.stability` for the network's characteristic equation.
+
+    Parameters
+    ----------
+    lam : array_like of complex
+        Laplace variable in 1/ms.
+    mu, sigma, tau_m, t_ref, theta, V_reset : array_like
+        As in :func:`linear_response` (white noise, sigma > 0).
+
+    Returns
+    -------
+    A_mu, A_sigma, E : ndarray of complex128
+        Broadcast over all arguments.
+    """
+    lam = np.asarray(lam, dtype=np.complex128)
+    reals = [np.asarray(_as_real(name, v), dtype=float) for name, v in
+             zip(_NAMES[1:7], (mu, sigma, tau_m, t_ref, theta, V_reset))]
+    arrays = np.broadcast_arrays(lam, *reals)
+    shape = arrays[0].shape
+    flat = [np.ascontiguousarray(a).ravel() for a in arrays]
+    out = np.empty((3, flat[0].size), dtype=np.complex128)
+    error = np.array([-1, -1], dtype=np.int64)
+    _parts_loop(*flat, out, error, sp.COEF, _GL_NODES, _GL_WEIGHTS)
+    if error[0] >= 0:
+        i = int(error[1])
+        _raise_invalid(int(error[0]), [0.0] + [float(a[i]) for a in flat[1:]] + [0.0])
+    return tuple(o.reshape(shape) for o in out)

@@ -6,7 +6,7 @@ started from guesses can miss some.  :func:`zeros_in_rectangle` makes the search
 given rectangle by the argument principle: the number of zeros inside a closed contour (counted
 with multiplicity) equals the winding number of ``F`` around 0 along it.  The contour is sampled
 adaptively until the phase of ``F`` changes by less than ``pi / 4`` between neighbouring samples
-(so no winding can be missed between samples), rectangles holding zeros are split until each holds
+and halving an interval does not change its phase sum (so no turn hides between two samples), rectangles holding zeros are split until each holds
 one, and each zero is then polished by Newton's method (secant derivatives) and must stay in its
 rectangle.  The count of zeros found is checked against the winding number; any disagreement, a
 zero on a contour that cannot be moved off it, or a failed polish raises :class:`RootSearchError`,
@@ -28,30 +28,56 @@ class RootSearchError(RuntimeError):
     """The zeros could not be located with certainty (the search never returns a guess)."""
 
 
-def _edge_phase(F: Callable, a: complex, b: complex, n: int, max_points: int) -> tuple[float, float]:
-    """Total change of arg F along the segment a -> b, and the smallest |F| seen relative to the largest."""
-    t = np.linspace(0.0, 1.0, n)
-    z = a + (b - a) * t
-    f = F(z)
-    while True:
-        if not np.all(np.isfinite(f)):
-            raise RootSearchError(f"the function is not finite on the contour near {z[~np.isfinite(f)][0]}")
+def _edge_phase(F: Callable, a: complex, b: complex, n: int, max_points: int) -> float:
+    """Total change of arg F along the segment a -> b.
+
+    An interval of the sampling is accepted when the phase changes by at most pi/4 across it and
+    across each of its halves, the two halves add up to the whole, the local rate of change of the
+    phase (from a one-sided difference at each sample) times the interval's length is at most
+    pi/4 at both ends and the midpoint, and F is nearly linear across it; otherwise it is replaced
+    by its halves.  A turn can then only hide between two samples if the phase accelerates
+    sharply inside an interval, which near-linearity excludes.  Keep F continuous (a change of
+    normalisation by a positive factor must not happen inside an interval).
+    """
+    h = 1e-7
+
+    def values(t):
+        z = a + (b - a) * t
+        both = F(np.concatenate([z, z + (b - a) * h]))
+        f, fh = both[:t.size], both[t.size:]
+        bad = ~np.isfinite(f)
+        if np.any(bad):
+            raise RootSearchError(f"the function is not finite on the contour near {z[bad][0]}")
         if np.any(f == 0):
             raise RootSearchError(f"a zero lies on the contour at {z[f == 0][0]}")
-        dphi = np.angle(f[1:] / f[:-1])
-        bad = np.flatnonzero(np.abs(dphi) > _MAX_PHASE_STEP)
-        if bad.size == 0:
-            mag = np.abs(f)
-            return float(np.sum(dphi)), float(np.min(mag) / np.max(mag))
-        if t.size + bad.size > max_points:
+        return f, np.abs(np.angle(fh / f)) / h  # |d arg F / dt|
+
+    t = np.linspace(0.0, 1.0, n)
+    f, rate = values(t)
+    lo_t, hi_t, lo_f, hi_f, lo_r, hi_r = t[:-1], t[1:], f[:-1], f[1:], rate[:-1], rate[1:]
+    total, used = 0.0, 2 * n
+    while lo_t.size:
+        mid_t = 0.5 * (lo_t + hi_t)
+        mid_f, mid_r = values(mid_t)
+        used += 2 * mid_t.size
+        whole = np.angle(hi_f / lo_f)
+        first, second = np.angle(mid_f / lo_f), np.angle(hi_f / mid_f)
+        small = np.minimum(np.minimum(np.abs(lo_f), np.abs(hi_f)), np.abs(mid_f))
+        fastest = np.maximum(np.maximum(lo_r, hi_r), mid_r) * (hi_t - lo_t)
+        ok = ((np.abs(whole) <= _MAX_PHASE_STEP) & (np.abs(first) <= _MAX_PHASE_STEP)
+              & (np.abs(second) <= _MAX_PHASE_STEP) & (np.abs(whole - first - second) < 1e-6)
+              & (fastest <= _MAX_PHASE_STEP)
+              & (np.abs(mid_f - 0.5 * (lo_f + hi_f)) <= 0.25 * small))
+        total += float(np.sum(first[ok] + second[ok]))
+        bad = ~ok
+        if used + 4 * np.count_nonzero(bad) > max_points:
             raise RootSearchError(
                 f"the phase of the function varies too fast on the segment {a} -> {b} "
                 f"(more than {max_points} samples): a zero lies on or very near the contour")
-        tm = 0.5 * (t[bad] + t[bad + 1])
-        fm = F(a + (b - a) * tm)
-        order = np.argsort(np.concatenate([t, tm]), kind="stable")
-        t = np.concatenate([t, tm])[order]
-        f = np.concatenate([f, fm])[order]
+        lo_t, hi_t = np.concatenate([lo_t[bad], mid_t[bad]]), np.concatenate([mid_t[bad], hi_t[bad]])
+        lo_f, hi_f = np.concatenate([lo_f[bad], mid_f[bad]]), np.concatenate([mid_f[bad], hi_f[bad]])
+        lo_r, hi_r = np.concatenate([lo_r[bad], mid_r[bad]]), np.concatenate([mid_r[bad], hi_r[bad]])
+    return total
 
 
 def winding_number(F: Callable, x0: float, x1: float, y0: float, y1: float, *,
@@ -63,11 +89,7 @@ def winding_number(F: Callable, x0: float, x1: float, y0: float, y1: float, *,
     contour or the winding is not an integer to within 0.1.
     """
     corners = [complex(x0, y0), complex(x1, y0), complex(x1, y1), complex(x0, y1)]
-    total, closest = 0.0, 1.0
-    for a, b in zip(corners, corners[1:] + corners[:1]):
-        phase, rel = _edge_phase(F, a, b, n_edge, max_points)
-        total += phase
-        closest = min(closest, rel)
+    total = sum(_edge_phase(F, a, b, n_edge, max_points) for a, b in zip(corners, corners[1:] + corners[:1]))
     w = total / (2 * np.pi)
     if abs(w - round(w)) > 0.1:
         raise RootSearchError(f"winding number {w:.3f} is not an integer on [{x0}, {x1}] x [{y0}, {y1}]")
@@ -120,8 +142,8 @@ def _split(F: Callable, box: tuple[float, float, float, float], kw: dict):
 
 
 def zeros_in_rectangle(F: Callable, x0: float, x1: float, y0: float, y1: float, *,
-                       tol: float = 1e-12, min_size: float = 1e-9, n_edge: int = 33,
-                       max_points: int = 20000) -> NDArray[np.complex128]:
+                       polish: Callable | None = None, tol: float = 1e-12, min_size: float = 1e-9,
+                       n_edge: int = 33, max_points: int = 20000) -> NDArray[np.complex128]:
     """Every zero of the analytic function ``F`` in the rectangle ``[x0, x1] x [y0, y1]``.
 
     Parameters
@@ -131,6 +153,9 @@ def zeros_in_rectangle(F: Callable, x0: float, x1: float, y0: float, y1: float, 
         poles in the rectangle.
     x0, x1, y0, y1 : float
         The rectangle (real parts ``x``, imaginary parts ``y``).
+    polish : callable, optional
+        A function with the same zeros in the rectangle for Newton's method (e.g. ``F`` divided by a
+        factor that only changes its modulus or its normalisation); default ``F``.
     tol : float
         Relative accuracy of each zero (Newton step).
     min_size : float
@@ -163,8 +188,12 @@ def zeros_in_rectangle(F: Callable, x0: float, x1: float, y0: float, y1: float, 
             raise RootSearchError(f"negative winding number {n}: the function has a pole in {box}")
         bx0, bx1, by0, by1 = box
         if n == 1 and max(bx1 - bx0, by1 - by0) <= 0.05 * scale:
-            found.append(_newton(F, complex(0.5 * (bx0 + bx1), 0.5 * (by0 + by1)), box, tol))
-            continue
+            try:
+                found.append(_newton(polish or F, complex(0.5 * (bx0 + bx1), 0.5 * (by0 + by1)), box, tol))
+                continue
+            except RootSearchError:  # Newton left the box or stalled: isolate the zero further
+                if max(bx1 - bx0, by1 - by0) < min_size * scale:
+                    raise
         if max(bx1 - bx0, by1 - by0) < min_size * scale:
             raise RootSearchError(f"{n} zeros within {box}: a multiple zero or a cluster closer than min_size")
         halves, first = _split(F, box, kw)

@@ -123,7 +123,7 @@ def test_f_zero_is_the_siegert_derivative(mu, sigma, nk):
     assert abs(chi_sigma.real / d.d_sigma - 1) <= 1e-10
     # the integration itself at Omega = 0 (f == 0 above short-cuts to the derivatives) ...
     work = np.empty(7, dtype=np.complex128)
-    a, b = _response(0.0, 0.0, nk["t_ref"] / nk["tau_m"], (nk["V_reset"] - mu) / sigma,
+    a, b = _response(0j, nk["t_ref"] / nk["tau_m"], (nk["V_reset"] - mu) / sigma,
                      (nk["theta"] - mu) / sigma, work)
     scale = d.rate / sigma
     assert abs(scale * a / d.d_mu - 1) <= RTOL

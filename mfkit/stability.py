@@ -1,0 +1,259 @@
+"""Is the stationary state of the network stable with its synaptic delay? (Brunel & Hakim 1999; Brunel 2000)
+
+Around a fixed point nu* of eq. 27, a small perturbation of the rates changes the mean and the
+fluctuation of every neuron's input one delay ``d`` later (eq. 28-29), and the rate responds to
+both with the linear responses of the LIF neuron (:func:`mfkit.linear_response`).  A perturbation
+``delta nu(t) = v e^{lambda t}`` is self-consistent when
+
+.. math::
+
+    \\det\\big(I - e^{-\\lambda d}\\, W(\\lambda)\\big) = 0, \\qquad
+    W_{ab}(\\lambda) = \\chi^{\\mu}_a(\\lambda) \\frac{\\partial \\mu_a}{\\partial \\nu_b}
+                    + \\chi^{\\sigma}_a(\\lambda) \\frac{\\partial \\sigma_a}{\\partial \\nu_b},
+
+with ``chi`` continued from ``lambda = 2 pi i f`` to the complex plane.  The stationary
+(asynchronous) state is stable when every root has a negative real part; a pair of roots crossing
+the imaginary axis is a Hopf bifurcation to a global oscillation at ``Im(lambda) / 2 pi``.
+
+These eigenvalues belong to the network.  The eigenvalues reported by :func:`mfkit.fixed_points`
+(``FixedPoint.pseudo_time_eigenvalues``) belong to the fictitious relaxation of eq. 30 and say
+nothing about oscillations of the network.
+
+Completeness: the roots are the zeros of an entire function (the rows of ``I - e^{-lambda d} W``
+multiplied by the denominators of ``chi``), found in the rectangle ``-1/tau_m < Re lambda <= R``,
+``|Im lambda| <= 2 pi f_max`` by the argument principle (:mod:`mfkit.roots`).  ``R`` is raised
+until ``|e^{-lambda d} W(lambda)| < 1/2`` on the boundary of the half-strip right of it; by the
+maximum modulus principle (the loop gain is analytic, bounded and vanishing there) no root lies
+beyond.  Populations with identical input and parameters are
+merged first (their differences are not driven), so the denominators enter once per group.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .fixed_points import FixedPoint, fixed_points, make_fixed_point
+from .network import MeanFieldNetwork, as_model
+from .response import characteristic_parts
+from .roots import RootSearchError, zeros_in_rectangle
+
+__all__ = ["NetworkStability", "network_stability", "characteristic_function"]
+
+_ACCEPT = 1e-9  # relative residual of a fixed point given by the caller
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkStability:
+    """Linear stability of a stationary state of the network, with its synaptic delay.
+
+    Attributes
+    ----------
+    eigenvalues : ndarray of complex
+        Roots ``lambda`` (1/ms) of ``det(I - e^{-lambda d} W(lambda)) = 0`` with
+        ``Re lambda > re_min`` (default ``-1/tau_m``) and ``|Im lambda| <= 2 pi f_max``, sorted by
+        real part, descending (conjugate pairs: positive imaginary part first).
+    stable : bool
+        All real parts < 0.
+    frequency : float
+        ``|Im lambda| / 2 pi`` in Hz of the leading eigenvalue (largest real part), 0 if it is real.
+    fixed_point : FixedPoint
+        The stationary state analysed.
+    delay : float
+        Synaptic delay in ms.
+    f_max : float
+        Largest frequency searched, Hz.
+    re_min : float
+        Smallest real part searched, 1/ms.
+    """
+
+    eigenvalues: NDArray[np.complex128]
+    stable: bool
+    frequency: float
+    fixed_point: FixedPoint
+    delay: float
+    f_max: float
+    re_min: float
+
+    @property
+    def leading(self) -> complex:
+        """The eigenvalue with the largest real part (1/ms); NaN if none was found in the region."""
+        return complex(self.eigenvalues[0]) if self.eigenvalues.size else complex(np.nan, np.nan)
+
+    @property
+    def damping(self) -> float:
+        """``-Re`` of the leading eigenvalue in 1/ms (> 0: the state is stable)."""
+        return -self.leading.real
+
+
+def _resolve_fixed_point(model: MeanFieldNetwork, fixed_point) -> FixedPoint:
+    if fixed_point is None:
+        stable = [fp for fp in fixed_points(model) if fp.pseudo_time_stable]
+        if len(stable) != 1:
+            raise ValueError(f"fixed_point must be given: the network has {len(stable)} stable fixed points "
+                             f"of eq. 30 (rates {[fp.rates.tolist() for fp in stable]} Hz)")
+        return stable[0]
+    rates = fixed_point.rates if isinstance(fixed_point, FixedPoint) else fixed_point
+    fp = make_fixed_point(model, rates)
+    if not fp.relative_residual <= _ACCEPT:
+        raise ValueError(f"fixed_point is not a fixed point of the network: relative residual "
+                         f"{fp.relative_residual:.2e} > {_ACCEPT:g} at rates {fp.rates.tolist()} Hz")
+    return fp
+
+
+class _Characteristic:
+    """The characteristic equation of the network at a fixed point, in one group per set of identical populations.
+
+    ``M(lam) = diag(den) - e^{-lam d} num`` with, for group ``g`` (representative ``a``),
+    ``den_g = E_a`` and
+    ``num_gh = A^mu_a / (1 + lam tau_a) dmu_a/dnu_h + A^sigma_a / (2 + lam tau_a) dsigma_a/dnu_h``, where
+    ``chi^mu_a = A^mu_a / ((1 + lam tau_a) E_a)``, ``chi^sigma_a = A^sigma_a / ((2 + lam tau_a) E_a)``
+    (:func:`mfkit.response.characteristic_parts`; the quotients have removable singularities).
+    ``det M`` is analytic; ``num / den`` is ``W``.
+    """
+
+    def __init__(self, model: MeanFieldNetwork, fp: FixedPoint):
+        if np.any(model.tau_syn > 0):
+            raise NotImplementedError("network_stability: the linear response with synaptic filtering "
+                                      "(tau_syn > 0) is not implemented")
+        groups = model.population_groups()
+        self.rep = np.array([g[0] for g in groups])
+        expand = np.zeros((model.n_populations, len(groups)))
+        for k, g in enumerate(groups):
+            expand[g, k] = 1.0
+        stats = model.input_statistics(fp.rates)
+        self.R_mu = (stats.d_mu @ expand)[self.rep]        # d mu_a / d nu_group, (G, G)
+        self.R_sig = (stats.d_sigma @ expand)[self.rep]
+        self.mu, self.sigma = stats.mu[self.rep], stats.sigma[self.rep]
+        self.params = {k: v[self.rep] for k, v in model.neuron_params.items() if k != "tau_syn"}
+        self.tau = self.params["tau_m"]
+        self.delay = model.delay
+        self.fixed_point = fp
+
+    def _quotients(self, s: NDArray[np.complex128]) -> tuple[NDArray, NDArray, NDArray]:
+        """``A_mu / (1 + s tau)``, ``A_sigma / (2 + s tau)`` and ``E`` for ``s`` of shape (..., 1).
+
+        ``A_mu`` vanishes at ``s tau = -1`` and ``A_sigma`` at -1 and -2: the quotients are
+        analytic; within 1e-6 of those points they are the mean over a small circle around them.
+        """
+        a_mu, a_sig, e = characteristic_parts(s, self.mu, self.sigma, **self.params)
+        p1, p2 = 1.0 + s * self.tau, 2.0 + s * self.tau
+        near = (np.abs(p1) < 1e-6) | (np.abs(p2) < 1e-6)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q_mu, q_sig = a_mu / p1, a_sig / p2
+        s_full = np.broadcast_to(s, q_mu.shape)
+        for idx in zip(*np.nonzero(near)):  # rare: the mean value over a circle of radius 1e-4/tau
+            g = idx[-1]
+            ring = s_full[idx] + 1e-4 / self.tau[g] * np.exp(2j * np.pi * np.arange(8) / 8)
+            r_mu, r_sig, _ = characteristic_parts(ring, self.mu[g], self.sigma[g],
+                                                  **{k: v[g] for k, v in self.params.items()})
+            q_mu[idx] = np.mean(r_mu / (1.0 + ring * self.tau[g]))
+            q_sig[idx] = np.mean(r_sig / (2.0 + ring * self.tau[g]))
+        return q_mu, q_sig, e
+
+    def parts(self, lam: NDArray[np.complex128]) -> tuple[NDArray, NDArray]:
+        """``den`` (..., G) and ``e^{-lam d} num`` (..., G, G) at ``lam`` (1/ms)."""
+        s = np.asarray(lam, dtype=complex)[..., None]
+        q_mu, q_sig, e = self._quotients(s)
+        num = q_mu[..., :, None] * self.R_mu + q_sig[..., :, None] * self.R_sig
+        return e, np.exp(-s * self.delay)[..., None] * num
+
+    def __call__(self, lam: NDArray[np.complex128]) -> NDArray[np.complex128]:
+        """``det M(lam) / prod |den|``: the phase of the analytic ``det M``, without the (positive,
+        piecewise constant) normalisation of the integrated solutions in its modulus."""
+        den, num = self.parts(lam)
+        M = den[..., :, None] * np.eye(den.shape[-1]) - num
+        return np.linalg.det(M) / np.prod(np.abs(den), axis=-1)
+
+    def determinant(self, lam: NDArray[np.complex128]) -> NDArray[np.complex128]:
+        """``det(I - e^{-lam d} W(lam))``: same zeros away from the poles of W, free of the normalisation."""
+        den, num = self.parts(lam)
+        return np.linalg.det(np.eye(den.shape[-1]) - num / den[..., :, None])
+
+    def loop_gain(self, lam: NDArray[np.complex128]) -> NDArray[np.float64]:
+        """Spectral norm of ``e^{-lam d} W(lam)`` at each ``lam``."""
+        den, num = self.parts(lam)
+        return np.linalg.norm(num / den[..., :, None], ord=2, axis=(-2, -1))
+
+
+def characteristic_function(network, fixed_point: FixedPoint | ArrayLike | None = None):
+    """The entire function whose zeros are the network's eigenvalues at ``fixed_point`` (1/ms).
+
+    A vectorised callable ``G(lam)``: the determinant of ``I - e^{-lam d} W(lam)`` with each
+    group's row multiplied by the denominators of its linear responses (so that ``G`` has no
+    poles); see :func:`network_stability` for the arguments.
+    """
+    model = as_model(network)
+    return _Characteristic(model, _resolve_fixed_point(model, fixed_point))
+
+
+def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None, *,
+                      f_max: float = 1000.0, re_min: float | None = None) -> NetworkStability:
+    """Eigenvalues of the linearised rate dynamics with delay around a fixed point (Brunel 2000).
+
+    Parameters
+    ----------
+    network : MeanFieldNetwork or BrunelNetwork
+        The network; its ``delay`` (ms) is the synaptic delay of every connection.
+    fixed_point : FixedPoint or array_like, optional
+        The stationary state (a :class:`FixedPoint` or its rates in Hz); it must satisfy eq. 27
+        to a relative residual of 1e-9.  Default: the network's stable fixed point of eq. 30
+        (a ValueError if there is not exactly one).
+    f_max : float
+        Search up to ``|Im lambda| / 2 pi = f_max`` Hz (> 0, default 1 kHz).
+    re_min : float, optional
+        Search down to ``Re lambda = re_min`` (1/ms, in [-6/tau_m, 0)); default ``-1/tau_m``.
+        Deeper searches find strongly damped modes (e.g. the resonance of a stable state).
+
+    Returns
+    -------
+    NetworkStability
+
+    Raises
+    ------
+    RootSearchError
+        If the eigenvalues cannot be located with certainty.
+    """
+    if isinstance(f_max, bool) or not isinstance(f_max, (int, float, np.integer, np.floating)) \
+            or not 0 < f_max < np.inf:
+        raise ValueError(f"f_max must be a finite frequency > 0 Hz, got {f_max!r}")
+    G = characteristic_function(network, fixed_point)
+    tau = float(np.max(G.tau))
+    if re_min is None:
+        x0 = -1.0 / tau
+    elif isinstance(re_min, bool) or not isinstance(re_min, (int, float, np.integer, np.floating)) \
+            or not -6.0 / tau <= re_min < 0:
+        raise ValueError(f"re_min must be in [-6/tau_m, 0) = [{-6.0 / tau:g}, 0) per ms, got {re_min!r}")
+    else:
+        x0 = float(re_min)
+    y = 2 * np.pi * float(f_max) * 1e-3        # 1/ms
+    x1 = _right_edge(G, y)
+    roots = zeros_in_rectangle(G, x0, x1, -y, y, polish=G.determinant)
+    # Newton leaves real roots with an imaginary part of rounding size
+    roots = np.where(np.abs(roots.imag) <= 1e-10 * np.maximum(1.0, np.abs(roots)), roots.real + 0j, roots)
+    order = np.lexsort((-roots.imag, -np.round(roots.real, 12)))
+    ev = roots[order]
+    ev.setflags(write=False)
+    lead = ev[0] if ev.size else complex(np.nan)
+    freq = abs(lead.imag) / (2 * np.pi) * 1e3 if ev.size and lead.imag != 0 else 0.0
+    return NetworkStability(eigenvalues=ev, stable=bool(np.all(ev.real < 0)), frequency=float(freq),
+                            fixed_point=G.fixed_point, delay=G.delay, f_max=float(f_max), re_min=x0)
+
+
+def _right_edge(G: _Characteristic, y: float) -> float:
+    """A real part R with |e^{-lam d} W(lam)| < 1/2 on the boundary of the half-strip Re lam >= R, |Im lam| <= y.
+
+    ``e^{-lam d} W`` is analytic and bounded in the half-strip and vanishes as Re lam -> inf (a
+    Laplace transform of a causal kernel times the delay factor), so by the maximum modulus
+    principle it stays below 1/2 inside: no root lies there, and the search box ends at R.
+    """
+    ys = np.linspace(-y, y, 401)
+    x = 0.25
+    for _ in range(14):
+        rays = x + np.geomspace(1e-3, 1e3, 200)  # the horizontal edges of the half-strip right of x
+        edge = np.concatenate([x + 1j * ys, rays + 1j * y, rays - 1j * y])
+        if np.all(G.loop_gain(edge) < 0.5):
+            return x
+        x *= 2.0
+    raise RootSearchError(f"the loop gain |e^(-lam d) W| stays >= 1/2 up to Re lam = {x} per ms: no right edge")

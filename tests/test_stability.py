@@ -1,0 +1,111 @@
+"""Network stability with delay (issue 10): roots of det(I - e^{-lam d} W(lam)) = 0."""
+import numpy as np
+import pytest
+
+import mfkit
+from mfkit import BrunelNetwork, MeanFieldNetwork, fixed_points, reference
+from mfkit.roots import RootSearchError
+from mfkit.stability import characteristic_function, network_stability
+
+BRUNEL_VR10 = dict(V_reset=10.0)  # Brunel (2000) used V_r = 10 mV; NEST's example resets to 0 mV
+
+
+def residual_with_reference(net, st, lam):
+    """|1 - e^{-lam d} W(lam)| with W from the mpmath closed form (E and I share their input)."""
+    fp, m = st.fixed_point, net.model
+    stats = m.input_statistics(fp.rates)
+    p = dict(tau_m=m.tau_m[0], t_ref=m.t_ref[0], theta=m.theta[0], V_reset=m.V_reset[0])
+    chi_mu = complex(reference.linear_response_laplace(lam, fp.mu[0], fp.sigma[0], **p, dps=30))
+    chi_sig = complex(reference.linear_response_laplace(lam, fp.mu[0], fp.sigma[0], **p, modulation="sigma", dps=30))
+    w = chi_mu * stats.d_mu[0].sum() + chi_sig * stats.d_sigma[0].sum()
+    return abs(1 - np.exp(-lam * m.delay) * w)
+
+
+@pytest.mark.parametrize("kw, stable, f_lo, f_hi", [
+    (dict(g=5.0, eta=2.0), True, None, None),     # AI: stable
+    (dict(g=3.0, eta=2.0), False, 500.0, 800.0),  # SR: fast oscillation near 1/delay
+    (dict(g=6.0, eta=4.0), False, 150.0, 250.0),  # SI fast
+    (dict(g=4.5, eta=0.9), False, 15.0, 40.0),    # SI slow
+])
+def test_brunels_example_states(kw, stable, f_lo, f_hi):
+    """Brunel (2000), Fig. 8 (V_r = 10 mV): AI stable; SR, SI fast and SI slow unstable at their frequencies.
+
+    Every root returned satisfies the characteristic equation with the mpmath responses to 1e-7."""
+    net = BrunelNetwork(**kw, **BRUNEL_VR10)
+    st = network_stability(net, re_min=-0.25)
+    assert st.stable is stable
+    if not stable:
+        assert f_lo < st.frequency < f_hi
+        assert st.leading.real > 0
+    for lam in st.eigenvalues[st.eigenvalues.imag >= 0][:3]:
+        assert residual_with_reference(net, st, complex(lam)) < 1e-7
+    assert np.all(np.diff(st.eigenvalues.real) <= 1e-12)
+    # conjugate pairs: the spectrum of a real system is symmetric
+    for lam in st.eigenvalues:
+        assert np.min(np.abs(st.eigenvalues - np.conj(lam))) < 1e-9
+
+
+def test_default_region_is_re_above_minus_one_over_tau_m():
+    net = BrunelNetwork(**BRUNEL_VR10)
+    deep = network_stability(net, re_min=-0.25)
+    default = network_stability(net)
+    assert default.re_min == -1 / 20.0
+    expected = deep.eigenvalues[deep.eigenvalues.real > -1 / 20.0]
+    np.testing.assert_allclose(default.eigenvalues, expected, atol=1e-9)
+    # AI at V_r = 10 mV: the least damped mode is the ~124 Hz resonance, damped within 10 ms
+    assert 110 < deep.frequency < 140 and deep.damping > 0.1
+
+
+def test_pseudo_time_stability_is_not_network_stability():
+    """SI fast (g = 6, eta = 4): eq. 30 calls the fixed point stable, the network with delay oscillates."""
+    net = BrunelNetwork(g=6.0, eta=4.0, **BRUNEL_VR10)
+    (fp,) = fixed_points(net)
+    assert fp.pseudo_time_stable and np.all(fp.pseudo_time_eigenvalues.real < 0)
+    assert not network_stability(net, fp).stable
+
+
+def test_two_groups_use_the_determinant():
+    """Populations with different time constants: a 2x2 characteristic matrix; its roots make the
+    matrix singular with the mpmath responses (independent of the integration)."""
+    m = MeanFieldNetwork(K=[[800, 200], [800, 200]], J=[[0.1, -0.6], [0.1, -0.6]], tau_m=[20.0, 10.0],
+                         K_ext=1, J_ext=0.1, nu_ext=[24000.0, 26000.0], V_reset=10.0, delay=1.5)
+    st = network_stability(m)
+    assert st.eigenvalues.size >= 1
+    fp = st.fixed_point
+    stats = m.input_statistics(fp.rates)
+    lam = complex(st.eigenvalues[0])
+    W = np.empty((2, 2), dtype=complex)
+    for a in range(2):
+        p = dict(tau_m=m.tau_m[a], t_ref=m.t_ref[a], theta=m.theta[a], V_reset=m.V_reset[a])
+        cm = complex(reference.linear_response_laplace(lam, fp.mu[a], fp.sigma[a], **p, dps=30))
+        cs = complex(reference.linear_response_laplace(lam, fp.mu[a], fp.sigma[a], **p, modulation="sigma", dps=30))
+        W[a] = cm * stats.d_mu[a] + cs * stats.d_sigma[a]
+    sv = np.linalg.svd(np.eye(2) - np.exp(-lam * m.delay) * W, compute_uv=False)
+    assert sv[-1] < 1e-7 * sv[0]
+
+
+def test_bad_input():
+    net = BrunelNetwork(**BRUNEL_VR10)
+    with pytest.raises(ValueError, match="fixed_point"):
+        network_stability(net, [10.0, 10.0])
+    with pytest.raises(ValueError, match="f_max"):
+        network_stability(net, f_max=-1.0)
+    with pytest.raises(ValueError, match="re_min"):
+        network_stability(net, re_min=-1.0)
+    with pytest.raises(ValueError, match="fixed_point must be given"):
+        network_stability(BrunelNetwork(g=3.0, eta=0.8))  # two stable fixed points of eq. 30
+    with pytest.raises(NotImplementedError, match="tau_syn"):
+        network_stability(BrunelNetwork(tau_syn=2.0))
+    with pytest.raises(TypeError):
+        network_stability("network")
+
+
+def test_explicit_fixed_point_of_a_multistable_network():
+    net = BrunelNetwork(g=3.0, eta=0.8)
+    low, mid, high = fixed_points(net)
+    st = network_stability(net, low)
+    assert st.fixed_point.rates[0] == pytest.approx(low.rates[0], rel=1e-12)
+    assert network_stability(net, low.rates).eigenvalues.size == st.eigenvalues.size
+    # the middle state is unstable already in eq. 30: a real positive root
+    mid_st = network_stability(net, mid)
+    assert not mid_st.stable and mid_st.frequency == 0.0 and mid_st.leading.imag == 0.0
