@@ -160,14 +160,12 @@ def _inner_isi(a):
         return tail(-a)
     c = 1 / (2 * a + 1)
     pts = sorted({mp.mpf(0), a} | {a - c * 4 ** k for k in range(12) if c * 4 ** k < a})
-    return tail(mp.mpf(0)) + mp.quad(_g_isi, pts)
+    scale = mp.exp(-a * a)  # mp.quad's tolerance is absolute: integrate something of order 1
+    return tail(mp.mpf(0)) + mp.quad(lambda y: _g_isi(y) * scale, pts) / scale
 
 
 def _isi_variance_integral(a, b):
     """V for y_r = a < b = y_th (mpmath numbers), by the exchanged form above."""
-    def E(lo, hi):
-        return mp.sqrt(mp.pi) / 2 * (mp.erfi(hi) - mp.erfi(lo))
-
     pts = {a, b}
     if a < 0 < b:
         pts.add(mp.mpf(0))
@@ -183,8 +181,16 @@ def _isi_variance_integral(a, b):
     # quadrature (where the integrand vanishes anyway) and in E(a, b) if the interval is short
     guard = 20 + max(0, int(-mp.log10((b - a) * (1 + 2 * abs(b)))))
     with mp.workdps(mp.mp.dps + guard):
-        main = mp.quad(lambda y: _g_isi(y) * E(y, b), pts)
-        first = E(a, b) * _inner_isi(a)
+        erfi_b = mp.erfi(b)
+
+        def E(lo):
+            return mp.sqrt(mp.pi) / 2 * (erfi_b - mp.erfi(lo))
+
+        # mp.quad's tolerance is absolute: scale the integrand to order 1 (V ~ e^{2 y_th^2}/(4 y_th^2)
+        # sub-threshold, ~ 1/(4 pi y_th^2) supra-threshold)
+        scale = mp.exp(-2 * b * b) * (1 + b * b) if b > 0 else (1 + b * b)
+        main = mp.quad(lambda y: _g_isi(y) * E(y) * scale, pts) / scale
+        first = E(a) * _inner_isi(a)
     return first + main
 
 
