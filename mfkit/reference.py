@@ -202,7 +202,7 @@ def _isi_prepare(mu, sigma, tau_m, t_ref, theta, V_reset):
 def cv_isi(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, dps: int = 40):
     """Reference CV of the inter-spike intervals of the LIF neuron under white noise (mpmath).
 
-    CV = sqrt(2 pi) tau_m sqrt(V) nu, with V the double integral above (Brunel 2000, eq. A.?;
+    CV = sqrt(2 pi) tau_m sqrt(V) nu, with V the double integral above (Brunel 2000, appendix A;
     see :func:`mfkit.cv_isi`) and nu the Siegert rate (1/nu includes t_ref). Finite sigma > 0 and
     mu only; inputs are taken as exact binary numbers. Returns an mpmath number.
     """

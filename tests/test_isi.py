@@ -45,9 +45,9 @@ def grid(n: int) -> list[tuple[str, float, float, dict]]:
     for y_th in (-12.0, 7.0, 0.0):  # series / quadrature; negative part dropped; sign of y_th
         for y in (np.nextafter(y_th, -np.inf), np.nextafter(y_th, np.inf)):
             pts.append(("switch y_th", 20.0 - y * 1.0, 1.0, {}))
-    for y_r in (-100.0, -12.0, 6.0):  # analytic tail; T series; T(y_r) dropped
+    # analytic tail (y_th = 0); T series (y_th = -2, and y_th = 5); T(y_r) dropped (y_th = 10)
+    for y_r, sigma in ((-100.0, 0.2), (-12.0, 2.0), (-12.0, 20.0 / 17.0), (6.0, 5.0)):
         for y in (np.nextafter(y_r, -np.inf), np.nextafter(y_r, np.inf)):
-            sigma = 0.5
             pts.append(("switch y_r", -y * sigma, sigma, {}))
     for b in (0.5, 3.0, -0.5, -3.0):  # short interval: (y_th - y_r)(1 + 2|y_th|) = 1
         sigma = 20.0 * (1 + 2 * abs(b))
