@@ -2,19 +2,25 @@
 
 Hahne et al. (2017), eq. 27-30: the Siegert transfer function (:func:`siegert`), the drift and
 diffusion of the network (:class:`BrunelNetwork`, :class:`MeanFieldNetwork`), all its fixed points
-with their stability (:func:`fixed_points`), the pseudo-time rate dynamics (:func:`pseudo_time`),
-and a direct spiking simulation of the same network (:func:`simulate_brunel`).
+with the stability of the pseudo-time relaxation (:func:`fixed_points`), the pseudo-time rate
+dynamics (:func:`pseudo_time`), and a direct spiking simulation of the same network
+(:func:`simulate_brunel`).  Beyond the stationary state: the linear response of the LIF neuron
+(:func:`linear_response`), the stability of the network with its synaptic delay
+(:func:`network_stability`) and the CV of the inter-spike intervals (:func:`cv_isi`).
 
 Units everywhere: times in ms, potentials in mV, rates in Hz (spikes/s).
 """
+from .brunel import BrunelNetwork
 from .fixed_points import (
     Branch, FixedPoint, FixedPointError, bifurcation_diagram, fixed_points, make_fixed_point,
 )
-from .brunel import BrunelNetwork
+from .isi import cv_isi
 from .network import InputStatistics, MeanFieldNetwork
 from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
+from .response import linear_response
 from .siegert import FOURCAUD_BRUNEL_ALPHA, SiegertDerivatives, siegert, siegert_with_derivatives
 from .spiking import SpikingResult, simulate_brunel
+from .stability import NetworkStability, network_stability
 
 __version__ = "0.1.0"
 
@@ -24,4 +30,5 @@ __all__ = [
     "FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram",
     "PseudoTimeResult", "pseudo_time", "load_nest_trajectory",
     "SpikingResult", "simulate_brunel",
+    "linear_response", "NetworkStability", "network_stability", "cv_isi",
 ]

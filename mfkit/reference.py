@@ -18,7 +18,7 @@ import mpmath as mp
 import numpy as np
 
 __all__ = ["siegert", "siegert_with_derivatives", "siegert_array", "erfcx_integral", "ReferenceRate",
-           "linear_response", "linear_response_laplace", "linear_response_array"]
+           "linear_response", "linear_response_laplace", "linear_response_array", "cv_isi", "cv_isi_nested"]
 
 DEFAULT_DPS = 50
 
@@ -229,3 +229,97 @@ def linear_response_array(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_res
     one = np.vectorize(lambda *args: complex(linear_response(*args, modulation=modulation, dps=dps)),
                        otypes=[np.complex128])
     return one(f, mu, sigma, tau_m, t_ref, theta, V_reset)
+
+
+# --- CV of the inter-spike intervals (mfkit.isi) --------------------------------------------------
+#
+# Var(ISI) = 2 pi tau_m^2 V,  V = int_{y_r}^{y_th} e^{x^2} dx int_{-inf}^x g(y) dy,
+# g(y) = e^{y^2} (1 + erf y)^2 (Brunel 2000, appendix A; Brunel & Hakim 1999; Lindner 2002).
+# Exchanging the order of integration (Fubini, everything positive),
+#   V = E(y_r, y_th) I(y_r) + int_{y_r}^{y_th} g(y) E(y, y_th) dy,
+#   E(a, b) = int_a^b e^{x^2} dx = sqrt(pi)/2 (erfi b - erfi a),   I(a) = int_{-inf}^a g,
+# which mpmath evaluates as one quadrature plus one tail integral. ``cv_isi_nested`` is the double
+# integral as written (slow), to check that exchange.
+
+
+def _g_isi(y):
+    return mp.exp(y * y) * mp.erfc(-y) ** 2
+
+
+def _inner_isi(a):
+    """I(a) = int_{-inf}^a e^{y^2} (1 + erf y)^2 dy."""
+    def tail(x):  # int_{-inf}^{-x} g for x >= 0, written as e^{-x^2} int_0^inf erfcx(x+s)^2 e^{-s(2x+s)} ds
+        c = 1 / (2 * x + 1)
+        pts = [mp.mpf(0)] + [c * 4 ** k for k in range(5)] + [mp.inf]
+        return mp.exp(-x * x) * mp.quad(lambda s: _erfcx(x + s) ** 2 * mp.exp(-s * (2 * x + s)), pts)
+
+    if a <= 0:
+        return tail(-a)
+    c = 1 / (2 * a + 1)
+    pts = sorted({mp.mpf(0), a} | {a - c * 4 ** k for k in range(12) if c * 4 ** k < a})
+    scale = mp.exp(-a * a)  # mp.quad's tolerance is absolute: integrate something of order 1
+    return tail(mp.mpf(0)) + mp.quad(lambda y: _g_isi(y) * scale, pts) / scale
+
+
+def _isi_variance_integral(a, b):
+    """V for y_r = a < b = y_th (mpmath numbers), by the exchanged form above."""
+    pts = {a, b}
+    if a < 0 < b:
+        pts.add(mp.mpf(0))
+    if b > 0:  # the integrand peaks at y_th: points at distances 4^k / (2 y_th + 1) below it
+        c = 1 / (2 * b + 1)
+        pts |= {b - c * 4 ** k for k in range(-1, 20) if b - c * 4 ** k > max(a, mp.mpf(0))}
+    if a < 0:  # y = -Y, Y in [p, q]: a boundary layer of width 1/(2p + 1) at p, then ~Y^-3
+        p, q = max(-b, mp.mpf(0)), -a
+        c = 1 / (2 * p + 1)
+        pts |= {-(p + c * 4 ** k) for k in range(-1, 40) if p + c * 4 ** k < q}
+    pts = sorted(pts)
+    # erfi(b) - erfi(y) loses ~log10(1/((b - y)(1 + 2|b|))) digits (relative): near y_th in the
+    # quadrature (where the integrand vanishes anyway) and in E(a, b) if the interval is short
+    guard = 20 + max(0, int(-mp.log10((b - a) * (1 + 2 * abs(b)))))
+    with mp.workdps(mp.mp.dps + guard):
+        erfi_b = mp.erfi(b)
+
+        def E(lo):
+            return mp.sqrt(mp.pi) / 2 * (erfi_b - mp.erfi(lo))
+
+        # mp.quad's tolerance is absolute: scale the integrand to order 1 (V ~ e^{2 y_th^2}/(4 y_th^2)
+        # sub-threshold, ~ 1/(4 pi y_th^2) supra-threshold)
+        scale = mp.exp(-2 * b * b) * (1 + b * b) if b > 0 else (1 + b * b)
+        main = mp.quad(lambda y: _g_isi(y) * E(y) * scale, pts) / scale
+        first = E(a) * _inner_isi(a)
+    return first + main
+
+
+def _isi_prepare(mu, sigma, tau_m, t_ref, theta, V_reset):
+    values = [mp.mpf(v) for v in (mu, sigma, tau_m, t_ref, theta, V_reset)]
+    return values
+
+
+def cv_isi(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, dps: int = 40):
+    """Reference CV of the inter-spike intervals of the LIF neuron under white noise (mpmath).
+
+    CV = sqrt(2 pi) tau_m sqrt(V) nu, with V the double integral above (Brunel 2000, appendix A;
+    see :func:`mfkit.cv_isi`) and nu the Siegert rate (1/nu includes t_ref). Finite sigma > 0 and
+    mu only; inputs are taken as exact binary numbers. Returns an mpmath number.
+    """
+    with mp.workdps(dps + 10):
+        mu, sigma, tau_m, t_ref, theta, V_reset = _isi_prepare(mu, sigma, tau_m, t_ref, theta, V_reset)
+        b = (theta - mu) / sigma
+        a = (V_reset - mu) / sigma
+        V = _isi_variance_integral(a, b)
+        period = t_ref + tau_m * mp.sqrt(mp.pi) * _integral(a, b, dps)
+        cv = mp.sqrt(2 * mp.pi * V) * tau_m / period
+    return +cv
+
+
+def cv_isi_nested(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, dps: int = 20):
+    """The same CV by the double integral as written (nested mpmath quadrature; slow, moderate inputs)."""
+    with mp.workdps(dps + 10):
+        mu, sigma, tau_m, t_ref, theta, V_reset = _isi_prepare(mu, sigma, tau_m, t_ref, theta, V_reset)
+        b = (theta - mu) / sigma
+        a = (V_reset - mu) / sigma
+        V = mp.quad(lambda x: mp.exp(x * x) * _inner_isi(x), [a, b])
+        period = t_ref + tau_m * mp.sqrt(mp.pi) * _integral(a, b, dps)
+        cv = mp.sqrt(2 * mp.pi * V) * tau_m / period
+    return +cv
