@@ -296,3 +296,21 @@ def test_modulation_and_types_and_colored_noise():
 
 def test_rate_below_the_smallest_double_gives_zero():
     assert linear_response(10.0, -200.0, 5.0) == 0j  # y_th = 44, rate ~ e^{-1936}
+
+
+def test_recorded_benchmark_meets_the_goals():
+    """Record-consistency check of benchmarks/results/response.json (measured side by side, interleaved):
+    the goals of issue 10 -- under 20 us per point, at least 1000x faster than the mpmath route, and the
+    recorded accuracy on the timed subset within 1e-8."""
+    import json
+    from pathlib import Path
+
+    rec = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "response.json").read_text())
+    assert rec["rounds"] >= 3 and len(rec["load_average_1min_before_each_round_and_after"]) == rec["rounds"] + 1
+    for key in ("mfkit_all_points", "mfkit_mpmath_subset", "mpmath_subset"):
+        t = rec[key]
+        assert t["min_us"] <= t["median_us"] <= t["max_us"]
+    assert rec["mfkit_all_points"]["median_us"] <= rec["goal_us_per_point"] == 20.0
+    ratio = rec["mpmath_subset"]["median_us"] / rec["mfkit_mpmath_subset"]["median_us"]
+    assert ratio == pytest.approx(rec["ratio_mpmath_to_mfkit_same_points"], rel=1e-12) and ratio >= 1000
+    assert rec["max_rel_error_on_mpmath_subset"] <= 1e-8
