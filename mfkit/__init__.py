@@ -6,7 +6,8 @@ with the stability of the pseudo-time relaxation (:func:`fixed_points`), the pse
 dynamics (:func:`pseudo_time`), and a direct spiking simulation of the same network
 (:func:`simulate_brunel`).  Beyond the stationary state: the linear response of the LIF neuron
 (:func:`linear_response`), the stability of the network with its synaptic delay
-(:func:`network_stability`) and the CV of the inter-spike intervals (:func:`cv_isi`).
+(:func:`network_stability`), Brunel's phase diagram (:func:`phase_diagram`) and the CV of the
+inter-spike intervals (:func:`cv_isi`).
 
 Units everywhere: times in ms, potentials in mV, rates in Hz (spikes/s).
 """
@@ -20,7 +21,7 @@ from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
 from .response import linear_response
 from .siegert import FOURCAUD_BRUNEL_ALPHA, SiegertDerivatives, siegert, siegert_with_derivatives
 from .spiking import SpikingResult, simulate_brunel
-from .stability import NetworkStability, network_stability
+from .stability import NetworkStability, PhaseDiagram, network_stability, phase_diagram
 
 __version__ = "0.1.0"
 
@@ -30,5 +31,5 @@ __all__ = [
     "FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram",
     "PseudoTimeResult", "pseudo_time", "load_nest_trajectory",
     "SpikingResult", "simulate_brunel",
-    "linear_response", "NetworkStability", "network_stability", "cv_isi",
+    "linear_response", "NetworkStability", "network_stability", "PhaseDiagram", "phase_diagram", "cv_isi",
 ]

@@ -8,6 +8,9 @@ Sub-commands
 ``trajectory``
     The pseudo-time dynamics (eq. 30) as NEST integrates it, as CSV
     (``time_ms,rate_E_Hz,rate_I_Hz``).
+``stability``
+    The stability of each stationary state with the synaptic delay: the leading eigenvalues of
+    the network (damping and frequency) next to those of eq. 30, and the verdict.
 
 Bad arguments give a message on stderr and exit status 2.
 """
@@ -45,6 +48,7 @@ def _add_network_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--theta", type=_finite, default=d.theta, help="threshold in mV (default %(default)s)")
     g.add_argument("--v-reset", type=_finite, default=d.V_reset, help="reset potential in mV (default %(default)s)")
     g.add_argument("--tau-syn", type=_finite, default=d.tau_syn, help="synaptic time constant in ms (default %(default)s)")
+    g.add_argument("--delay", type=_finite, default=d.delay, help="synaptic delay in ms (default %(default)s)")
 
 
 def _network(args: argparse.Namespace, parser: argparse.ArgumentParser) -> BrunelNetwork:
@@ -52,7 +56,7 @@ def _network(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Brune
         return BrunelNetwork(
             g=args.g, eta=args.eta, epsilon=args.epsilon, order=args.order, J=args.J,
             tau_m=args.tau_m, t_ref=args.t_ref, theta=args.theta, V_reset=args.v_reset,
-            tau_syn=args.tau_syn,
+            tau_syn=args.tau_syn, delay=args.delay,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -65,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m mfkit",
         description="Mean-field theory of the Brunel (2000) network (units: ms, mV, Hz).",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{rates,trajectory}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{rates,trajectory,stability}")
     pr = sub.add_parser("rates", help="all fixed points with mu, sigma and stability",
                         description="Every fixed point of eq. 27 with mu, sigma and stability.")
     _add_network_args(pr)
@@ -77,7 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--dt", type=_finite, default=0.1, help="step in ms (default %(default)s)")
     pt.add_argument("--tau", type=_finite, default=1.0, help="rate-unit time constant in ms (default %(default)s)")
     pt.add_argument("--method", choices=("nest", "ode"), default="nest", help="integration scheme (default %(default)s)")
-    parser.set_defaults(_sub={"rates": pr, "trajectory": pt})
+    ps = sub.add_parser("stability", help="stability of the stationary state with the synaptic delay",
+                        description="Eigenvalues of the network with its delay at each fixed point that is "
+                                    "stable under eq. 30 (roots of det(I - e^{-lambda d} W(lambda)) = 0).")
+    _add_network_args(ps)
+    ps.add_argument("--re-min", type=_finite, default=None,
+                    help="search Re lambda down to this (1/ms; default -1/tau_m)")
+    ps.add_argument("--f-max", type=_finite, default=1000.0, help="search frequencies up to this (Hz, default %(default)s)")
+    ps.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.set_defaults(_sub={"rates": pr, "trajectory": pt, "stability": ps})
     return parser
 
 
@@ -114,13 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"J={net.J:g} mV: CE={net.CE} CI={net.CI} p_rate={net.p_rate:g} Hz"
         )
         print(f"{len(fps)} fixed point(s) in [0, {net.model.max_rate[0]:g}) Hz (E and I receive identical input):")
-        print(f"{'#':>2}  {'rate E=I (Hz)':>22}  {'mu (mV)':>12}  {'sigma (mV)':>12}  {'stability':>9}  {'max Re lambda (1/ms)':>20}")
+        print(f"{'#':>2}  {'rate E=I (Hz)':>22}  {'mu (mV)':>12}  {'sigma (mV)':>12}  {'eq. 30':>9}  {'max Re lambda (1/ms)':>20}")
         for i, fp in enumerate(fps, 1):
             print(
                 f"{i:>2}  {fp.rates[0]:>22.12g}  {fp.mu[0]:>12.8g}  {fp.sigma[0]:>12.8g}  "
                 f"{'stable' if fp.stable else 'unstable':>9}  {fp.eigenvalues.real.max():>20.6g}"
             )
         return 0
+    if args.command == "stability":
+        return _stability(net, args, parser)
     # trajectory
     from .pseudo_time import pseudo_time
 
@@ -131,6 +145,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("time_ms," + ",".join(f"rate_{n}_Hz" for n in res.names))
     for t, row in zip(res.times, res.rates):
         print(f"{t:.10g}," + ",".join(f"{v:.10g}" for v in row))
+    return 0
+
+
+def _stability(net: BrunelNetwork, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .fixed_points import FixedPointError, fixed_points
+    from .roots import RootSearchError
+    from .stability import network_stability
+
+    try:
+        states = [(fp, network_stability(net, fp, f_max=args.f_max, re_min=args.re_min))
+                  for fp in fixed_points(net) if fp.pseudo_time_stable]
+    except ValueError as exc:
+        parser.error(str(exc))
+    except (FixedPointError, RootSearchError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    def mode(lam: complex) -> dict:
+        return {"re_per_ms": lam.real, "im_per_ms": lam.imag, "frequency_Hz": abs(lam.imag) / (2 * math.pi) * 1e3}
+
+    if args.json:
+        print(json.dumps([{
+            "rates_Hz": dict(zip(fp.names, map(float, fp.rates))),
+            "pseudo_time_eigenvalues_per_ms": [mode(complex(v)) for v in fp.pseudo_time_eigenvalues],
+            "network_eigenvalues_per_ms": [mode(complex(v)) for v in st.eigenvalues if v.imag >= 0],
+            "stable": st.stable, "frequency_Hz": st.frequency, "delay_ms": st.delay, "re_min_per_ms": st.re_min,
+        } for fp, st in states], indent=2))
+        return 0
+    print(f"Brunel network g={net.g:g} eta={net.eta:g} V_reset={net.V_reset:g} mV delay={net.delay:g} ms")
+    for fp, st in states:
+        print(f"\nfixed point {fp.rates[0]:.10g} Hz (stable under eq. 30: eigenvalues "
+              f"{', '.join(f'{v.real:.4g}' for v in fp.pseudo_time_eigenvalues)} per ms, a fictitious relaxation)")
+        modes = [v for v in st.eigenvalues if v.imag >= 0][:6]
+        print(f"network eigenvalues with delay, Re > {st.re_min:.4g} per ms, f <= {st.f_max:g} Hz:"
+              + ("" if modes else " none"))
+        for v in modes:
+            print(f"  Re {v.real:+.5f} per ms   f {abs(v.imag) / (2 * math.pi) * 1e3:9.2f} Hz")
+        if st.stable:
+            verdict = "stable: the asynchronous state holds"
+        else:
+            verdict = (f"unstable: oscillation at {st.frequency:.1f} Hz" if st.frequency > 0
+                       else "unstable: a real eigenvalue (the rate runs away)")
+        print(f"verdict: {verdict}")
     return 0
 
 

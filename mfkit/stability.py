@@ -37,9 +37,10 @@ from numpy.typing import ArrayLike, NDArray
 from .fixed_points import FixedPoint, fixed_points, make_fixed_point
 from .network import MeanFieldNetwork, as_model
 from .response import characteristic_parts
-from .roots import RootSearchError, zeros_in_rectangle
+from .roots import RootSearchError, winding_number, zeros_in_rectangle
 
-__all__ = ["NetworkStability", "network_stability", "characteristic_function"]
+__all__ = ["NetworkStability", "network_stability", "characteristic_function", "PhaseDiagram", "HopfPoints",
+           "phase_diagram"]
 
 _ACCEPT = 1e-9  # relative residual of a fixed point given by the caller
 
@@ -257,3 +258,150 @@ def _right_edge(G: _Characteristic, y: float) -> float:
             return x
         x *= 2.0
     raise RootSearchError(f"the loop gain |e^(-lam d) W| stays >= 1/2 up to Re lam = {x} per ms: no right edge")
+
+
+@dataclass(frozen=True, eq=False)
+class HopfPoints:
+    """Points of the Hopf lines: where an eigenvalue of the network crosses the imaginary axis.
+
+    Attributes
+    ----------
+    g, eta : ndarray
+        Location in the (g, eta) plane (located to ``tol`` along the grid line it was found on).
+    frequency : ndarray
+        ``Im lambda / 2 pi`` in Hz of the crossing eigenvalue there.
+    along : ndarray of str
+        ``"eta"`` or ``"g"``: the grid line on which the crossing was bracketed.
+    """
+
+    g: NDArray[np.float64]
+    eta: NDArray[np.float64]
+    frequency: NDArray[np.float64]
+    along: NDArray[np.str_]
+
+
+@dataclass(frozen=True, eq=False)
+class PhaseDiagram:
+    """Stability of the stationary state of the Brunel network over a (g, eta) grid.
+
+    Attributes
+    ----------
+    g, eta : ndarray, shapes (n_g,), (n_eta,)
+        The grid.
+    n_unstable : ndarray of int, shape (n_g, n_eta)
+        Eigenvalues with ``Re lambda > 0`` (argument principle, ``|Im lambda| <= 2 pi f_max``) at
+        the stable fixed point of eq. 30; ``-1`` where eq. 30 has no unique stable fixed point
+        (multistability), so that the stationary state is not defined by (g, eta) alone.
+    rate : ndarray, shape (n_g, n_eta)
+        Rate (Hz) of that fixed point (NaN where ``n_unstable`` is -1).
+    hopf : HopfPoints
+        Crossings of the imaginary axis located between neighbouring grid points.
+    fold : ndarray, shape (k, 2)
+        (g, eta) midpoints of neighbouring grid points whose number of fixed points differs: the
+        saddle-node boundary where the fixed point appears or disappears.
+    base : BrunelNetwork
+        The network supplying every other parameter.
+    """
+
+    g: NDArray[np.float64]
+    eta: NDArray[np.float64]
+    n_unstable: NDArray[np.int64]
+    rate: NDArray[np.float64]
+    hopf: HopfPoints
+    fold: NDArray[np.float64]
+    base: object
+
+
+def _unstable_count(net, f_max: float) -> tuple[int, float, int]:
+    """(eigenvalues with Re > 0, rate, number of fixed points) of ``net`` at its stable fixed point of eq. 30."""
+    fps = fixed_points(net)
+    stable = [fp for fp in fps if fp.pseudo_time_stable]
+    if len(stable) != 1:
+        return -1, float("nan"), len(fps)
+    G = _Characteristic(as_model(net), stable[0])
+    y = 2 * np.pi * f_max * 1e-3
+    return winding_number(G, 0.0, _right_edge(G, y), -y, y), stable[0].rate, len(fps)
+
+
+def _crossing(make, lo: float, hi: float, n_lo: int, f_max: float, tol: float) -> tuple[float, float]:
+    """Bisect the parameter between lo and hi where the count of unstable eigenvalues changes from n_lo;
+    returns the parameter and the frequency (Hz) of the eigenvalue nearest the imaginary axis there."""
+    while abs(hi - lo) > tol * max(1.0, abs(lo)):
+        mid = 0.5 * (lo + hi)
+        n_mid = _unstable_count(make(mid), f_max)[0]
+        if n_mid < 0:
+            break
+        lo, hi = (mid, hi) if n_mid == n_lo else (lo, mid)
+        if n_mid == n_lo:
+            n_lo = n_mid
+    p = 0.5 * (lo + hi)
+    st = network_stability(make(p), f_max=f_max, re_min=-0.02)
+    ev = st.eigenvalues[st.eigenvalues.imag >= 0]
+    lam = ev[np.argmin(np.abs(ev.real))] if ev.size else complex(np.nan)
+    return p, abs(lam.imag) / (2 * np.pi) * 1e3
+
+
+def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_max: float = 1000.0,
+                  tol: float = 1e-3) -> PhaseDiagram:
+    """Brunel's phase diagram: stability of the stationary state over (g, eta), the Hopf lines and the fold.
+
+    At every grid point the stable fixed point of eq. 30 is found (:func:`mfkit.fixed_points`) and the
+    eigenvalues of the network with its delay right of the imaginary axis are counted by the
+    argument principle.  Between neighbouring grid points (along eta and along g) whose counts
+    differ, the crossing is located by bisection to a relative ``tol`` and its frequency taken from
+    :func:`network_stability` there.
+
+    Parameters
+    ----------
+    g_values, eta_values : array_like
+        Grid of relative inhibition and relative external rate (increasing).
+    base : BrunelNetwork, optional
+        Every other parameter (default: the seed network; Brunel (2000) used ``V_reset=10``).
+    f_max : float
+        Largest frequency (Hz) of the eigenvalues counted.
+    tol : float
+        Relative accuracy of the crossing points.
+
+    Returns
+    -------
+    PhaseDiagram
+    """
+    import dataclasses
+
+    from .brunel import BrunelNetwork
+
+    base = BrunelNetwork() if base is None else base
+    if not isinstance(base, BrunelNetwork):
+        raise TypeError(f"base must be a BrunelNetwork, got {type(base).__name__}")
+    g = np.asarray(g_values, dtype=float)
+    eta = np.asarray(eta_values, dtype=float)
+    for name, v in (("g_values", g), ("eta_values", eta)):
+        if v.ndim != 1 or v.size < 2 or not np.all(np.isfinite(v)) or np.any(np.diff(v) <= 0) or v[0] < 0:
+            raise ValueError(f"{name} must be an increasing 1-d grid of at least 2 finite values >= 0, got {v!r}")
+    if not 0 < tol < 0.1:
+        raise ValueError(f"tol must be in (0, 0.1), got {tol!r}")
+    n = np.empty((g.size, eta.size), dtype=np.int64)
+    rate = np.empty((g.size, eta.size))
+    n_fp = np.empty((g.size, eta.size), dtype=np.int64)
+    for i, gi in enumerate(g):
+        for j, ej in enumerate(eta):
+            n[i, j], rate[i, j], n_fp[i, j] = _unstable_count(dataclasses.replace(base, g=gi, eta=ej), f_max)
+    points = []
+    for i, gi in enumerate(g):  # along eta
+        for j in np.flatnonzero((n[i, :-1] != n[i, 1:]) & (n[i, :-1] >= 0) & (n[i, 1:] >= 0)):
+            p, f = _crossing(lambda e: dataclasses.replace(base, g=gi, eta=e), eta[j], eta[j + 1],
+                             int(n[i, j]), f_max, tol)
+            points.append((gi, p, f, "eta"))
+    for j, ej in enumerate(eta):  # along g
+        for i in np.flatnonzero((n[:-1, j] != n[1:, j]) & (n[:-1, j] >= 0) & (n[1:, j] >= 0)):
+            p, f = _crossing(lambda x: dataclasses.replace(base, g=x, eta=ej), g[i], g[i + 1],
+                             int(n[i, j]), f_max, tol)
+            points.append((p, ej, f, "g"))
+    hopf = HopfPoints(g=np.array([p[0] for p in points]), eta=np.array([p[1] for p in points]),
+                      frequency=np.array([p[2] for p in points]), along=np.array([p[3] for p in points]))
+    fold = [((g[i] + g[i + di]) / 2, (eta[j] + eta[j + dj]) / 2)
+            for di, dj in ((1, 0), (0, 1))
+            for i in range(g.size - di) for j in range(eta.size - dj)
+            if n_fp[i, j] != n_fp[i + di, j + dj]]
+    return PhaseDiagram(g=g, eta=eta, n_unstable=n, rate=rate, hopf=hopf,
+                        fold=np.array(fold, dtype=float).reshape(-1, 2), base=base)

@@ -69,3 +69,17 @@ def test_module_entry_point_subprocess():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "32.0331145039" in proc.stdout and "stable" in proc.stdout
+
+
+def test_stability_command_text_and_json(capsys):
+    """`mfkit stability`: the network's eigenvalues with delay next to eq. 30's, and the verdict."""
+    assert main(["stability", "--g", "6", "--eta", "4", "--v-reset", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "unstable: oscillation at 190.2 Hz" in out and "fictitious relaxation" in out
+    assert main(["stability", "--json", "--re-min", "-0.25", "--v-reset", "10"]) == 0
+    (state,) = json.loads(capsys.readouterr().out)
+    assert state["stable"] is True and 110 < state["frequency_Hz"] < 140
+    assert state["network_eigenvalues_per_ms"][0]["re_per_ms"] < 0
+    with pytest.raises(SystemExit):
+        main(["stability", "--re-min", "-5"])  # outside [-6/tau_m, 0): a usage error
+    assert "re_min" in capsys.readouterr().err

@@ -109,3 +109,28 @@ def test_explicit_fixed_point_of_a_multistable_network():
     # the middle state is unstable already in eq. 30: a real positive root
     mid_st = network_stability(net, mid)
     assert not mid_st.stable and mid_st.frequency == 0.0 and mid_st.leading.imag == 0.0
+
+
+def test_phase_diagram_locates_the_hopf_crossing_and_the_fold():
+    """A 2 x 2 grid around the SR line of Brunel's V_r = 10 mV diagram: the crossing along g is
+    bracketed and bisected; on either side of it the network's leading eigenvalue changes sign."""
+    import dataclasses
+
+    base = BrunelNetwork(**BRUNEL_VR10)
+    pd = mfkit.stability.phase_diagram([3.0, 4.0], [2.0, 2.5], base=base, tol=1e-3)
+    np.testing.assert_array_equal(pd.n_unstable, [[2, 2], [0, 0]])
+    assert pd.hopf.g.size == 2 and set(pd.hopf.along) == {"g"}
+    for g, eta, f in zip(pd.hopf.g, pd.hopf.eta, pd.hopf.frequency):
+        below = network_stability(dataclasses.replace(base, g=g - 0.01, eta=eta))
+        above = network_stability(dataclasses.replace(base, g=g + 0.01, eta=eta))
+        assert not below.stable and above.stable
+        assert below.frequency == pytest.approx(f, rel=0.02)
+    assert pd.fold.shape == (0, 2)
+    with pytest.raises(ValueError, match="g_values"):
+        mfkit.stability.phase_diagram([3.0], [2.0, 2.5], base=base)
+
+
+def test_phase_diagram_marks_multistability_and_the_fold():
+    pd = mfkit.stability.phase_diagram([2.0, 3.5], [0.5, 0.8], base=BrunelNetwork(**BRUNEL_VR10))
+    assert pd.n_unstable[0, 0] == -1 and np.isnan(pd.rate[0, 0])  # several stable fixed points of eq. 30
+    assert pd.fold.shape[0] >= 1
