@@ -1,0 +1,337 @@
+"""Direct simulation of independent white-noise LIF neurons, and their linear response measured from it.
+
+The membrane potential of every neuron obeys, below threshold (Brunel/Hahne sigma convention),
+
+.. math::
+
+    \\tau_m \\frac{dV}{dt} = -V + \\mu(t) + \\sigma(t) \\sqrt{\\tau_m}\\, \\xi(t),
+    \\qquad \\langle \\xi(t) \\xi(t') \\rangle = \\delta(t - t'),
+
+with a spike and a reset to ``V_reset`` when ``V`` reaches ``theta``, followed by an absolute
+refractory period ``t_ref`` during which ``V`` is clamped at ``V_reset``.  This is the neuron of
+:func:`mfkit.siegert` (rate), :func:`mfkit.cv_isi` (CV) and :func:`mfkit.linear_response`
+(response to a modulation of mu or sigma); the simulation is an independent check of all three.
+
+Scheme (step ``dt``):
+
+* the Ornstein-Uhlenbeck update is exact for the step,
+  ``V <- V e^{-dt/tau_m} + drift_k + sigma_k sqrt((1 - e^{-2 dt/tau_m})/2) N(0, 1)``,
+  where ``drift_k`` is the exact integral of the (constant or sinusoidal) mean input over the step
+  and ``sigma_k`` is sigma at the middle of the step;
+* a threshold crossing *within* the step, with both end points below threshold, is detected with
+  the Brownian-bridge probability ``exp(-2 (theta - V_0)(theta - V_1) / (s^2 dt))``,
+  ``s^2 = sigma_k^2 / tau_m``, so the rate is not biased by a discrete-time threshold
+  (Giraudo & Sacerdote 1999; Mannella 1999);
+* after a spike (counted in the step in which it occurs) ``V`` stays at ``V_reset`` for
+  ``round(t_ref/dt)`` steps.
+
+Modulation ``("mu", eps, f)`` means ``mu(t) = mu + eps cos(2 pi f t)``; ``("sigma", eps, f)`` means
+``sigma(t) = sigma + eps cos(2 pi f t)``; ``t = 0`` at the start of the recording (after
+``t_warmup``).  The linear response is then read off the population rate with
+:func:`fit_response`:  ``nu(t) = nu_0 + eps Re[chi e^{2 pi i f t}]``, the convention of
+:func:`mfkit.linear_response`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+__all__ = ["LIFRateResult", "ResponseFit", "simulate_lif_rate", "fit_response"]
+
+
+@dataclass(frozen=True, eq=False)
+class LIFRateResult:
+    """Population rate of ``n_neurons`` independent LIF neurons.
+
+    Attributes
+    ----------
+    t : ndarray
+        Centre of every time bin (ms), 0 at the start of the recording.
+    rates_by_group : ndarray, shape (n_groups, n_bins)
+        Rate (Hz) of each of ``n_groups`` disjoint, independent groups of neurons in bins of ``dt``.
+    dt : float
+        Bin width = time step (ms).
+    n_neurons, n_groups : int
+    mu, sigma : float
+        Constant parts of the input (mV).
+    modulation : tuple or None
+        ``(channel, amplitude, f_Hz)`` as given.
+    seed : int
+        Seed of the run; two runs with the same seed, ``n_neurons``, ``dt``, ``t_warmup`` and
+        ``t_sim`` use the same noise for every neuron and step.
+    """
+
+    t: np.ndarray
+    rates_by_group: np.ndarray
+    dt: float
+    n_neurons: int
+    n_groups: int
+    mu: float
+    sigma: float
+    modulation: tuple | None
+    seed: int = 0
+    n_warmup: int = 0
+
+    @property
+    def rate(self) -> np.ndarray:
+        """Population rate (Hz) of all neurons in bins of ``dt``."""
+        return self.rates_by_group.mean(axis=0)
+
+    @property
+    def mean_rate(self) -> float:
+        """Time-averaged rate (Hz) over the recording."""
+        return float(self.rates_by_group.mean())
+
+    @property
+    def mean_rate_error(self) -> float:
+        """Standard error (Hz) of :attr:`mean_rate` from the scatter between the independent groups."""
+        m = self.rates_by_group.mean(axis=1)
+        return float(m.std(ddof=1) / math.sqrt(m.size))
+
+
+@dataclass(frozen=True)
+class ResponseFit:
+    """Linear response fitted to a simulated population rate.
+
+    ``chi`` (Hz/mV) with ``nu(t) = nu_0 + eps Re[chi e^{2 pi i f t}]``; ``gain = |chi|``;
+    ``phase`` in degrees (negative: the rate lags).  ``gain_err`` (Hz/mV) and ``phase_err`` (deg) are
+    standard errors from the scatter of the fits of the independent groups of neurons.
+    """
+
+    f: float
+    chi: complex
+    gain: float
+    gain_err: float
+    phase: float
+    phase_err: float
+    rate: float
+
+
+def _check_positive(name, value, allow_zero=False):
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name} must be finite and {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return v
+
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_TWO53 = 1.0 / 9007199254740992.0
+
+
+@njit(inline="always")
+def _mix(z):
+    """SplitMix64's output function (Steele, Lea & Flood 2014)."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(inline="always")
+def _unit(base, idx):
+    """Uniform double in (0, 1): SplitMix64 at position ``idx`` of the stream that starts at ``base``."""
+    return (np.float64(_mix(base + np.uint64(idx) * _GAMMA) >> np.uint64(11)) + 0.5) * _TWO53
+
+
+@njit(cache=True)
+def _run(n_neurons, n_groups, n_warm, n_rec, decay, drift, noise, bridge, theta, V_reset, n_ref, seed):
+    # Counter-based random numbers: the normal and the uniform of neuron i in step k are functions of
+    # (seed, i, k) only, so two runs with the same seed share their noise step by step ("common random
+    # numbers") whatever their spikes do.
+    base_n = _mix(np.uint64(seed) * _GAMMA + np.uint64(1))
+    base_u = _mix(np.uint64(seed) * _GAMMA + np.uint64(2))
+    counts = np.zeros((n_groups, n_rec))
+    n_steps = n_warm + n_rec
+    for i in range(n_neurons):
+        grp = i % n_groups
+        V = V_reset
+        ref = 0
+        for k in range(n_steps):
+            if ref > 0:
+                ref -= 1
+                continue
+            idx = i * n_steps + k
+            # Box-Muller from two uniforms of the normal stream
+            u1 = _unit(base_n, 2 * idx)
+            u2 = _unit(base_n, 2 * idx + 1)
+            z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+            V0 = V
+            V = V * decay + drift[k] + noise[k] * z
+            spike = V >= theta
+            if not spike:
+                q = (theta - V0) * (theta - V) * bridge[k]
+                if q < 40.0:
+                    spike = _unit(base_u, idx) < math.exp(-q)
+            if spike:
+                V = V_reset
+                ref = n_ref
+                if k >= n_warm:
+                    counts[grp, k - n_warm] += 1.0
+    return counts
+
+
+def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref=2.0, theta=20.0,
+                      V_reset=0.0, modulation=None, seed, t_warmup=100.0, n_groups=8) -> LIFRateResult:
+    """Simulate ``n_neurons`` independent LIF neurons driven by white noise; return their population rate.
+
+    ``tau_m dV/dt = -V + mu(t) + sigma(t) sqrt(tau_m) xi(t)``, threshold ``theta``, reset ``V_reset``,
+    refractory period ``t_ref`` (see the module docstring for the exact scheme).  All neurons start at
+    ``V_reset``; the first ``t_warmup`` ms are discarded.
+
+    Parameters
+    ----------
+    mu : float
+        Mean input (mV).
+    sigma : float
+        Noise amplitude (mV, > 0), Brunel/Hahne convention (free membrane variance sigma**2/2).
+    t_sim : float
+        Recorded time (ms, > 0), after ``t_warmup``.
+    dt : float
+        Time step and bin width (ms, > 0, at most ``tau_m/10``).
+    n_neurons : int
+        Number of neurons (>= n_groups).
+    tau_m, t_ref, theta, V_reset : float
+        Membrane time constant (ms, > 0), refractory period (ms, >= 0), threshold and reset (mV,
+        ``V_reset < theta``).
+    modulation : None or (channel, amplitude, f)
+        ``channel`` ``"mu"`` or ``"sigma"``: that input becomes ``x + amplitude cos(2 pi f t)``
+        (amplitude in mV, f in Hz, ``t`` in s from the start of the recording).  For ``"sigma"``
+        the amplitude must be below sigma.
+    seed : int
+        Seed of the random numbers (results are reproducible for a given seed).
+    t_warmup : float
+        Discarded initial time (ms, >= 0).
+    n_groups : int
+        Number of disjoint groups of neurons whose rates are kept separately (>= 2), for error bars.
+
+    Returns
+    -------
+    LIFRateResult
+
+    Raises
+    ------
+    ValueError
+        Naming the bad argument.
+    """
+    mu = float(mu)
+    if not math.isfinite(mu):
+        raise ValueError(f"mu must be finite, got {mu!r}")
+    sigma = _check_positive("sigma", sigma)
+    t_sim = _check_positive("t_sim", t_sim)
+    dt = _check_positive("dt", dt)
+    tau_m = _check_positive("tau_m", tau_m)
+    t_ref = _check_positive("t_ref", t_ref, allow_zero=True)
+    t_warmup = _check_positive("t_warmup", t_warmup, allow_zero=True)
+    theta, V_reset = float(theta), float(V_reset)
+    if not (math.isfinite(theta) and math.isfinite(V_reset) and V_reset < theta):
+        raise ValueError(f"theta and V_reset must be finite with V_reset < theta, got theta={theta!r}, "
+                         f"V_reset={V_reset!r}")
+    if dt > tau_m / 10:
+        raise ValueError(f"dt must be at most tau_m/10 = {tau_m / 10} ms, got {dt!r}")
+    if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 2:
+        raise ValueError(f"n_groups must be an integer >= 2, got {n_groups!r}")
+    if isinstance(n_neurons, bool) or not isinstance(n_neurons, (int, np.integer)) or n_neurons < n_groups:
+        raise ValueError(f"n_neurons must be an integer >= n_groups ({n_groups}), got {n_neurons!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+
+    n_warm = int(round(t_warmup / dt))
+    n_rec = int(round(t_sim / dt))
+    if n_rec < 1:
+        raise ValueError(f"t_sim must be at least one step dt, got t_sim={t_sim!r}, dt={dt!r}")
+    t0 = (np.arange(-n_warm, n_rec) * dt)  # start of every step (ms)
+    decay = math.exp(-dt / tau_m)
+    mu_t = np.full(t0.size, mu)
+    drift = mu_t * (1 - decay)
+    sig = np.full(t0.size, sigma)
+    if modulation is not None:
+        try:
+            channel, eps, f = modulation
+        except (TypeError, ValueError):
+            raise ValueError(f"modulation must be None or (channel, amplitude, f_Hz), got {modulation!r}") from None
+        if channel not in ("mu", "sigma"):
+            raise ValueError(f"modulation channel must be 'mu' or 'sigma', got {channel!r}")
+        eps = float(eps)
+        if not math.isfinite(eps):
+            raise ValueError(f"modulation amplitude must be finite, got {eps!r}")
+        f = _check_positive("modulation frequency f", f, allow_zero=True)
+        w = 2e-3 * math.pi * f  # rad/ms
+        if channel == "mu":
+            # exact: (1/tau) int_t^{t+dt} e^{-(t+dt-s)/tau} eps cos(w s) ds
+            z = complex(1.0 / tau_m, w)
+            drift = drift + eps * np.real(np.exp(1j * w * (t0 + dt)) * (1 - np.exp(-z * dt)) / (tau_m * z))
+        else:
+            if abs(eps) >= sigma:
+                raise ValueError(f"modulation amplitude of sigma must be below sigma = {sigma}, got {eps!r}")
+            sig = sigma + eps * np.cos(w * (t0 + dt / 2))
+        modulation = (channel, eps, f)
+    noise = sig * math.sqrt((1 - decay**2) / 2)
+    bridge = 2 * tau_m / (sig**2 * dt)
+    n_ref = int(round(t_ref / dt))
+    counts = _run(int(n_neurons), int(n_groups), n_warm, n_rec, decay, drift, noise, bridge, theta, V_reset,
+                  n_ref, int(seed))
+    sizes = np.bincount(np.arange(n_neurons) % n_groups, minlength=n_groups)
+    rates = counts / (sizes[:, None] * dt * 1e-3)
+    return LIFRateResult(t=(np.arange(n_rec) + 0.5) * dt, rates_by_group=rates, dt=dt, n_neurons=int(n_neurons),
+                         n_groups=int(n_groups), mu=mu, sigma=sigma, modulation=modulation, seed=int(seed),
+                         n_warmup=n_warm)
+
+
+def fit_response(result: LIFRateResult, reference: LIFRateResult | None = None) -> ResponseFit:
+    """Fit ``nu(t) = nu_0 + eps Re[chi e^{2 pi i f t}]`` to a modulated :class:`LIFRateResult`.
+
+    Least squares of ``c + a cos(w t) + b sin(w t)`` to the rate of each independent group of neurons,
+    ``chi = (a - i b)/eps``, corrected for the averaging of the sinusoid over a bin of width ``dt``
+    (factor ``sinc(w dt/2)``).  ``chi`` is the mean over the groups; the errors are the standard
+    errors of the group fits projected on |chi| (gain) and across it (phase, degrees).
+
+    ``reference``: optionally an *unmodulated* run with the same seed and sizes.  Its rate is
+    subtracted group by group before the fit (common random numbers): the subtracted part has no
+    component at f on average, so the estimate stays unbiased, but the noise shared by the two runs
+    cancels and the error bars shrink.  The errors are still computed from the scatter between groups.
+
+    Raises
+    ------
+    ValueError
+        If the result has no modulation, its frequency or amplitude is 0, the recording is shorter
+        than one period, or ``reference`` does not match (modulated, other seed or sizes).
+    """
+    if not isinstance(result, LIFRateResult) or result.modulation is None:
+        raise ValueError("result must be a LIFRateResult of a modulated simulation (modulation=...)")
+    _, eps, f = result.modulation
+    if f <= 0 or eps == 0:
+        raise ValueError(f"the modulation must have f > 0 and a nonzero amplitude, got {result.modulation!r}")
+    w = 2e-3 * math.pi * f
+    T = result.t[-1] + result.dt / 2
+    if w * T < 2 * math.pi:
+        raise ValueError(f"the recording ({T} ms) is shorter than one period of {f} Hz")
+    y = result.rates_by_group
+    if reference is not None:
+        if not isinstance(reference, LIFRateResult) or reference.modulation is not None:
+            raise ValueError("reference must be an unmodulated LIFRateResult (modulation=None)")
+        same = (reference.seed, reference.n_neurons, reference.n_groups, reference.dt, reference.n_warmup,
+                reference.rates_by_group.shape) == (result.seed, result.n_neurons, result.n_groups, result.dt,
+                                                    result.n_warmup, y.shape)
+        if not same:
+            raise ValueError("reference must have the same seed, n_neurons, n_groups, dt, t_warmup and t_sim "
+                             "as result")
+        y = y - reference.rates_by_group
+    X = np.column_stack([np.ones_like(result.t), np.cos(w * result.t), np.sin(w * result.t)])
+    coef, *_ = np.linalg.lstsq(X, y.T, rcond=None)
+    x = w * result.dt / 2
+    smear = math.sin(x) / x
+    chis = (coef[1] - 1j * coef[2]) / (eps * smear)
+    chi = complex(chis.mean())
+    n = chis.size
+    rot = chis * (abs(chi) / chi)  # group estimates rotated so that the mean lies on the real axis
+    gain_err = float(rot.real.std(ddof=1) / math.sqrt(n))
+    phase_err = float(np.degrees(rot.imag.std(ddof=1) / math.sqrt(n) / abs(chi)))
+    return ResponseFit(f=float(f), chi=chi, gain=abs(chi), gain_err=gain_err, phase=math.degrees(np.angle(chi)),
+                       phase_err=phase_err, rate=float(result.rates_by_group.mean()))
