@@ -295,7 +295,8 @@ class PhaseDiagram:
     rate : ndarray, shape (n_g, n_eta)
         Rate (Hz) of that fixed point (NaN where ``n_unstable`` is -1).
     hopf : HopfPoints
-        Crossings of the imaginary axis located between neighbouring grid points.
+        Crossings of the imaginary axis located between neighbouring grid points (brackets whose
+        bisection runs into multistability are left out: the count changes there at the fold).
     fold : ndarray, shape (k, 2)
         (g, eta) midpoints of neighbouring grid points whose number of fixed points differs: the
         saddle-node boundary where the fixed point appears or disappears.
@@ -323,19 +324,28 @@ def _unstable_count(net, f_max: float) -> tuple[int, float, int]:
     return winding_number(G, 0.0, _right_edge(G, y), -y, y), stable[0].rate, len(fps)
 
 
-def _crossing(make, lo: float, hi: float, n_lo: int, f_max: float, tol: float) -> tuple[float, float]:
+def _stable_state(net) -> FixedPoint | None:
+    """The unique stable fixed point of eq. 30, or None (multistability, no stationary state of its own)."""
+    stable = [fp for fp in fixed_points(net) if fp.pseudo_time_stable]
+    return stable[0] if len(stable) == 1 else None
+
+
+def _crossing(make, lo: float, hi: float, n_lo: int, f_max: float, tol: float) -> tuple[float, float] | None:
     """Bisect the parameter between lo and hi where the count of unstable eigenvalues changes from n_lo;
-    returns the parameter and the frequency (Hz) of the eigenvalue nearest the imaginary axis there."""
+    returns the parameter and the frequency (Hz) of the eigenvalue nearest the imaginary axis there, or
+    None when the bisection runs into a multistable point (the count changes there by a fold, not a Hopf
+    crossing)."""
     while abs(hi - lo) > tol * max(1.0, abs(lo)):
         mid = 0.5 * (lo + hi)
         n_mid = _unstable_count(make(mid), f_max)[0]
         if n_mid < 0:
-            break
+            return None
         lo, hi = (mid, hi) if n_mid == n_lo else (lo, mid)
-        if n_mid == n_lo:
-            n_lo = n_mid
     p = 0.5 * (lo + hi)
-    st = network_stability(make(p), f_max=f_max, re_min=-0.02)
+    fp = _stable_state(make(p))
+    if fp is None:
+        return None
+    st = network_stability(make(p), fp, f_max=f_max, re_min=-0.02)
     ev = st.eigenvalues[st.eigenvalues.imag >= 0]
     lam = ev[np.argmin(np.abs(ev.real))] if ev.size else complex(np.nan)
     return p, abs(lam.imag) / (2 * np.pi) * 1e3
@@ -389,14 +399,16 @@ def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_ma
     points = []
     for i, gi in enumerate(g):  # along eta
         for j in np.flatnonzero((n[i, :-1] != n[i, 1:]) & (n[i, :-1] >= 0) & (n[i, 1:] >= 0)):
-            p, f = _crossing(lambda e: dataclasses.replace(base, g=gi, eta=e), eta[j], eta[j + 1],
-                             int(n[i, j]), f_max, tol)
-            points.append((gi, p, f, "eta"))
+            found = _crossing(lambda e: dataclasses.replace(base, g=gi, eta=e), eta[j], eta[j + 1],
+                              int(n[i, j]), f_max, tol)
+            if found is not None:
+                points.append((gi, *found, "eta"))
     for j, ej in enumerate(eta):  # along g
         for i in np.flatnonzero((n[:-1, j] != n[1:, j]) & (n[:-1, j] >= 0) & (n[1:, j] >= 0)):
-            p, f = _crossing(lambda x: dataclasses.replace(base, g=x, eta=ej), g[i], g[i + 1],
-                             int(n[i, j]), f_max, tol)
-            points.append((p, ej, f, "g"))
+            found = _crossing(lambda x: dataclasses.replace(base, g=x, eta=ej), g[i], g[i + 1],
+                              int(n[i, j]), f_max, tol)
+            if found is not None:
+                points.append((found[0], ej, found[1], "g"))
     hopf = HopfPoints(g=np.array([p[0] for p in points]), eta=np.array([p[1] for p in points]),
                       frequency=np.array([p[2] for p in points]), along=np.array([p[3] for p in points]))
     fold = [((g[i] + g[i + di]) / 2, (eta[j] + eta[j + dj]) / 2)
