@@ -314,3 +314,29 @@ def test_recorded_benchmark_meets_the_goals():
     ratio = rec["mpmath_subset"]["median_us"] / rec["mfkit_mpmath_subset"]["median_us"]
     assert ratio == pytest.approx(rec["ratio_mpmath_to_mfkit_same_points"], rel=1e-12) and ratio >= 1000
     assert rec["max_rel_error_on_mpmath_subset"] <= 1e-8
+
+
+def test_characteristic_parts_continue_the_response_off_the_axis():
+    """characteristic_parts at complex lam (the network's eigenvalue problem) against the mpmath closed
+    form continued to lam (i Omega -> lam tau_m, e^{-i w t_ref} -> e^{-lam t_ref}); on the axis they
+    reproduce linear_response."""
+    from mfkit import reference
+    from mfkit.response import characteristic_parts
+
+    rng = np.random.default_rng(7)
+    for _ in range(10):
+        p = dict(tau_m=float(rng.choice([10.0, 20.0])), t_ref=float(rng.choice([0.0, 0.5, 2.0])),
+                 theta=20.0, V_reset=float(rng.choice([0.0, 10.0])))
+        mu, sigma = rng.uniform(5.0, 35.0), rng.uniform(1.0, 15.0)
+        lam = complex(rng.uniform(-5.0, 10.0) / p["tau_m"], rng.uniform(-6.3, 6.3))
+        a_mu, a_sig, e = characteristic_parts(lam, mu, sigma, **p)
+        s = lam * p["tau_m"]
+        for got, channel in ((a_mu / ((1 + s) * e), "mu"), (a_sig / ((2 + s) * e), "sigma")):
+            ref = complex(reference.linear_response_laplace(lam, mu, sigma, **p, modulation=channel, dps=30))
+            assert abs(got / ref - 1) <= 1e-9, (lam, mu, sigma, p, channel)
+    f = np.array([3.0, 124.0, 1500.0])
+    lam = 2j * np.pi * f / 1000
+    a_mu, a_sig, e = characteristic_parts(lam, 23.983443, 7.102677)
+    np.testing.assert_allclose(a_mu / ((1 + 20 * lam) * e), linear_response(f, 23.983443, 7.102677), rtol=1e-8)
+    np.testing.assert_allclose(a_sig / ((2 + 20 * lam) * e),
+                               linear_response(f, 23.983443, 7.102677, modulation="sigma"), rtol=1e-8)
