@@ -69,9 +69,10 @@ def mfkit_estimate(N: int, n_synapses: int, D: int, ref_steps: int, n_sim: int, 
     return {
         # int32 targets; int64 indptr and the int64 cursor/counts used while drawing them
         "synapses": 4 * n_synapses + 8 * (N + 1) + 8 * N,
-        "ring buffer": 8 * (D + 1) * N,
-        # V, refractory counters, fired list, I_syn, and ~10 per-neuron arrays of the statistics
-        "state": (8 + 4 + 4 + (8 if exp_synapses else 0) + 80) * N,
+        # ring buffer, and the int32 lists of the neurons firing in two supersteps of D steps
+        "ring buffer": 8 * (D + 1) * N + 8 * D * N,
+        # V, refractory counters, I_syn, and ~10 per-neuron arrays of the statistics
+        "state": (8 + 4 + (8 if exp_synapses else 0) + 80) * N,
         "spike buffers": 12 * spike_capacity(N, block, ref_steps),
         # block buffer, the recording and the result's read-only copy of it
         "membrane potentials": 8 * n_V * (block + 2 * n_sim),
