@@ -3,6 +3,7 @@ closed form, NEST's iaf_psc_delta semantics, connectivity, drive, reproducibilit
 agreement with NEST's anchors on the seed network, and the NEST backend."""
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import sys
@@ -358,6 +359,7 @@ def test_network_attribute_out_of_range_names_it_and_the_range(changes, name, al
     (dict(threads=-2), "threads", ">= 1"),
     (dict(threads=2.0), "threads", ">= 1"),
     (dict(threads=True), "threads", ">= 1"),
+    (dict(threads="2"), "threads", ">= 1"),
     (dict(seed=-1), "seed", ">= 0"),
     (dict(seed=NAN), "seed", ">= 0"),
     (dict(min_isis=0), "min_isis", ">= 1"),
@@ -483,6 +485,82 @@ def test_available_memory_sources(tmp_path, monkeypatch):
     assert _memory.available_memory() == _memory._sysconf_available()
     monkeypatch.setattr(_memory.os, "sysconf", lambda name: (_ for _ in ()).throw(ValueError(name)))
     assert _memory.available_memory() is None
+
+
+# ------------------------------------------------------------ threads
+def _spike_digest(r) -> str:
+    steps = np.rint(r.spike_times / r.dt).astype(np.int64)
+    return hashlib.sha256(steps.tobytes() + r.senders.astype(np.int32).tobytes()).hexdigest()[:16]
+
+
+def _runs_on(threads_list, net, **kw):
+    with warnings.catch_warnings():  # more threads than this machine's cores: a RuntimeWarning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return [simulate_brunel(net, threads=k, **kw) for k in threads_list]
+
+
+@pytest.mark.parametrize("tau_syn, digest", [(0.0, "e74fc74c245c3d97"), (0.5, "fe3d1b4f8ec3798b")])
+def test_spikes_identical_for_every_thread_count(tau_syn, digest):
+    """1, 2 and 3 threads (blocks of neurons; 3 is more than a 2-core machine has): the same
+    spikes and membrane potentials bit for bit, for delta and exponential synapses, and the
+    spikes of the single-threaded engine before threads (digest of steps and senders)."""
+    net = BrunelNetwork(order=500, tau_syn=tau_syn)
+    runs = _runs_on((1, 2, 3), net, t_sim=300.0, t_warmup=50.0, seed=1 if tau_syn == 0 else 2,
+                    record_V=[0, 7, 1249, 1250, 2499])
+    for r in runs[1:]:
+        np.testing.assert_array_equal(r.spike_times, runs[0].spike_times)
+        np.testing.assert_array_equal(r.senders, runs[0].senders)
+        np.testing.assert_array_equal(r.V_m, runs[0].V_m)
+    assert runs[0].spike_times.size > 30_000
+    assert _spike_digest(runs[0]) == digest
+
+
+@pytest.mark.parametrize("tau_syn", [0.0, 0.5])
+def test_thread_invariance_with_one_step_delay_and_stimulus(tau_syn):
+    """Delay of one step (a superstep per step) and stimulus jumps into several blocks."""
+    net = BrunelNetwork(order=200, delay=0.1, tau_syn=tau_syn)
+    stim = ([1.0, 1.0, 5.0, 20.0, 20.0], [0, 1, 1, 2, 999], [5.0, 3.0, 25.0, 30.0, 40.0])
+    runs = _runs_on((1, 2, 3, 7), net, t_sim=100.0, t_warmup=0.0, seed=3, record_V=[1, 999],
+                    stimulus=stim)
+    for r in runs[1:]:
+        np.testing.assert_array_equal(r.spike_times, runs[0].spike_times)
+        np.testing.assert_array_equal(r.senders, runs[0].senders)
+        np.testing.assert_array_equal(r.V_m, runs[0].V_m)
+    if tau_syn == 0:
+        assert runs[0].spike_times.size > 1000
+
+
+def test_threads_default_and_restored():
+    """threads=None: every available core; numba's thread count is restored afterwards;
+    more threads than cores: a RuntimeWarning naming threads."""
+    import numba
+
+    from mfkit.spiking._threads import available_cores, resolve_threads
+
+    assert resolve_threads(None) == available_cores() >= 1
+    assert resolve_threads(1) == 1
+    before = numba.get_num_threads()
+    net = BrunelNetwork(order=20, epsilon=0.5)
+    simulate_brunel(net, t_sim=20.0, threads=None)
+    assert numba.get_num_threads() == before
+    with pytest.warns(RuntimeWarning, match="threads"):
+        simulate_brunel(net, t_sim=20.0, threads=available_cores() + 1)
+    assert numba.get_num_threads() == before
+
+
+def test_xoshiro_jump_ahead():
+    """The jump polynomials advance a state exactly as that many draws do; the characteristic
+    polynomial is the generator's (Berlekamp-Massey)."""
+    from mfkit.spiking._rng import CHAR_POLY, advance, derive_char_poly, make_states, next_u64
+
+    assert derive_char_poly() == CHAR_POLY
+    s = make_states(11, 1)[0]
+    for d in (0, 1, 63, 64, 255, 256, 1000, 12_345):
+        b = s.copy()
+        for _ in range(d):
+            next_u64(b)
+        np.testing.assert_array_equal(advance(s, d), b)
+    np.testing.assert_array_equal(advance(advance(s, 10**12), 5), advance(s, 10**12 + 5))
 
 
 # ------------------------------------------------------------ seed network vs NEST
