@@ -548,6 +548,15 @@ def test_threads_default_and_restored():
     assert numba.get_num_threads() == before
 
 
+@pytest.mark.parametrize("sizes", [(400, 100, 40, 10), (20, 5, 20, 5), (3, 0, 2, 0)])
+def test_connectivity_identical_for_every_thread_count(sizes):
+    a = fixed_indegree(*sizes, seed=4)
+    for threads in (2, 3, 7):
+        b = fixed_indegree(*sizes, seed=4, threads=threads)
+        np.testing.assert_array_equal(a.indptr, b.indptr)
+        np.testing.assert_array_equal(a.targets, b.targets)
+
+
 def test_xoshiro_jump_ahead():
     """The jump polynomials advance a state exactly as that many draws do; the characteristic
     polynomial is the generator's (Berlekamp-Massey)."""

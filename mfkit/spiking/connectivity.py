@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._rng import bounded, make_states
 
@@ -104,7 +104,43 @@ def _fill(state, NE, NI, CE, CI, cursor, targets):
             cursor[j] += 1
 
 
-def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None) -> Connectivity:
+@njit(cache=True)
+def _count_chunks(state, NE, NI, CE, CI, chunk_bounds, counts, states):
+    """:func:`_count` with the targets split into chunks ``chunk_bounds[c] ..
+    chunk_bounds[c + 1] - 1``: ``counts[c, j]`` are the synapses of source ``j`` onto chunk
+    ``c``, ``states[c]`` the state at the chunk's first draw."""
+    N = NE + NI
+    c = 0
+    for i in range(N):
+        while c + 1 < chunk_bounds.shape[0] and chunk_bounds[c] == i:
+            states[c, :] = state
+            c += 1
+        row = c - 1
+        for _ in range(CE):
+            counts[row, bounded(state, NE)] += 1
+        for _ in range(CI):
+            counts[row, NE + bounded(state, NI)] += 1
+
+
+@njit(cache=True, parallel=True)
+def _fill_chunks(states, NE, NI, CE, CI, chunk_bounds, cursor, targets):
+    """:func:`_fill` chunk by chunk in parallel (``cursor[c, j]``: where chunk ``c`` writes the
+    next target of source ``j``): the same array as the sequential fill."""
+    for c in prange(chunk_bounds.shape[0] - 1):
+        state = states[c]
+        for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            for _ in range(CE):
+                j = bounded(state, NE)
+                targets[cursor[c, j]] = i
+                cursor[c, j] += 1
+            for _ in range(CI):
+                j = NE + bounded(state, NI)
+                targets[cursor[c, j]] = i
+                cursor[c, j] += 1
+
+
+def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None,
+                   threads: int = 1) -> Connectivity:
     """Draw the fixed in-degree connectivity (autapses and multapses allowed).
 
     Parameters
@@ -118,6 +154,11 @@ def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None) -> Co
     state : ndarray of uint64, shape (4,), optional
         xoshiro256** state to draw from; it is advanced as if the sources had
         been drawn once.
+    threads : int, optional
+        Fill the targets with this many of numba's threads (the caller sets their
+        number, e.g. with ``numba.set_num_threads``): the targets are split into as many
+        chunks, each drawn from the stream's state at its first target (saved while
+        counting).  The result does not depend on ``threads``.
 
     Returns
     -------
@@ -134,15 +175,29 @@ def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None) -> Co
         raise ValueError(f"network too large: N={N}, CE+CI={CE + CI}")
     if state is None:
         state = make_states(seed, 1)[0]
-    start = state.copy()
-    counts = np.zeros(N, dtype=np.int64)
-    _count(state, NE, NI, CE, CI, counts)
-    indptr = np.zeros(N + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    del counts
-    targets = np.empty(int(indptr[-1]), dtype=np.int32)
-    cursor = indptr[:-1].copy()
-    _fill(start, NE, NI, CE, CI, cursor, targets)
+    n_chunks = max(1, min(int(threads), N))
+    if n_chunks == 1:
+        start = state.copy()
+        counts = np.zeros(N, dtype=np.int64)
+        _count(state, NE, NI, CE, CI, counts)
+        indptr = np.zeros(N + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        del counts
+        targets = np.empty(int(indptr[-1]), dtype=np.int32)
+        cursor = indptr[:-1].copy()
+        _fill(start, NE, NI, CE, CI, cursor, targets)
+    else:
+        chunk_bounds = np.array([(c * N) // n_chunks for c in range(n_chunks + 1)], dtype=np.int64)
+        counts = np.zeros((n_chunks, N), dtype=np.int64)
+        states = np.zeros((n_chunks, 4), dtype=np.uint64)
+        _count_chunks(state, NE, NI, CE, CI, chunk_bounds, counts, states)
+        indptr = np.zeros(N + 1, dtype=np.int64)
+        np.cumsum(counts.sum(axis=0), out=indptr[1:])
+        # chunk c writes the targets of source j after those of the chunks before it
+        cursor = np.cumsum(counts, axis=0) - counts + indptr[:-1]
+        del counts
+        targets = np.empty(int(indptr[-1]), dtype=np.int32)
+        _fill_chunks(states, NE, NI, CE, CI, chunk_bounds, cursor, targets)
     indptr.setflags(write=False)
     targets.setflags(write=False)
     return Connectivity(NE, NI, CE, CI, indptr, targets)

@@ -308,7 +308,8 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     dt, n_warm, n_sim, D, ref_steps = run.dt, run.n_warm, run.n_sim, run.D, run.ref_steps
     NE, N = p["NE"], p["NE"] + p["NI"]
     conn_state, drive_state = make_states(run.seed, 2)
-    conn = fixed_indegree(NE, p["NI"], p["CE"], p["CI"], state=conn_state)
+    with numba_threads(run.threads):
+        conn = fixed_indegree(NE, p["NI"], p["CE"], p["CI"], state=conn_state, threads=run.threads)
     tau_syn = p["tau_syn"]
     P33 = math.exp(-dt / p["tau_m"])
     c_mu = (1.0 - P33) * run.mu_ext
