@@ -220,13 +220,13 @@ def test_progress_bar_appears_before_the_build(capsys, monkeypatch):
     from mfkit.spiking import simulate as sim
 
     seen = []
-    real = sim.fixed_indegree
+    real = sim.block_synapses
 
     def spy(*args, **kwargs):
         seen.append(capsys.readouterr().err)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sim, "fixed_indegree", spy)
+    monkeypatch.setattr(sim, "block_synapses", spy)
     simulate_brunel(BrunelNetwork(order=20, epsilon=0.5), t_sim=50.0, t_warmup=0.0, progress=True)
     assert len(seen) == 1 and "simulate_brunel [" in seen[0] and " 0.0/50.0 ms" in seen[0], seen
 
@@ -400,11 +400,11 @@ class _Built(Exception):
 
 @pytest.mark.parametrize("backend", ["mfkit", "nest"])
 def test_preflight_refuses_a_huge_network_at_once(backend):
-    """order = 10**7 (5e7 neurons, 2.5e14 synapses: petabytes) is refused within a second, before
+    """order = 2 10**7 (1e8 neurons, 1e15 synapses: petabytes) is refused within a second, before
     anything is allocated or NEST is imported, with the estimate in the message."""
     import time
 
-    net = BrunelNetwork(order=10**7)
+    net = BrunelNetwork(order=2 * 10**7)
     t0 = time.perf_counter()
     with pytest.raises(MemoryError) as err:
         simulate_brunel(net, t_sim=1.0, backend=backend)
@@ -413,7 +413,7 @@ def test_preflight_refuses_a_huge_network_at_once(backend):
     assert "GB" in msg and "PB" in msg and "available" in msg and "synapses" in msg, msg
 
 
-@pytest.mark.parametrize("backend, where", [("mfkit", "simulate.fixed_indegree"),
+@pytest.mark.parametrize("backend, where", [("mfkit", "simulate.block_synapses"),
                                             ("nest", "nest_backend.run_nest")])
 def test_preflight_passes_the_seed_network(backend, where, monkeypatch):
     """The seed network (order 2500, 15.6 M synapses) passes the preflight: the build is reached
@@ -438,8 +438,8 @@ def test_preflight_estimates_the_seed_network():
 
     est = _memory.mfkit_estimate(N=12500, n_synapses=15_625_000, D=15, ref_steps=20, n_sim=10000,
                                  n_V=0, exp_synapses=False)
-    assert est["synapses"] == 4 * 15_625_000 + 8 * 12501 + 8 * 12500
-    assert 0.06e9 < sum(est.values()) < 0.1e9
+    assert est["synapses"] == 2 * 15_625_000 + 8 * 12500 * 2 + 24 * 12500
+    assert 0.03e9 < sum(est.values()) < 0.07e9
     nest_total = sum(_memory.nest_estimate(12500, 15_625_000, 10000, 0).values())
     assert 1.0e9 < nest_total < 1.5e9  # NEST: ~1.2 GB for the seed network
 
@@ -452,11 +452,11 @@ def test_preflight_memory_error_and_spike_warning(monkeypatch):
     net = net_like(NE=80, NI=20, CE=8, CI=2)
     monkeypatch.setattr(_memory, "available_memory", lambda: 1000)
     with pytest.raises(MemoryError, match=r"needs an estimated .* GB .* available"):
-        simulate_brunel(net, t_sim=10.0)
-    est = sum(_memory.mfkit_estimate(100, 1000, 15, 20, 100, 0, False).values())
+        simulate_brunel(net, t_sim=10.0, threads=1)
+    est = sum(_memory.mfkit_estimate(100, 1000, 15, 20, 100, 0, False, n_blocks=1).values())
     monkeypatch.setattr(_memory, "available_memory", lambda: est + 100 * 128)  # 100 spikes
     with pytest.warns(RuntimeWarning, match=r"mean rate up to 100 Hz"):
-        simulate_brunel(net, t_sim=10.0)
+        simulate_brunel(net, t_sim=10.0, threads=1)
     monkeypatch.setattr(_memory, "available_memory", lambda: None)  # unknown: no check
     simulate_brunel(net, t_sim=10.0)
 
@@ -550,11 +550,24 @@ def test_threads_default_and_restored():
 
 @pytest.mark.parametrize("sizes", [(400, 100, 40, 10), (20, 5, 20, 5), (3, 0, 2, 0)])
 def test_connectivity_identical_for_every_thread_count(sizes):
+    """fixed_indegree on several threads, and the engine's storage by block of targets
+    (block_synapses) on any blocks: the same synapses."""
+    from mfkit.spiking._rng import make_states
+    from mfkit.spiking.connectivity import block_synapses
+
     a = fixed_indegree(*sizes, seed=4)
     for threads in (2, 3, 7):
         b = fixed_indegree(*sizes, seed=4, threads=threads)
         np.testing.assert_array_equal(a.indptr, b.indptr)
         np.testing.assert_array_equal(a.targets, b.targets)
+    N = sizes[0] + sizes[1]
+    for bounds in ([0, N], [0, 1, N], sorted({0, N // 3, N // 2, N})):
+        syn = block_synapses(*sizes, make_states(4, 1)[0], np.array(bounds))
+        np.testing.assert_array_equal(syn.seg[:, 0], a.indptr[:-1])
+        np.testing.assert_array_equal(syn.seg[:, -1], a.indptr[1:])
+        np.testing.assert_array_equal(syn.targets(), a.targets)
+    with pytest.raises(ValueError, match="bounds"):
+        block_synapses(*sizes, make_states(4, 1)[0], np.array([0, N + 1]))
 
 
 def test_xoshiro_jump_ahead():

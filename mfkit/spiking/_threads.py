@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+import types
 import warnings
 from contextlib import contextmanager
 
 from ._checks import integer_in
 
-__all__ = ["available_cores", "resolve_threads", "numba_threads"]
+__all__ = ["available_cores", "resolve_threads", "numba_threads", "renamed"]
 
 
 def available_cores() -> int:
@@ -38,7 +39,6 @@ def numba_threads(k: int):
     its pool) for the ``with`` block, restored afterwards."""
     import numba
 
-    _prefer_non_openmp_layer(numba)
     before = numba.get_num_threads()
     numba.set_num_threads(max(1, min(k, numba.config.NUMBA_NUM_THREADS)))
     try:
@@ -55,10 +55,31 @@ def _prefer_non_openmp_layer(numba) -> None:
     NEST's wheels bundle their own copy of libgomp; with numba's OpenMP layer (the system's
     libgomp) started in a process that imported ``nest`` before, NEST crashes (segmentation
     fault in ``nest.ResetKernel``).  The layer is chosen when the process runs its first
-    parallel kernel, so this only matters if that kernel is mfkit's.  The ``workqueue`` layer
+    parallel kernel, so this only matters if that kernel is mfkit's (this module calls it
+    when it is imported, i.e. with :mod:`mfkit.spiking`).  The ``workqueue`` layer
     must not be used by two Python threads at once (numba aborts then): run concurrent
     simulations in processes, or install TBB (``pip install tbb``), which numba prefers.
     """
     if numba.config.THREADING_LAYER == "default" and \
             list(numba.config.THREADING_LAYER_PRIORITY) == ["tbb", "omp", "workqueue"]:
         numba.config.THREADING_LAYER_PRIORITY = ["tbb", "workqueue", "omp"]
+
+
+def renamed(func, name: str):
+    """A copy of ``func`` named ``name``, to compile one function twice (with and without
+    ``parallel=True``): numba's on-disk cache is per function name."""
+    code = func.__code__.replace(co_name=name, co_qualname=name) if hasattr(func.__code__, "co_qualname") \
+        else func.__code__.replace(co_name=name)
+    copy = types.FunctionType(code, func.__globals__, name, func.__defaults__, func.__closure__)
+    copy.__qualname__ = name
+    copy.__doc__ = func.__doc__
+    return copy
+
+
+def _prefer_at_import() -> None:
+    import numba
+
+    _prefer_non_openmp_layer(numba)
+
+
+_prefer_at_import()

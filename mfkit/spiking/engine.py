@@ -33,8 +33,8 @@ Within ``D`` steps no spike reaches another neuron, so the kernels advance
 the network in supersteps of ``D`` steps (fewer at the end of a call).  The
 neurons are split into blocks (one per thread); in one parallel region per
 superstep every thread first adds the spikes of the previous superstep to the
-ring-buffer entries of its own block of *target* neurons (a binary search
-finds them among the sorted targets of every sender), then advances its
+ring-buffer entries of its own block of *target* neurons (the synapses are
+stored by block of targets, :func:`mfkit.spiking.connectivity.block_synapses`), then advances its
 neurons through the superstep, drawing their Poisson drive from the run's
 single random stream jumped ahead to draw ``n N + i`` (neuron ``i``, step
 ``n``; see :mod:`mfkit.spiking._rng`).  Every neuron thus sees the same
@@ -47,12 +47,12 @@ blocks.
 from __future__ import annotations
 
 import math
-import types
 
 import numpy as np
 from numba import njit, prange
 
 from ._rng import jump, step, to_unit
+from ._threads import renamed
 
 __all__ = ["poisson_tables", "run_steps", "run_steps_exp", "psc_exp_propagators"]
 
@@ -211,26 +211,15 @@ def _update_exp(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
     bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
 
 
-@njit(inline="always")
-def _first_at_least(targets, p0, p1, x):
-    """First index in ``[p0, p1)`` of the sorted ``targets`` with ``targets[q] >= x`` (or ``p1``)."""
-    while p0 < p1:
-        mid = (p0 + p1) // 2
-        if targets[mid] < x:
-            p0 = mid + 1
-        else:
-            p1 = mid
-    return p0
-
-
 @njit(cache=True, nogil=True)
-def _deliver_block(a, m, lo, hi, ring, D, bounds, fbuf, fcnt, NE, w_E, w_I, indptr, targets):
+def _deliver_block(a, m, b, ring, D, bounds, fbuf, fcnt, NE, w_E, w_I, seg, gaps):
     """Add the spikes of steps ``a .. a + m - 1`` (all blocks, in order) to the ring-buffer
-    entries of the targets ``lo .. hi - 1``, one delay later."""
-    N = ring.shape[1]
+    entries of the targets in block ``b``, one delay later (synapses as in
+    :class:`~mfkit.spiking.connectivity.BlockSynapses`)."""
     R = ring.shape[0]
     L = fcnt.shape[1]
     nb = bounds.shape[0] - 1
+    lo = bounds[b]
     for s in range(m):
         orow = ring[(a + s + D) % R]
         for c in range(nb):
@@ -238,17 +227,13 @@ def _deliver_block(a, m, lo, hi, ring, D, bounds, fbuf, fcnt, NE, w_E, w_I, indp
             for f in range(fcnt[c, s]):
                 j = fbuf[base + f]
                 w = w_E if j < NE else w_I
-                p0 = indptr[j]
-                p1 = indptr[j + 1]
-                if lo > 0:
-                    p0 = _first_at_least(targets, p0, p1, lo)
-                if hi < N:
-                    p1 = _first_at_least(targets, p0, p1, hi)
-                for q in range(p0, p1):
-                    orow[targets[q]] += w
+                t = lo
+                for q in range(seg[j, b], seg[j, b + 1]):
+                    t += gaps[q]
+                    orow[t] += w
 
 
-def _run_impl(exp, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, indptr, targets,
+def _run_impl(exp, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps,
               NE, P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_E, W_I,
               W_ext, cdf, guide, has_drive,
               stim_step, stim_target, stim_weight, stim_ptr,
@@ -271,8 +256,8 @@ def _run_impl(exp, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, indptr, targ
         for b in prange(nb):
             lo = bounds[b]
             hi = bounds[b + 1]
-            _deliver_block(prev_a, prev_m, lo, hi, ring, D, bounds, fbuf[1 - cur], fcnt[1 - cur],
-                           NE, W_E, W_I, indptr, targets)
+            _deliver_block(prev_a, prev_m, b, ring, D, bounds, fbuf[1 - cur], fcnt[1 - cur],
+                           NE, W_E, W_I, seg, gaps)
             if exp:
                 _update_exp(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
                             P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_ext, cdf, guide,
@@ -300,26 +285,16 @@ def _run_impl(exp, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, indptr, targ
         cur = 1 - cur
         a += m
     for b in prange(nb):
-        _deliver_block(prev_a, prev_m, bounds[b], bounds[b + 1], ring, D, bounds, fbuf[1 - cur],
-                       fcnt[1 - cur], NE, W_E, W_I, indptr, targets)
+        _deliver_block(prev_a, prev_m, b, ring, D, bounds, fbuf[1 - cur], fcnt[1 - cur],
+                       NE, W_E, W_I, seg, gaps)
     n_rec[0] = nr
-
-
-def _renamed(func, name):
-    """A copy of ``func`` named ``name`` (numba's on-disk cache is per function name)."""
-    code = func.__code__.replace(co_name=name, co_qualname=name) if hasattr(func.__code__, "co_qualname") \
-        else func.__code__.replace(co_name=name)
-    copy = types.FunctionType(code, func.__globals__, name, func.__defaults__, func.__closure__)
-    copy.__qualname__ = name
-    copy.__doc__ = func.__doc__
-    return copy
 
 
 #: The driver on numba's threads (``prange``), and compiled without threads (``prange`` is
 #: ``range``) for runs on one thread: these start no thread pool and hand no work to another
 #: thread at every superstep, which a busy machine would delay.
-_run_parallel = njit(cache=True, nogil=True, parallel=True)(_renamed(_run_impl, "_run_parallel"))
-_run_serial = njit(cache=True, nogil=True)(_renamed(_run_impl, "_run_serial"))
+_run_parallel = njit(cache=True, nogil=True, parallel=True)(renamed(_run_impl, "_run_parallel"))
+_run_serial = njit(cache=True, nogil=True)(renamed(_run_impl, "_run_serial"))
 
 
 def _run(*args):
@@ -328,7 +303,7 @@ def _run(*args):
     (_run_parallel if bounds.shape[0] > 2 else _run_serial)(*args)
 
 
-def run_steps(n0, n1, V, refr, ring, bstate, jpoly, bounds, indptr, targets,
+def run_steps(n0, n1, V, refr, ring, bstate, jpoly, bounds, seg, gaps,
               NE, P33, c_mu, theta, V_reset, ref_steps, D, J_E, J_I,
               J_ext, cdf, guide, has_drive,
               stim_step, stim_target, stim_weight, stim_ptr,
@@ -337,7 +312,8 @@ def run_steps(n0, n1, V, refr, ring, bstate, jpoly, bounds, indptr, targets,
 
     The neurons are split into the blocks ``bounds[b] .. bounds[b + 1] - 1``, advanced in
     parallel (numba's threads, as many as ``numba.get_num_threads()``); the results do not
-    depend on the blocks.  ``bstate[b]`` (uint64[4]) is the drive stream at draw
+    depend on the blocks.  ``seg, gaps``: the synapses by block of targets
+    (:class:`~mfkit.spiking.connectivity.BlockSynapses` on the same ``bounds``).  ``bstate[b]`` (uint64[4]) is the drive stream at draw
     ``n0 N + bounds[b]``, ``jpoly = jump_poly(N)`` (see :mod:`._rng`); ``fbuf`` (int32,
     ``(2, N L)``) and ``fcnt`` (int64, ``(2, n_blocks, L)``) hold the neurons firing in two
     successive supersteps of at most ``L <= D`` steps.
@@ -347,7 +323,7 @@ def run_steps(n0, n1, V, refr, ring, bstate, jpoly, bounds, indptr, targets,
     The membrane potential of neurons ``vrec_ids`` after step ``n`` (at time
     ``(n + 1) dt``) is written to ``vrec[:, n - n0]``.
     """
-    _run(False, n0, n1, V, V, refr, ring, bstate, jpoly, bounds, indptr, targets,
+    _run(False, n0, n1, V, V, refr, ring, bstate, jpoly, bounds, seg, gaps,
          NE, 0.0, 0.0, P33, c_mu, theta, V_reset, ref_steps, D, J_E, J_I, J_ext, cdf, guide,
          has_drive, stim_step, stim_target, stim_weight, stim_ptr,
          rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec)
@@ -385,7 +361,7 @@ def psc_exp_propagators(dt: float, tau_m: float, tau_syn: float, C_m: float) -> 
     return P11, P21, P22
 
 
-def run_steps_exp(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, indptr, targets,
+def run_steps_exp(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps,
                   NE, P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_E, W_I,
                   W_ext, cdf, guide, has_drive,
                   stim_step, stim_target, stim_weight, stim_ptr,
@@ -411,7 +387,7 @@ def run_steps_exp(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, indptr, targe
     An input arriving in step ``n`` therefore moves ``V`` from step ``n + 1``
     on (the current starts at the end of step ``n``).
     """
-    _run(True, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, indptr, targets,
+    _run(True, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps,
          NE, P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_E, W_I, W_ext, cdf, guide,
          has_drive, stim_step, stim_target, stim_weight, stim_ptr,
          rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec)

@@ -14,7 +14,7 @@ from ._checks import integer_in, number_in, real, steps_of
 from ._common import C_M, Progress, in_notebook, psc_amplitude
 from ._rng import advance, jump_poly, make_states
 from ._threads import numba_threads, resolve_threads
-from .connectivity import fixed_indegree
+from .connectivity import MAX_BLOCK, block_synapses
 from .engine import poisson_tables, psc_exp_propagators, run_steps, run_steps_exp
 from .result import SpikingResult
 
@@ -135,7 +135,7 @@ def _preflight(p: dict, run: SimpleNamespace, n_V: int) -> None:
         spike_bytes = _memory.NEST_SPIKE_BYTES
     else:
         estimate = _memory.mfkit_estimate(N, n_syn, run.D, run.ref_steps, run.n_sim, n_V,
-                                          p["tau_syn"] > 0)
+                                          p["tau_syn"] > 0, _n_blocks(N, run.threads))
         spike_bytes = _memory.SPIKE_BYTES
     n_spikes = _memory.spike_capacity(N, run.n_sim, run.ref_steps)
     _memory.preflight(run.backend, estimate, n_spikes, spike_bytes, N, run.t_sim)
@@ -300,6 +300,11 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         min_isis=run.min_isis, V_ids=vids, V_m=V_m)
 
 
+def _n_blocks(N: int, threads: int) -> int:
+    """Blocks of neurons of the engine: one per thread, at most ``MAX_BLOCK`` neurons each."""
+    return min(max(threads, -(-N // MAX_BLOCK)), N)
+
+
 def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.ndarray, bar, t_start: float):
     """Build and simulate the network with the numba engine.
 
@@ -308,8 +313,12 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     dt, n_warm, n_sim, D, ref_steps = run.dt, run.n_warm, run.n_sim, run.D, run.ref_steps
     NE, N = p["NE"], p["NE"] + p["NI"]
     conn_state, drive_state = make_states(run.seed, 2)
+    # blocks of neurons: one per thread, and at most MAX_BLOCK neurons each (the results do not
+    # depend on the blocks)
+    n_blocks = _n_blocks(N, run.threads)
+    bounds = np.array([(b * N) // n_blocks for b in range(n_blocks + 1)], dtype=np.int64)
     with numba_threads(run.threads):
-        conn = fixed_indegree(NE, p["NI"], p["CE"], p["CI"], state=conn_state, threads=run.threads)
+        syn = block_synapses(NE, p["NI"], p["CE"], p["CI"], conn_state, bounds)
     tau_syn = p["tau_syn"]
     P33 = math.exp(-dt / p["tau_m"])
     c_mu = (1.0 - P33) * run.mu_ext
@@ -318,9 +327,6 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     V = V0
     refr = np.zeros(N, dtype=np.int32)
     ring = np.zeros((D + 1, N), dtype=np.float64)
-    # one block of neurons per thread (the results do not depend on the blocks)
-    n_blocks = min(run.threads, N)
-    bounds = np.array([(b * N) // n_blocks for b in range(n_blocks + 1)], dtype=np.int64)
     bstate = np.array([advance(drive_state, int(lo)) for lo in bounds[:-1]], dtype=np.uint64)
     jpoly = jump_poly(N)
     # the neurons firing in two successive supersteps of <= D steps (see engine)
@@ -352,13 +358,13 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
             n1 = min(n + block, total)
             n_rec[0] = 0
             if tau_syn > 0:
-                run_steps_exp(n, n1, V, I_syn, refr, ring, bstate, jpoly, bounds, conn.indptr,
-                              conn.targets, NE, P11, P21, P22, c_mu, p["theta"], p["V_reset"],
+                run_steps_exp(n, n1, V, I_syn, refr, ring, bstate, jpoly, bounds, syn.seg, syn.gaps,
+                              NE, P11, P21, P22, c_mu, p["theta"], p["V_reset"],
                               ref_steps, D, W_E, W_I, W_ext, cdf, guide, lam > 0,
                               stim[0], stim[1], stim_w, stim_ptr,
                               n_warm, spk_step, spk_id, n_rec, fbuf, fcnt, vids, vrec)
             else:
-                run_steps(n, n1, V, refr, ring, bstate, jpoly, bounds, conn.indptr, conn.targets,
+                run_steps(n, n1, V, refr, ring, bstate, jpoly, bounds, syn.seg, syn.gaps,
                           NE, P33, c_mu, p["theta"], p["V_reset"], ref_steps, D, J_E, J_I,
                           J_ext, cdf, guide, lam > 0,
                           stim[0], stim[1], stim[2], stim_ptr,
@@ -379,4 +385,4 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     del steps_out, ids_out
     times = (steps_ + 1) * dt
     timings = {"build": t_built - t_start, "simulate": t_done - t_built}
-    return times, ids, conn.n_synapses, timings, V_m
+    return times, ids, syn.n_synapses, timings, V_m
