@@ -120,7 +120,6 @@ def _update_delta(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
     n_stim = stim_step.shape[0]
     sp = sp0
     size = hi - lo
-    s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
     for s in range(m):
         n = a + s
         row = ring[n % R]
@@ -132,7 +131,9 @@ def _update_delta(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
             sp += 1
         base = lo * L + s * size
         n_fired = 0
-        t0, t1, t2, t3 = s0, s1, s2, s3
+        # the stream's state at this step's first draw of the block (in memory, not in
+        # registers, during the loop)
+        s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
         for i in range(lo, hi):
             x = row[i]
             row[i] = 0.0
@@ -149,14 +150,14 @@ def _update_delta(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
             if has_drive:
                 s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
                 orow[i] += k * W_ext
-        if has_drive and size < N:  # the next step starts N draws after this one
-            s0, s1, s2, s3 = jump(t0, t1, t2, t3, jpoly)
+        if has_drive and size < N:  # the next step starts N draws after this step's first
+            s0, s1, s2, s3 = jump(bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3], jpoly)
+        bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
         fcnt[b, s] = n_fired
         for j in range(vrec_ids.shape[0]):
             v_id = vrec_ids[j]
             if lo <= v_id < hi:
                 vrec[j, n - n0] = V[v_id]
-    bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
 
 
 @njit(cache=True, nogil=True)
@@ -171,7 +172,6 @@ def _update_exp(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
     n_stim = stim_step.shape[0]
     sp = sp0
     size = hi - lo
-    s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
     for s in range(m):
         n = a + s
         row = ring[n % R]
@@ -183,7 +183,9 @@ def _update_exp(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
             sp += 1
         base = lo * L + s * size
         n_fired = 0
-        t0, t1, t2, t3 = s0, s1, s2, s3
+        # the stream's state at this step's first draw of the block (in memory, not in
+        # registers, during the loop)
+        s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
         for i in range(lo, hi):
             cur = I[i]
             if refr[i] > 0:
@@ -201,14 +203,14 @@ def _update_exp(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
             if has_drive:
                 s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
                 orow[i] += k * W_ext
-        if has_drive and size < N:  # the next step starts N draws after this one
-            s0, s1, s2, s3 = jump(t0, t1, t2, t3, jpoly)
+        if has_drive and size < N:  # the next step starts N draws after this step's first
+            s0, s1, s2, s3 = jump(bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3], jpoly)
+        bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
         fcnt[b, s] = n_fired
         for j in range(vrec_ids.shape[0]):
             v_id = vrec_ids[j]
             if lo <= v_id < hi:
                 vrec[j, n - n0] = V[v_id]
-    bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
 
 
 @njit(cache=True, nogil=True)
