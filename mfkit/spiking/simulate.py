@@ -327,7 +327,11 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     V = V0
     refr = np.zeros(N, dtype=np.int32)
     ring = np.zeros((D + 1, N), dtype=np.float64)
-    bstate = np.array([advance(drive_state, int(lo)) for lo in bounds[:-1]], dtype=np.uint64)
+    # the drive stream at each block's first neuron (a row of 64 bytes per block: the threads
+    # update them at every step and should not share a cache line)
+    bstate = np.zeros((n_blocks, 8), dtype=np.uint64)
+    for b in range(n_blocks):
+        bstate[b, :4] = advance(drive_state, int(bounds[b]))
     jpoly = jump_poly(N)
     # the neurons firing in two successive supersteps of <= D steps (see engine)
     fbuf = np.empty((2, N * D), dtype=np.int32)
