@@ -531,14 +531,16 @@ def test_thread_invariance_with_one_step_delay_and_stimulus(tau_syn):
 
 
 def test_threads_default_and_restored():
-    """threads=None: every available core; numba's thread count is restored afterwards;
-    more threads than cores: a RuntimeWarning naming threads."""
+    """threads=None: every available core, at most one per 2,000 neurons; numba's thread count is
+    restored afterwards; more threads than cores: a RuntimeWarning naming threads."""
     import numba
 
     from mfkit.spiking._threads import available_cores, resolve_threads
 
-    assert resolve_threads(None) == available_cores() >= 1
-    assert resolve_threads(1) == 1
+    assert resolve_threads(None, 10**6) == available_cores() >= 1
+    assert resolve_threads(None, 4000) == min(2, available_cores())
+    assert resolve_threads(None, 1) == 1
+    assert resolve_threads(1, 10**6) == 1
     before = numba.get_num_threads()
     net = BrunelNetwork(order=20, epsilon=0.5)
     simulate_brunel(net, t_sim=20.0, threads=None)

@@ -19,12 +19,18 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def resolve_threads(threads) -> int:
-    """``threads`` as a checked int: None is every available core; an integer must be >= 1
+#: ``threads=None`` gives a network at most one thread per this many neurons (a smaller share
+#: of the network per thread gains little and makes the threads wait for each other more).
+NEURONS_PER_THREAD = 2000
+
+
+def resolve_threads(threads, N: int) -> int:
+    """``threads`` as a checked int: None is every available core, but at most one per
+    :data:`NEURONS_PER_THREAD` neurons of the ``N`` (and at least one); an integer must be >= 1
     (else a ValueError naming ``threads``); more than the available cores gives a
     RuntimeWarning (the run is still split into that many parts)."""
     if threads is None:
-        return available_cores()
+        return max(1, min(available_cores(), N // NEURONS_PER_THREAD))
     k = integer_in("threads", threads, 1, allow_float=False)
     cores = available_cores()
     if k > cores:

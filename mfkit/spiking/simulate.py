@@ -96,7 +96,7 @@ def _check_run(p: dict, t_sim, t_warmup, dt, seed, backend, mu_ext, threads, min
         dt=dt, n_sim=n_sim, t_sim=t_sim, n_warm=n_warm, t_warmup=t_warmup, D=D, ref_steps=ref_steps,
         seed=integer_in("seed", seed, 0, allow_float=False), backend=backend,
         mu_ext=number_in("mu_ext", mu_ext, unit="mV"),
-        threads=resolve_threads(threads),
+        threads=resolve_threads(threads, p["NE"] + p["NI"]),
         min_isis=integer_in("min_isis", min_isis, 1, allow_float=False))
 
 
@@ -235,7 +235,8 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         ``result.V_times``).
     threads : int or None, keyword-only
         Threads to run on (>= 1); None: every core this process may use
-        (``os.sched_getaffinity``).  The mfkit engine gives the same spikes
+        (``os.sched_getaffinity``), but at most one per 2,000 neurons (smaller
+        networks gain little from more threads).  The mfkit engine gives the same spikes
         and membrane potentials bit for bit for every thread count (it splits
         the neurons into ``threads`` blocks, each drawing its Poisson drive
         from the run's one random stream jumped ahead to its neurons, and
