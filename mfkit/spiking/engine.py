@@ -34,7 +34,8 @@ the network in supersteps of ``D`` steps (fewer at the end of a call).  The
 neurons are split into blocks (one per thread); in one parallel region per
 superstep every thread first adds the spikes of the previous superstep to the
 ring-buffer entries of its own block of *target* neurons (the synapses are
-stored by block of targets, :func:`mfkit.spiking.connectivity.block_synapses`), then advances its
+stored by block of targets, see
+:func:`mfkit.spiking.connectivity.block_synapses`), then advances its
 neurons through the superstep, drawing their Poisson drive from the run's
 single random stream jumped ahead to draw ``n N + i`` (neuron ``i``, step
 ``n``; see :mod:`mfkit.spiking._rng`).  Every neuron thus sees the same
@@ -315,8 +316,9 @@ def run_steps(n0, n1, V, refr, ring, bstate, jpoly, bounds, seg, gaps,
     The neurons are split into the blocks ``bounds[b] .. bounds[b + 1] - 1``, advanced in
     parallel (numba's threads, as many as ``numba.get_num_threads()``); the results do not
     depend on the blocks.  ``seg, gaps``: the synapses by block of targets
-    (:class:`~mfkit.spiking.connectivity.BlockSynapses` on the same ``bounds``).  ``bstate[b]`` (uint64[4]) is the drive stream at draw
-    ``n0 N + bounds[b]``, ``jpoly = jump_poly(N)`` (see :mod:`._rng`); ``fbuf`` (int32,
+    (:class:`~mfkit.spiking.connectivity.BlockSynapses` on the same ``bounds``).
+    ``bstate[b, :4]`` (uint64, rows of 8) is the drive stream at draw ``n0 N + bounds[b]``,
+    ``jpoly = jump_poly(N)`` (see :mod:`._rng`); ``fbuf`` (int32,
     ``(2, N L)``) and ``fcnt`` (int64, ``(2, n_blocks, L)``) hold the neurons firing in two
     successive supersteps of at most ``L <= D`` steps.
     Spikes of steps ``>= rec_start`` are appended to ``spk_step``/``spk_id``
