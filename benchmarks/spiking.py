@@ -1,13 +1,16 @@
 """Benchmark: the seed Brunel network (12,500 neurons, 15.6 M synapses), build +
 1.1 s of simulated time (100 ms warm-up + 1 s recorded), mfkit against NEST,
-measured side by side.
+measured side by side, on one thread and on all cores; optionally also a 4x larger
+network with the same in-degrees (``--large``).
 
 What is measured
 ----------------
 A list of *configurations* (backend, threads) is run in interleaved rounds:
-by default ``("mfkit", 1), ("nest", 1), ("nest", all cores)``, so one round is
-mfkit, NEST-1, NEST-all, and the next round repeats that order (``--repeats``
-rounds, default 3).  Interleaving spreads any change in the machine's load over
+by default ``("mfkit", 1), ("mfkit", all cores), ("nest", 1), ("nest", all
+cores)``, so one round is mfkit-1, mfkit-all, NEST-1, NEST-all, and the next
+round repeats that order (``--repeats`` rounds, default 3).  mfkit's spikes do
+not depend on its thread count; NEST's realisation does (same network
+statistics).  Interleaving spreads any change in the machine's load over
 all configurations instead of charging it to one of them.
 
 Every run is a fresh subprocess, so its peak resident memory (``ru_maxrss``)
@@ -19,8 +22,9 @@ The timed quantities are the ``build`` and ``simulate`` wall times that
 
 For each configuration the JSON file holds the median, min and max over the
 rounds of build, simulate and total wall time and of the peak RSS; for each
-pair (NEST-k / mfkit-1) the ratio of the medians of the total times and the
-per-round ratios (their median, min, max).  The machine's load is recorded
+pair (NEST-k / mfkit-j) the ratio of the medians of the total times and the
+per-round ratios (their median, min, max), and likewise the speed-up of each
+simulator on all cores over one thread (``speedups``: X-1 / X-k).  The machine's load is recorded
 three ways: the load average (1, 5, 15 min) before and after the whole
 benchmark and before and after each run; and, per run, the CPU time used by
 *other* processes while the child ran (``others_cores``: busy CPU time from
@@ -36,10 +40,20 @@ the start, or the CPU taken by others or by steal during any run, exceeds
 testing this script; its results are flagged ``quick`` and are not a
 benchmark.
 
+``--large`` then also runs the network of order 10,000 with epsilon = 0.025
+(50,000 neurons, the seed network's in-degrees CE = 1000, CI = 250, 62.5 M
+synapses) in ``--large-repeats`` interleaved rounds (default 2), stored under
+the key ``large`` of the JSON file with the same schema.
+
+``--wait-quiet SECONDS`` first waits (polling every 10 s, at most that long)
+until the 1-min load average is below ``--quiet-load`` (default 0.8); the wait
+and the load it ended at are recorded (``waited``).
+
 Usage::
 
     python benchmarks/spiking.py [--repeats 3] [--nest-python PATH] [--no-nest]
-                                 [--quick] [--json benchmarks/results/spiking.json]
+                                 [--quick] [--large] [--large-repeats 2]
+                                 [--wait-quiet 900] [--json benchmarks/results/spiking.json]
 """
 from __future__ import annotations
 
@@ -58,12 +72,12 @@ from _common import machine, write_json
 ROOT = Path(__file__).resolve().parents[1]
 BUSY_FRACTION = 0.3  # flag the run as busy above this many cores' worth of other load, per core
 
-FULL = dict(order=2500, t_warmup=100.0, t_sim=1000.0)
-QUICK = dict(order=500, t_warmup=50.0, t_sim=200.0)
+FULL = dict(order=2500, epsilon=0.1, t_warmup=100.0, t_sim=1000.0)
+QUICK = dict(order=500, epsilon=0.1, t_warmup=50.0, t_sim=200.0)
+LARGE = dict(order=10000, epsilon=0.025, t_warmup=100.0, t_sim=1000.0)
 
-# the number of threads mfkit's engine uses; the configurations below compare at equal
-# thread counts once mfkit can use more than one
-MFKIT_THREADS = (1,)
+# the thread counts of mfkit's engine (None: all cores); NEST runs at these and at 1 and all cores
+MFKIT_THREADS = (1, None)
 
 _CHILD = r"""
 import json, os, resource, sys, time
@@ -72,19 +86,19 @@ import numpy as np
 from mfkit.spiking import simulate_brunel
 from mfkit import BrunelNetwork
 backend, threads, seed = {backend!r}, {threads}, {seed}
-order, t_warmup, t_sim = {order}, {t_warmup}, {t_sim}
+order, epsilon, t_warmup, t_sim = {order}, {epsilon}, {t_warmup}, {t_sim}
 rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 compile_s = 0.0
 if backend == "mfkit":
     t = time.perf_counter()
-    simulate_brunel(BrunelNetwork(order=5), t_sim=10.0, t_warmup=0.0, progress=False)
+    simulate_brunel(BrunelNetwork(order=5), t_sim=10.0, t_warmup=0.0, progress=False, threads=threads)
     compile_s = time.perf_counter() - t
 nest_version = None
 if backend == "nest":
     import importlib.metadata as md
     nest_version = md.version("nest-simulator")
 t = time.perf_counter()
-r = simulate_brunel(BrunelNetwork(order=order), t_sim=t_sim, t_warmup=t_warmup, seed=seed,
+r = simulate_brunel(BrunelNetwork(order=order, epsilon=epsilon), t_sim=t_sim, t_warmup=t_warmup, seed=seed,
                     backend=backend, threads=threads, progress=False)
 call_s = time.perf_counter() - t
 print(json.dumps(dict(
@@ -110,9 +124,10 @@ def cores() -> int:
 def configurations(ncores: int, nest: bool) -> list[tuple[str, int]]:
     """(backend, threads) in the order of one round: mfkit at each of its thread counts, then
     NEST with one thread and with all cores (and NEST at mfkit's thread counts, if different)."""
-    configs = [("mfkit", t) for t in MFKIT_THREADS if t <= ncores]
+    mfkit = sorted({ncores if t is None else t for t in MFKIT_THREADS} & set(range(1, ncores + 1)))
+    configs = [("mfkit", t) for t in mfkit]
     if nest:
-        for t in sorted({1, ncores, *(t for t in MFKIT_THREADS if t <= ncores)}):
+        for t in sorted({1, ncores, *mfkit}):
             configs.append(("nest", t))
     return configs
 
@@ -204,6 +219,40 @@ def ratios(runs: list[dict], summary: dict, configs: list[tuple[str, int]]) -> d
     return out
 
 
+def speedups(runs: list[dict], summary: dict, configs: list[tuple[str, int]]) -> dict:
+    """X-1 / X-k total (build + simulate) time for each simulator X and thread count k > 1."""
+    out = {}
+    for backend, k in configs:
+        one = label(backend, 1)
+        if k == 1 or one not in summary:
+            continue
+        many = label(backend, k)
+        per_round = []
+        for rnd in sorted({r["round"] for r in runs}):
+            r1 = [r for r in runs if r["round"] == rnd and r["config"] == one]
+            rk = [r for r in runs if r["round"] == rnd and r["config"] == many]
+            if r1 and rk:
+                per_round.append(r1[0]["total_s"] / rk[0]["total_s"])
+        out[f"{one}/{many}"] = dict(
+            numerator=one, denominator=many, quantity="total_s (build + simulate)",
+            of_medians=summary[one]["total_s"]["median"] / summary[many]["total_s"]["median"],
+            simulate_of_medians=summary[one]["simulate_s"]["median"] / summary[many]["simulate_s"]["median"],
+            per_round=per_round, per_round_median=statistics.median(per_round),
+            per_round_min=min(per_round), per_round_max=max(per_round))
+    return out
+
+
+def wait_quiet(max_wait: float, load: float) -> dict:
+    """Poll the 1-min load average every 10 s until it is below ``load`` or ``max_wait`` s passed."""
+    t0 = time.perf_counter()
+    while os.getloadavg()[0] >= load and time.perf_counter() - t0 < max_wait:
+        print(f"  waiting for a quiet machine: 1-min load {os.getloadavg()[0]:.2f} >= {load}", flush=True)
+        time.sleep(10)
+    quiet = os.getloadavg()[0] < load
+    return dict(max_wait_s=max_wait, load_threshold=load, waited_s=time.perf_counter() - t0,
+                load_1min_at_start=os.getloadavg()[0], quiet=quiet)
+
+
 def busy_check(load_start: list[float], runs: list[dict], ncores: int) -> dict:
     threshold = BUSY_FRACTION * ncores
     reasons = []
@@ -227,7 +276,8 @@ def show(r: dict) -> None:
 def describe(net: dict, quick: bool, configs, repeats: int) -> str:
     n = 5 * net["order"]
     return (f"{'QUICK TEST, not a benchmark: ' if quick else ''}"
-            f"Brunel network of {n} neurons (order {net['order']}), build + {net['t_warmup']:g} ms warm-up + "
+            f"Brunel network of {n} neurons (order {net['order']}, epsilon {net['epsilon']:g}, "
+            f"{n * round(net['epsilon'] * 5 * net['order']):,} synapses), build + {net['t_warmup']:g} ms warm-up + "
             f"{net['t_sim']:g} ms recorded, seed fixed. Configurations (backend-threads) "
             f"{', '.join(label(*c) for c in configs)}, run interleaved in {repeats} rounds in this order, "
             f"each run in a fresh subprocess on the same machine. build_s and simulate_s are the wall times "
@@ -239,6 +289,58 @@ def describe(net: dict, quick: bool, configs, repeats: int) -> str:
             f"during each run, in cores.")
 
 
+def bench(net: dict, quick: bool, repeats: int, python_nest: str, nest: bool, seed: int) -> dict:
+    """Run the configurations on ``net`` in ``repeats`` interleaved rounds; the JSON record."""
+    ncores = cores()
+    configs = configurations(ncores, nest)
+    load_start = list(os.getloadavg())
+    print(f"{describe(net, quick, configs, repeats)}\n{ncores} cores, load average at start "
+          f"{load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}", flush=True)
+    if load_start[0] > BUSY_FRACTION * ncores:
+        print(f"WARNING: the machine is busy (1-min load average {load_start[0]:.2f} > "
+              f"{BUSY_FRACTION * ncores:.2f}); the timings will be slower than on an idle machine",
+              file=sys.stderr, flush=True)
+
+    runs = []
+    for rnd in range(repeats):
+        for backend, threads in configs:
+            python = python_nest if backend == "nest" else sys.executable
+            r = run_child(python, backend, threads, seed, net)
+            r["round"] = rnd
+            runs.append(r)
+            show(r)
+    load_end = list(os.getloadavg())
+
+    summary = summarise(runs, configs)
+    rat = ratios(runs, summary, configs)
+    ups = speedups(runs, summary, configs)
+    busy = busy_check(load_start, runs, ncores)
+    print(f"\nmedian [min - max] over {repeats} rounds; load average at end {load_end[0]:.2f}")
+    for name, s in summary.items():
+        print(f"  {name:8s} build {s['build_s']['median']:6.2f} [{s['build_s']['min']:.2f} - {s['build_s']['max']:.2f}] s"
+              f"  simulate {s['simulate_s']['median']:7.2f} [{s['simulate_s']['min']:.2f} - {s['simulate_s']['max']:.2f}] s"
+              f"  total {s['total_s']['median']:7.2f} [{s['total_s']['min']:.2f} - {s['total_s']['max']:.2f}] s"
+              f"  peak RSS {s['peak_rss_MB']['median']:5.0f} MB  rate E/I {s['rate_E']:.2f}/{s['rate_I']:.2f} Hz")
+    for name, q in {**rat, **ups}.items():
+        print(f"  {name}: {q['of_medians']:.2f}x (ratio of medians; per round {q['per_round_min']:.2f}"
+              f" - {q['per_round_max']:.2f}x)")
+    if busy["flag"]:
+        print("WARNING: the machine was busy during the benchmark:\n  " + "\n  ".join(busy["reasons"]),
+              file=sys.stderr, flush=True)
+    n = 5 * net["order"]
+    return dict(
+        what=describe(net, quick, configs, repeats),
+        machine=machine("numpy", "numba", load_average=False, cores_available=ncores,
+                        nest=summary.get(label("nest", 1), {}).get("nest_version"),
+                        load_average_1min=load_start[0]),
+        quick=quick, network=dict(net, n_neurons=n, n_synapses=n * round(net["epsilon"] * n)),
+        seed=seed, repeats=repeats, interleaved=True,
+        configurations=[dict(name=label(b, t), backend=b, threads=t) for b, t in configs],
+        run_order=[r["config"] for r in runs],
+        load_average=dict(before=load_start, after=load_end),
+        busy=busy, summary=summary, ratios=rat, speedups=ups, runs=runs)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--nest-python", default=sys.executable,
@@ -248,62 +350,25 @@ def main(argv=None) -> int:
     ap.add_argument("--no-nest", action="store_true", help="skip NEST even if importable")
     ap.add_argument("--quick", action="store_true",
                     help="small network (order 500, 50 + 200 ms) to test this script")
+    ap.add_argument("--large", action="store_true",
+                    help="also the network of order 10,000, epsilon 0.025 (50,000 neurons, 62.5 M synapses)")
+    ap.add_argument("--large-repeats", type=int, default=2, help="interleaved rounds of --large (default 2)")
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                    help="first wait up to this long for the 1-min load average to drop below --quiet-load")
+    ap.add_argument("--quiet-load", type=float, default=0.8)
     ap.add_argument("--json", default=None, help="write the results to this JSON file")
     args = ap.parse_args(argv)
-    if args.repeats < 1:
-        ap.error("--repeats must be >= 1")
+    if args.repeats < 1 or args.large_repeats < 1:
+        ap.error("--repeats and --large-repeats must be >= 1")
 
-    net = QUICK if args.quick else FULL
-    ncores = cores()
+    waited = wait_quiet(args.wait_quiet, args.quiet_load) if args.wait_quiet > 0 else None
     nest = not args.no_nest and nest_importable(args.nest_python)
     if not args.no_nest and not nest:
         print(f"  NEST not importable with {args.nest_python}: measuring mfkit only", file=sys.stderr)
-    configs = configurations(ncores, nest)
-    load_start = list(os.getloadavg())
-    print(f"{describe(net, args.quick, configs, args.repeats)}\n{ncores} cores, load average at start "
-          f"{load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}", flush=True)
-    if load_start[0] > BUSY_FRACTION * ncores:
-        print(f"WARNING: the machine is busy (1-min load average {load_start[0]:.2f} > "
-              f"{BUSY_FRACTION * ncores:.2f}); the timings will be slower than on an idle machine",
-              file=sys.stderr, flush=True)
-
-    runs = []
-    for rnd in range(args.repeats):
-        for backend, threads in configs:
-            python = args.nest_python if backend == "nest" else sys.executable
-            r = run_child(python, backend, threads, args.seed, net)
-            r["round"] = rnd
-            runs.append(r)
-            show(r)
-    load_end = list(os.getloadavg())
-
-    summary = summarise(runs, configs)
-    rat = ratios(runs, summary, configs)
-    busy = busy_check(load_start, runs, ncores)
-    print(f"\nmedian [min - max] over {args.repeats} rounds; load average at end {load_end[0]:.2f}")
-    for name, s in summary.items():
-        print(f"  {name:8s} build {s['build_s']['median']:6.2f} [{s['build_s']['min']:.2f} - {s['build_s']['max']:.2f}] s"
-              f"  simulate {s['simulate_s']['median']:7.2f} [{s['simulate_s']['min']:.2f} - {s['simulate_s']['max']:.2f}] s"
-              f"  total {s['total_s']['median']:7.2f} [{s['total_s']['min']:.2f} - {s['total_s']['max']:.2f}] s"
-              f"  peak RSS {s['peak_rss_MB']['median']:5.0f} MB  rate E/I {s['rate_E']:.2f}/{s['rate_I']:.2f} Hz")
-    for name, q in rat.items():
-        print(f"  {name}: {q['of_medians']:.1f}x (ratio of medians; per round {q['per_round_min']:.1f}"
-              f" - {q['per_round_max']:.1f}x)")
-    if busy["flag"]:
-        print("WARNING: the machine was busy during the benchmark:\n  " + "\n  ".join(busy["reasons"]),
-              file=sys.stderr, flush=True)
-
-    results = dict(
-        what=describe(net, args.quick, configs, args.repeats),
-        machine=machine("numpy", "numba", load_average=False, cores_available=ncores,
-                        nest=summary.get(label("nest", 1), {}).get("nest_version"),
-                        load_average_1min=load_start[0]),
-        quick=args.quick, network=dict(net, n_neurons=5 * net["order"]), seed=args.seed,
-        repeats=args.repeats, interleaved=True,
-        configurations=[dict(name=label(b, t), backend=b, threads=t) for b, t in configs],
-        run_order=[r["config"] for r in runs],
-        load_average=dict(before=load_start, after=load_end),
-        busy=busy, summary=summary, ratios=rat, runs=runs)
+    results = bench(QUICK if args.quick else FULL, args.quick, args.repeats, args.nest_python, nest, args.seed)
+    results["waited"] = waited
+    if args.large:
+        results["large"] = bench(LARGE, False, args.large_repeats, args.nest_python, nest, args.seed)
     if args.json:
         path = write_json(args.json, results)
         print(f"  results written to {path}")

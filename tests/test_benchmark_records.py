@@ -108,6 +108,14 @@ def check_spiking_record(spk: dict, min_repeats: int) -> None:
             values = [r[key] for r in runs]
             assert s[key]["min"] <= s[key]["median"] <= s[key]["max"], (name, key)
             assert s[key] == {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    # speed-ups on all cores over one thread: from the medians and per round
+    for key, q in spk.get("speedups", {}).items():
+        one, many = spk["summary"][q["numerator"]], spk["summary"][q["denominator"]]
+        assert key == f"{q['numerator']}/{q['denominator']}" and one["backend"] == many["backend"]
+        assert one["threads"] == 1 < many["threads"]
+        assert q["of_medians"] == pytest.approx(one["total_s"]["median"] / many["total_s"]["median"])
+        assert len(q["per_round"]) == spk["repeats"]
+        assert q["per_round_min"] <= q["per_round_median"] <= q["per_round_max"]
     # ratios NEST-k / mfkit-1: from the medians, and per round
     for key, q in spk["ratios"].items():
         n, m = spk["summary"][q["numerator"]], spk["summary"][q["denominator"]]
@@ -173,9 +181,19 @@ def test_spiking_record_is_complete_and_consistent(spiking):
     assert spiking["quick"] is False and spiking["network"]["n_neurons"] == 12500
     assert spiking["network"]["t_warmup"] == 100.0 and spiking["network"]["t_sim"] == 1000.0
     cores = spiking["machine"]["cores_available"]
-    # compared at equal thread counts, and NEST also on all cores
-    assert {"mfkit-1", "nest-1", f"nest-{cores}"} <= set(spiking["summary"])
-    assert {"nest-1/mfkit-1", f"nest-{cores}/mfkit-1"} <= set(spiking["ratios"])
+    # compared at equal thread counts: one thread and all cores
+    assert {"mfkit-1", f"mfkit-{cores}", "nest-1", f"nest-{cores}"} <= set(spiking["summary"])
+    assert {"nest-1/mfkit-1", f"nest-{cores}/mfkit-{cores}"} <= set(spiking["ratios"])
+    if cores > 1:
+        assert {"mfkit-1/mfkit-%d" % cores, "nest-1/nest-%d" % cores} <= set(spiking["speedups"])
+    # the larger network (--large): the same schema, 50,000 neurons with the seed network's in-degrees
+    large = spiking["large"]
+    check_spiking_record(large, min_repeats=1)
+    assert large["quick"] is False and large["network"]["n_neurons"] == 50_000
+    assert large["network"]["n_synapses"] == 62_500_000
+    assert {"mfkit-1", f"mfkit-{cores}", "nest-1", f"nest-{cores}"} <= set(large["summary"])
+    for s in large["summary"].values():
+        assert s["n_synapses"] == 62_500_000
 
 
 # ---------------------------------------------------------------- the chapter's claims, as recorded
@@ -233,18 +251,24 @@ def test_recorded_fixed_point_time(fixed):
 
 
 def test_recorded_spiking_speed_and_memory(spiking):
-    """The chapter's reading: mfkit (one thread) is faster than NEST with one thread and with all cores in
-    every round, uses at most 0.5 GB and less than half of NEST's memory; both simulate the same network."""
-    s = spiking["summary"]
-    mfkit = s["mfkit-1"]
-    for key, q in spiking["ratios"].items():
-        assert q["per_round_min"] > 1.0, key
-    assert mfkit["peak_rss_MB"]["max"] <= 512.0
-    for name in (n for n in s if n.startswith("nest-")):
-        assert s[name]["peak_rss_MB"]["min"] > 2 * mfkit["peak_rss_MB"]["max"]
-        assert s[name]["n_synapses"] == mfkit["n_synapses"] == 15_625_000
-        for pop in ("rate_E", "rate_I"):  # the same network: rates within 2% of each other
-            assert s[name][pop] == pytest.approx(mfkit[pop], rel=0.02)
+    """The chapter's reading: mfkit (on one thread and on all cores) is faster than NEST (on one
+    thread and on all cores) in every round, uses at most 0.5 GB and less than half of NEST's
+    memory; both simulate the same network; mfkit's result does not depend on its threads.  The
+    same for the larger network, with its own memory bound (1 GB)."""
+    for rec, n_syn, mem_max in ((spiking, 15_625_000, 512.0), (spiking["large"], 62_500_000, 1024.0)):
+        s = rec["summary"]
+        mfkits = [n for n in s if n.startswith("mfkit-")]
+        for key, q in rec["ratios"].items():
+            assert q["per_round_min"] > 1.0, key
+        for m in mfkits:
+            assert s[m]["peak_rss_MB"]["max"] <= mem_max
+            for pop in ("rate_E", "rate_I", "cv_E", "cv_I"):  # the same spikes on any thread count
+                assert s[m][pop] == s["mfkit-1"][pop]
+        for name in (n for n in s if n.startswith("nest-")):
+            assert s[name]["peak_rss_MB"]["min"] > 2 * max(s[m]["peak_rss_MB"]["max"] for m in mfkits)
+            assert s[name]["n_synapses"] == s["mfkit-1"]["n_synapses"] == n_syn
+            for pop in ("rate_E", "rate_I"):  # the same network: rates within 2% of each other
+                assert s[name][pop] == pytest.approx(s["mfkit-1"][pop], rel=0.02)
 
 
 def test_chapter_reads_only_the_result_files():
@@ -333,5 +357,7 @@ def test_spiking_script_quick_run(tmp_path):
                     "--repeats", "2", "--json", str(out)], check=True, capture_output=True, text=True)
     spk = json.loads(out.read_text())
     check_spiking_record(spk, min_repeats=2)
-    assert spk["quick"] is True and [c["name"] for c in spk["configurations"]] == ["mfkit-1"]
-    assert spk["ratios"] == {}
+    cores = spk["machine"]["cores_available"]
+    expect = ["mfkit-1"] + ([f"mfkit-{cores}"] if cores > 1 else [])
+    assert spk["quick"] is True and [c["name"] for c in spk["configurations"]] == expect
+    assert spk["ratios"] == {} and set(spk["speedups"]) == ({f"mfkit-1/mfkit-{cores}"} if cores > 1 else set())

@@ -3,6 +3,7 @@ closed form, NEST's iaf_psc_delta semantics, connectivity, drive, reproducibilit
 agreement with NEST's anchors on the seed network, and the NEST backend."""
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import sys
@@ -219,13 +220,13 @@ def test_progress_bar_appears_before_the_build(capsys, monkeypatch):
     from mfkit.spiking import simulate as sim
 
     seen = []
-    real = sim.fixed_indegree
+    real = sim.block_synapses
 
     def spy(*args, **kwargs):
         seen.append(capsys.readouterr().err)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sim, "fixed_indegree", spy)
+    monkeypatch.setattr(sim, "block_synapses", spy)
     simulate_brunel(BrunelNetwork(order=20, epsilon=0.5), t_sim=50.0, t_warmup=0.0, progress=True)
     assert len(seen) == 1 and "simulate_brunel [" in seen[0] and " 0.0/50.0 ms" in seen[0], seen
 
@@ -358,6 +359,7 @@ def test_network_attribute_out_of_range_names_it_and_the_range(changes, name, al
     (dict(threads=-2), "threads", ">= 1"),
     (dict(threads=2.0), "threads", ">= 1"),
     (dict(threads=True), "threads", ">= 1"),
+    (dict(threads="2"), "threads", ">= 1"),
     (dict(seed=-1), "seed", ">= 0"),
     (dict(seed=NAN), "seed", ">= 0"),
     (dict(min_isis=0), "min_isis", ">= 1"),
@@ -398,11 +400,11 @@ class _Built(Exception):
 
 @pytest.mark.parametrize("backend", ["mfkit", "nest"])
 def test_preflight_refuses_a_huge_network_at_once(backend):
-    """order = 10**7 (5e7 neurons, 2.5e14 synapses: petabytes) is refused within a second, before
+    """order = 2 10**7 (1e8 neurons, 1e15 synapses: petabytes) is refused within a second, before
     anything is allocated or NEST is imported, with the estimate in the message."""
     import time
 
-    net = BrunelNetwork(order=10**7)
+    net = BrunelNetwork(order=2 * 10**7)
     t0 = time.perf_counter()
     with pytest.raises(MemoryError) as err:
         simulate_brunel(net, t_sim=1.0, backend=backend)
@@ -411,7 +413,7 @@ def test_preflight_refuses_a_huge_network_at_once(backend):
     assert "GB" in msg and "PB" in msg and "available" in msg and "synapses" in msg, msg
 
 
-@pytest.mark.parametrize("backend, where", [("mfkit", "simulate.fixed_indegree"),
+@pytest.mark.parametrize("backend, where", [("mfkit", "simulate.block_synapses"),
                                             ("nest", "nest_backend.run_nest")])
 def test_preflight_passes_the_seed_network(backend, where, monkeypatch):
     """The seed network (order 2500, 15.6 M synapses) passes the preflight: the build is reached
@@ -436,8 +438,8 @@ def test_preflight_estimates_the_seed_network():
 
     est = _memory.mfkit_estimate(N=12500, n_synapses=15_625_000, D=15, ref_steps=20, n_sim=10000,
                                  n_V=0, exp_synapses=False)
-    assert est["synapses"] == 4 * 15_625_000 + 8 * 12501 + 8 * 12500
-    assert 0.06e9 < sum(est.values()) < 0.1e9
+    assert est["synapses"] == 2 * 15_625_000 + 8 * 12500 * 2 + 24 * 12500
+    assert 0.03e9 < sum(est.values()) < 0.07e9
     nest_total = sum(_memory.nest_estimate(12500, 15_625_000, 10000, 0).values())
     assert 1.0e9 < nest_total < 1.5e9  # NEST: ~1.2 GB for the seed network
 
@@ -450,11 +452,11 @@ def test_preflight_memory_error_and_spike_warning(monkeypatch):
     net = net_like(NE=80, NI=20, CE=8, CI=2)
     monkeypatch.setattr(_memory, "available_memory", lambda: 1000)
     with pytest.raises(MemoryError, match=r"needs an estimated .* GB .* available"):
-        simulate_brunel(net, t_sim=10.0)
-    est = sum(_memory.mfkit_estimate(100, 1000, 15, 20, 100, 0, False).values())
+        simulate_brunel(net, t_sim=10.0, threads=1)
+    est = sum(_memory.mfkit_estimate(100, 1000, 15, 20, 100, 0, False, n_blocks=1).values())
     monkeypatch.setattr(_memory, "available_memory", lambda: est + 100 * 128)  # 100 spikes
     with pytest.warns(RuntimeWarning, match=r"mean rate up to 100 Hz"):
-        simulate_brunel(net, t_sim=10.0)
+        simulate_brunel(net, t_sim=10.0, threads=1)
     monkeypatch.setattr(_memory, "available_memory", lambda: None)  # unknown: no check
     simulate_brunel(net, t_sim=10.0)
 
@@ -483,6 +485,106 @@ def test_available_memory_sources(tmp_path, monkeypatch):
     assert _memory.available_memory() == _memory._sysconf_available()
     monkeypatch.setattr(_memory.os, "sysconf", lambda name: (_ for _ in ()).throw(ValueError(name)))
     assert _memory.available_memory() is None
+
+
+# ------------------------------------------------------------ threads
+def _spike_digest(r) -> str:
+    steps = np.rint(r.spike_times / r.dt).astype(np.int64)
+    return hashlib.sha256(steps.tobytes() + r.senders.astype(np.int32).tobytes()).hexdigest()[:16]
+
+
+def _runs_on(threads_list, net, **kw):
+    with warnings.catch_warnings():  # more threads than this machine's cores: a RuntimeWarning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return [simulate_brunel(net, threads=k, **kw) for k in threads_list]
+
+
+@pytest.mark.parametrize("tau_syn, digest", [(0.0, "e74fc74c245c3d97"), (0.5, "fe3d1b4f8ec3798b")])
+def test_spikes_identical_for_every_thread_count(tau_syn, digest):
+    """1, 2 and 3 threads (blocks of neurons; 3 is more than a 2-core machine has): the same
+    spikes and membrane potentials bit for bit, for delta and exponential synapses, and the
+    spikes of the single-threaded engine before threads (digest of steps and senders)."""
+    net = BrunelNetwork(order=500, tau_syn=tau_syn)
+    runs = _runs_on((1, 2, 3), net, t_sim=300.0, t_warmup=50.0, seed=1 if tau_syn == 0 else 2,
+                    record_V=[0, 7, 1249, 1250, 2499])
+    for r in runs[1:]:
+        np.testing.assert_array_equal(r.spike_times, runs[0].spike_times)
+        np.testing.assert_array_equal(r.senders, runs[0].senders)
+        np.testing.assert_array_equal(r.V_m, runs[0].V_m)
+    assert runs[0].spike_times.size > 30_000
+    assert _spike_digest(runs[0]) == digest
+
+
+@pytest.mark.parametrize("tau_syn", [0.0, 0.5])
+def test_thread_invariance_with_one_step_delay_and_stimulus(tau_syn):
+    """Delay of one step (a superstep per step) and stimulus jumps into several blocks."""
+    net = BrunelNetwork(order=200, delay=0.1, tau_syn=tau_syn)
+    stim = ([1.0, 1.0, 5.0, 20.0, 20.0], [0, 1, 1, 2, 999], [5.0, 3.0, 25.0, 30.0, 40.0])
+    runs = _runs_on((1, 2, 3, 7), net, t_sim=100.0, t_warmup=0.0, seed=3, record_V=[1, 999],
+                    stimulus=stim)
+    for r in runs[1:]:
+        np.testing.assert_array_equal(r.spike_times, runs[0].spike_times)
+        np.testing.assert_array_equal(r.senders, runs[0].senders)
+        np.testing.assert_array_equal(r.V_m, runs[0].V_m)
+    if tau_syn == 0:
+        assert runs[0].spike_times.size > 1000
+
+
+def test_threads_default_and_restored():
+    """threads=None: every available core, at most one per 2,000 neurons; numba's thread count is
+    restored afterwards; more threads than cores: a RuntimeWarning naming threads."""
+    import numba
+
+    from mfkit.spiking._threads import available_cores, resolve_threads
+
+    assert resolve_threads(None, 10**6) == available_cores() >= 1
+    assert resolve_threads(None, 4000) == min(2, available_cores())
+    assert resolve_threads(None, 1) == 1
+    assert resolve_threads(1, 10**6) == 1
+    before = numba.get_num_threads()
+    net = BrunelNetwork(order=20, epsilon=0.5)
+    simulate_brunel(net, t_sim=20.0, threads=None)
+    assert numba.get_num_threads() == before
+    with pytest.warns(RuntimeWarning, match="threads"):
+        simulate_brunel(net, t_sim=20.0, threads=available_cores() + 1)
+    assert numba.get_num_threads() == before
+
+
+@pytest.mark.parametrize("sizes", [(400, 100, 40, 10), (20, 5, 20, 5), (3, 0, 2, 0)])
+def test_connectivity_identical_for_every_thread_count(sizes):
+    """fixed_indegree on several threads, and the engine's storage by block of targets
+    (block_synapses) on any blocks: the same synapses."""
+    from mfkit.spiking._rng import make_states
+    from mfkit.spiking.connectivity import block_synapses
+
+    a = fixed_indegree(*sizes, seed=4)
+    for threads in (2, 3, 7):
+        b = fixed_indegree(*sizes, seed=4, threads=threads)
+        np.testing.assert_array_equal(a.indptr, b.indptr)
+        np.testing.assert_array_equal(a.targets, b.targets)
+    N = sizes[0] + sizes[1]
+    for bounds in ([0, N], [0, 1, N], sorted({0, N // 3, N // 2, N})):
+        syn = block_synapses(*sizes, make_states(4, 1)[0], np.array(bounds))
+        np.testing.assert_array_equal(syn.seg[:, 0], a.indptr[:-1])
+        np.testing.assert_array_equal(syn.seg[:, -1], a.indptr[1:])
+        np.testing.assert_array_equal(syn.targets(), a.targets)
+    with pytest.raises(ValueError, match="bounds"):
+        block_synapses(*sizes, make_states(4, 1)[0], np.array([0, N + 1]))
+
+
+def test_xoshiro_jump_ahead():
+    """The jump polynomials advance a state exactly as that many draws do; the characteristic
+    polynomial is the generator's (Berlekamp-Massey)."""
+    from mfkit.spiking._rng import CHAR_POLY, advance, derive_char_poly, make_states, next_u64
+
+    assert derive_char_poly() == CHAR_POLY
+    s = make_states(11, 1)[0]
+    for d in (0, 1, 63, 64, 255, 256, 1000, 12_345):
+        b = s.copy()
+        for _ in range(d):
+            next_u64(b)
+        np.testing.assert_array_equal(advance(s, d), b)
+    np.testing.assert_array_equal(advance(advance(s, 10**12), 5), advance(s, 10**12 + 5))
 
 
 # ------------------------------------------------------------ seed network vs NEST

@@ -51,7 +51,7 @@ def spike_capacity(N: int, n_steps: int, ref_steps: int) -> int:
 
 
 def mfkit_estimate(N: int, n_synapses: int, D: int, ref_steps: int, n_sim: int, n_V: int,
-                   exp_synapses: bool) -> dict[str, int]:
+                   exp_synapses: bool, n_blocks: int = 1) -> dict[str, int]:
     """Bytes of the fixed allocations of the ``"mfkit"`` engine, by item.
 
     Parameters
@@ -64,14 +64,18 @@ def mfkit_estimate(N: int, n_synapses: int, D: int, ref_steps: int, n_sim: int, 
         Neurons whose membrane potential is recorded.
     exp_synapses : bool
         Exponential synaptic currents (one more state array).
+    n_blocks : int
+        Blocks of neurons (one per thread, at least ``N / 65536``).
     """
     block = block_steps(N, ref_steps)
     return {
-        # int32 targets; int64 indptr and the int64 cursor/counts used while drawing them
-        "synapses": 4 * n_synapses + 8 * (N + 1) + 8 * N,
-        "ring buffer": 8 * (D + 1) * N,
-        # V, refractory counters, fired list, I_syn, and ~10 per-neuron arrays of the statistics
-        "state": (8 + 4 + 4 + (8 if exp_synapses else 0) + 80) * N,
+        # uint16 target increments; the int64 block offsets, and the counts, cursors and last
+        # targets (int64, per block) used while drawing them
+        "synapses": 2 * n_synapses + 8 * N * (n_blocks + 1) + 24 * N * n_blocks,
+        # ring buffer, and the int32 lists of the neurons firing in two supersteps of D steps
+        "ring buffer": 8 * (D + 1) * N + 8 * D * N,
+        # V, refractory counters, I_syn, and ~10 per-neuron arrays of the statistics
+        "state": (8 + 4 + (8 if exp_synapses else 0) + 80) * N,
         "spike buffers": 12 * spike_capacity(N, block, ref_steps),
         # block buffer, the recording and the result's read-only copy of it
         "membrane potentials": 8 * n_V * (block + 2 * n_sim),

@@ -12,17 +12,29 @@ are the targets of ``j``, sorted), which is 4 bytes per synapse: 62 MB for the
 15.6 M synapses of the seed network.  To avoid a second synapse-sized
 temporary, the sources are drawn twice from the same random stream: once to
 count the out-degrees, once to fill the targets.
+
+The engine itself stores the same synapses more compactly
+(:func:`block_synapses`): the neurons are split into blocks of at most
+:data:`MAX_BLOCK` neurons (one or more per thread), and the targets of every
+source within every block are stored as ``uint16`` increments, the first from
+the block's first neuron (2 bytes per synapse: 31 MB for the seed network,
+and half the memory traffic when the spikes are delivered).  Each thread then
+finds the synapses of a sender onto its own block without a search.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._rng import bounded, make_states
+from ._threads import renamed
 
-__all__ = ["Connectivity", "fixed_indegree"]
+__all__ = ["Connectivity", "fixed_indegree", "BlockSynapses", "block_synapses", "MAX_BLOCK"]
+
+#: Most neurons in a block of :func:`block_synapses` (target increments fit in uint16).
+MAX_BLOCK = 65536
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,7 +116,43 @@ def _fill(state, NE, NI, CE, CI, cursor, targets):
             cursor[j] += 1
 
 
-def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None) -> Connectivity:
+@njit(cache=True)
+def _count_chunks(state, NE, NI, CE, CI, chunk_bounds, counts, states):
+    """:func:`_count` with the targets split into chunks ``chunk_bounds[c] ..
+    chunk_bounds[c + 1] - 1``: ``counts[c, j]`` are the synapses of source ``j`` onto chunk
+    ``c``, ``states[c]`` the state at the chunk's first draw."""
+    N = NE + NI
+    c = 0
+    for i in range(N):
+        while c + 1 < chunk_bounds.shape[0] and chunk_bounds[c] == i:
+            states[c, :] = state
+            c += 1
+        row = c - 1
+        for _ in range(CE):
+            counts[row, bounded(state, NE)] += 1
+        for _ in range(CI):
+            counts[row, NE + bounded(state, NI)] += 1
+
+
+@njit(cache=True, parallel=True)
+def _fill_chunks(states, NE, NI, CE, CI, chunk_bounds, cursor, targets):
+    """:func:`_fill` chunk by chunk in parallel (``cursor[c, j]``: where chunk ``c`` writes the
+    next target of source ``j``): the same array as the sequential fill."""
+    for c in prange(chunk_bounds.shape[0] - 1):
+        state = states[c]
+        for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            for _ in range(CE):
+                j = bounded(state, NE)
+                targets[cursor[c, j]] = i
+                cursor[c, j] += 1
+            for _ in range(CI):
+                j = NE + bounded(state, NI)
+                targets[cursor[c, j]] = i
+                cursor[c, j] += 1
+
+
+def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None,
+                   threads: int = 1) -> Connectivity:
     """Draw the fixed in-degree connectivity (autapses and multapses allowed).
 
     Parameters
@@ -118,6 +166,11 @@ def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None) -> Co
     state : ndarray of uint64, shape (4,), optional
         xoshiro256** state to draw from; it is advanced as if the sources had
         been drawn once.
+    threads : int, optional
+        Fill the targets with this many of numba's threads (the caller sets their
+        number, e.g. with ``numba.set_num_threads``): the targets are split into as many
+        chunks, each drawn from the stream's state at its first target (saved while
+        counting).  The result does not depend on ``threads``.
 
     Returns
     -------
@@ -134,15 +187,116 @@ def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None) -> Co
         raise ValueError(f"network too large: N={N}, CE+CI={CE + CI}")
     if state is None:
         state = make_states(seed, 1)[0]
-    start = state.copy()
-    counts = np.zeros(N, dtype=np.int64)
-    _count(state, NE, NI, CE, CI, counts)
-    indptr = np.zeros(N + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    del counts
-    targets = np.empty(int(indptr[-1]), dtype=np.int32)
-    cursor = indptr[:-1].copy()
-    _fill(start, NE, NI, CE, CI, cursor, targets)
+    n_chunks = max(1, min(int(threads), N))
+    if n_chunks == 1:
+        start = state.copy()
+        counts = np.zeros(N, dtype=np.int64)
+        _count(state, NE, NI, CE, CI, counts)
+        indptr = np.zeros(N + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        del counts
+        targets = np.empty(int(indptr[-1]), dtype=np.int32)
+        cursor = indptr[:-1].copy()
+        _fill(start, NE, NI, CE, CI, cursor, targets)
+    else:
+        chunk_bounds = np.array([(c * N) // n_chunks for c in range(n_chunks + 1)], dtype=np.int64)
+        counts = np.zeros((n_chunks, N), dtype=np.int64)
+        states = np.zeros((n_chunks, 4), dtype=np.uint64)
+        _count_chunks(state, NE, NI, CE, CI, chunk_bounds, counts, states)
+        indptr = np.zeros(N + 1, dtype=np.int64)
+        np.cumsum(counts.sum(axis=0), out=indptr[1:])
+        # chunk c writes the targets of source j after those of the chunks before it
+        cursor = np.cumsum(counts, axis=0) - counts + indptr[:-1]
+        del counts
+        targets = np.empty(int(indptr[-1]), dtype=np.int32)
+        _fill_chunks(states, NE, NI, CE, CI, chunk_bounds, cursor, targets)
     indptr.setflags(write=False)
     targets.setflags(write=False)
     return Connectivity(NE, NI, CE, CI, indptr, targets)
+
+
+@dataclass(frozen=True, eq=False)
+class BlockSynapses:
+    """The synapses of :func:`fixed_indegree` by block of target neurons, as the engine uses them.
+
+    Attributes
+    ----------
+    bounds : ndarray of int64, shape (n_blocks + 1,)
+        Block ``b`` holds the neurons ``bounds[b] .. bounds[b + 1] - 1``.
+    seg : ndarray of int64, shape (N, n_blocks + 1)
+        The synapses of source ``j`` onto block ``b`` are ``seg[j, b] .. seg[j, b + 1] - 1``.
+    gaps : ndarray of uint16, shape (n_synapses,)
+        Their targets as increments: the ``k``-th target of ``j`` in block ``b`` is
+        ``bounds[b] + gaps[seg[j, b]] + ... + gaps[seg[j, b] + k]`` (sorted; 0 for a multapse).
+    """
+
+    bounds: np.ndarray
+    seg: np.ndarray
+    gaps: np.ndarray
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.gaps.size)
+
+    def targets(self) -> np.ndarray:
+        """The int32 ``targets`` of :class:`Connectivity` (for tests)."""
+        N = self.seg.shape[0]
+        out = np.empty(self.gaps.size, dtype=np.int32)
+        for j in range(N):
+            for b in range(self.bounds.size - 1):
+                a, e = self.seg[j, b], self.seg[j, b + 1]
+                out[a:e] = self.bounds[b] + np.cumsum(self.gaps[a:e], dtype=np.int64)
+        return out
+
+
+def _fill_gaps_impl(states, NE, NI, CE, CI, bounds, cursor, gaps):
+    """Fill ``gaps`` block by block (``prange``): block ``b`` from stream state ``states[b]`` and
+    with ``cursor[b, j]`` where its next synapse of source ``j`` goes."""
+    N = NE + NI
+    for b in prange(bounds.shape[0] - 1):
+        state = states[b]
+        lo = bounds[b]
+        last = np.full(N, lo, dtype=np.int64)
+        for i in range(lo, bounds[b + 1]):
+            for _ in range(CE):
+                j = bounded(state, NE)
+                gaps[cursor[b, j]] = i - last[j]
+                last[j] = i
+                cursor[b, j] += 1
+            for _ in range(CI):
+                j = NE + bounded(state, NI)
+                gaps[cursor[b, j]] = i - last[j]
+                last[j] = i
+                cursor[b, j] += 1
+
+
+_fill_gaps_parallel = njit(cache=True, parallel=True)(renamed(_fill_gaps_impl, "_fill_gaps_parallel"))
+_fill_gaps_serial = njit(cache=True)(renamed(_fill_gaps_impl, "_fill_gaps_serial"))
+
+
+def block_synapses(NE: int, NI: int, CE: int, CI: int, state: np.ndarray, bounds: np.ndarray) -> BlockSynapses:
+    """The synapses :func:`fixed_indegree` draws from ``state`` (same arguments, checked there),
+    stored by block of targets (:class:`BlockSynapses`); ``bounds`` must split ``0 .. N`` into
+    blocks of at most :data:`MAX_BLOCK` neurons.  With several blocks they are filled in parallel
+    on numba's threads (the caller sets their number); the result does not depend on it.
+    """
+    N = NE + NI
+    bounds = np.asarray(bounds, dtype=np.int64)
+    n_blocks = bounds.size - 1
+    if bounds[0] != 0 or bounds[-1] != N or np.any(np.diff(bounds) < 1) or np.any(np.diff(bounds) > MAX_BLOCK):
+        raise ValueError(f"bounds must split 0 .. {N} into blocks of 1 to {MAX_BLOCK} neurons")
+    counts = np.zeros((n_blocks, N), dtype=np.int64)
+    states = np.zeros((n_blocks, 4), dtype=np.uint64)
+    _count_chunks(state, NE, NI, CE, CI, bounds, counts, states)
+    seg = np.empty((N, n_blocks + 1), dtype=np.int64)
+    seg[:, 1:] = np.cumsum(counts, axis=0).T
+    del counts
+    seg[:, 1:] += np.concatenate(([0], np.cumsum(seg[:-1, -1])))[:, None]
+    seg[0, 0] = 0
+    seg[1:, 0] = seg[:-1, -1]
+    gaps = np.empty(int(seg[-1, -1]), dtype=np.uint16)
+    cursor = np.array(seg[:, :-1].T, order="C")  # a copy: the fill advances it
+    (_fill_gaps_parallel if n_blocks > 1 else _fill_gaps_serial)(states, NE, NI, CE, CI, bounds, cursor, gaps)
+    for a in (bounds, seg, gaps):
+        a.setflags(write=False)
+    return BlockSynapses(bounds, seg, gaps)

@@ -26,15 +26,34 @@ rows of ``N`` summed jumps.  The Poisson drive is drawn per neuron and step
 (counts of a Poisson law with mean ``p_rate dt``, by inversion of a tabulated
 CDF with a guide table) and sent through the same delay, as the
 ``poisson_generator`` of NEST's script does.
+
+Threads
+-------
+Within ``D`` steps no spike reaches another neuron, so the kernels advance
+the network in supersteps of ``D`` steps (fewer at the end of a call).  The
+neurons are split into blocks (one per thread); in one parallel region per
+superstep every thread first adds the spikes of the previous superstep to the
+ring-buffer entries of its own block of *target* neurons (the synapses are
+stored by block of targets, see
+:func:`mfkit.spiking.connectivity.block_synapses`), then advances its
+neurons through the superstep, drawing their Poisson drive from the run's
+single random stream jumped ahead to draw ``n N + i`` (neuron ``i``, step
+``n``; see :mod:`mfkit.spiking._rng`).  Every neuron thus sees the same
+random numbers and every ring-buffer entry the same additions in the same
+order (the drive, then the spikes of one step by increasing sender, each
+sender's synapses by increasing target) as in a sequential run: spikes and
+membrane potentials are identical bit for bit for any number of threads and
+blocks.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from ._rng import step, to_unit
+from ._rng import jump, step, to_unit
+from ._threads import renamed
 
 __all__ = ["poisson_tables", "run_steps", "run_steps_exp", "psc_exp_propagators"]
 
@@ -60,22 +79,17 @@ def poisson_tables(lam: float, guide_size: int = 256) -> tuple[np.ndarray, np.nd
     return cdf, guide
 
 
-# Pieces shared by both kernels.  They are inlined into the kernels at numba's
-# IR level (``inline="always"``), so each kernel compiles to the same loop as
-# when the code was written out in it: same operations in the same order,
-# hence the same random stream and bit-identical results.
-
-@njit(inline="always")
-def _inject_stimulus(n, row, stim_step, stim_target, stim_weight, sp):
-    """Add the stimulus jumps of step ``n`` (sorted by step, from index ``sp``
-    on) to ``row``; return the index of the first jump of a later step."""
-    n_stim = stim_step.shape[0]
-    while sp < n_stim and stim_step[sp] <= n:
-        if stim_step[sp] == n:
-            row[stim_target[sp]] += stim_weight[sp]
-        sp += 1
-    return sp
-
+# The kernels advance the network in *supersteps* of at most ``D`` steps (the delay in steps):
+# a spike of step ``n`` arrives in step ``n + D``, so within a superstep the neurons do not
+# interact and every part ("block") of the neurons can be advanced on its own thread.  Then
+# the spikes of the superstep are delivered, each thread adding them to the ring-buffer
+# entries of its own block of *target* neurons.  Every block of neurons draws its Poisson
+# drive from the one xoshiro256** stream of the run, jumped ahead to draw ``n N + i`` for
+# neuron ``i`` in step ``n`` (see :mod:`._rng`).  Hence every neuron sees the same numbers,
+# and every ring-buffer entry the same additions in the same order (first the drive, then
+# the spikes of one step in increasing order of the sender, each with its synapses in
+# increasing order of the target), whatever the blocks are: the results are bit for bit
+# those of one block, i.e. of one thread, as of the engine before it used threads.
 
 @njit(inline="always")
 def _poisson_count(s0, s1, s2, s3, cdf, guide):
@@ -90,74 +104,233 @@ def _poisson_count(s0, s1, s2, s3, cdf, guide):
     return s0, s1, s2, s3, k
 
 
-@njit(inline="always")
-def _deliver_spikes(n, fired, n_fired, NE, w_E, w_I, indptr, targets, orow,
-                    rec_start, spk_step, spk_id, nr):
-    """Send the spikes of step ``n`` (neurons ``fired[:n_fired]``) to their CSR
-    targets in ring row ``orow`` (weight ``w_E`` from neurons ``< NE``, else
-    ``w_I``) and, from step ``rec_start`` on, append them to
-    ``spk_step``/``spk_id`` from index ``nr``; return the new count."""
-    for f in range(n_fired):
-        j = fired[f]
-        w = w_E if j < NE else w_I
-        for s in range(indptr[j], indptr[j + 1]):
-            orow[targets[s]] += w
-        if n >= rec_start:
-            spk_step[nr] = n
-            spk_id[nr] = j
-            nr += 1
-    return nr
+@njit(cache=True, nogil=True)
+def _update_delta(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
+                  P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_ext, cdf, guide, has_drive,
+                  stim_step, stim_target, stim_weight, sp0, fbuf, fcnt, n0, vrec_ids, vrec):
+    """Advance ``iaf_psc_delta`` neurons ``lo .. hi - 1`` (block ``b``) through steps
+    ``a .. a + m - 1`` (``P22 = e^{-dt/tau_m}``; ``I``, ``P11``, ``P21`` unused).
+
+    The neurons firing in step ``a + s`` go to ``fbuf[lo L + s (hi - lo):]`` (``L =
+    fcnt.shape[1]``), their number to ``fcnt[b, s]``.  ``bstate[b]`` is the drive stream at
+    draw ``a N + lo`` and is left at ``(a + m) N + lo``.
+    """
+    N = V.shape[0]
+    R = ring.shape[0]
+    L = fcnt.shape[1]
+    n_stim = stim_step.shape[0]
+    sp = sp0
+    size = hi - lo
+    for s in range(m):
+        n = a + s
+        row = ring[n % R]
+        orow = ring[(n + D) % R]
+        while sp < n_stim and stim_step[sp] <= n:
+            t = stim_target[sp]
+            if stim_step[sp] == n and lo <= t < hi:
+                row[t] += stim_weight[sp]
+            sp += 1
+        base = lo * L + s * size
+        n_fired = 0
+        # the stream's state at this step's first draw of the block (in memory, not in
+        # registers, during the loop)
+        s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
+        for i in range(lo, hi):
+            x = row[i]
+            row[i] = 0.0
+            if refr[i] > 0:
+                refr[i] -= 1
+            else:
+                v = P22 * V[i] + c_mu + x
+                if v >= theta:
+                    v = V_reset
+                    refr[i] = ref_steps
+                    fbuf[base + n_fired] = i
+                    n_fired += 1
+                V[i] = v
+            if has_drive:
+                s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
+                orow[i] += k * W_ext
+        if has_drive and size < N:  # the next step starts N draws after this step's first
+            s0, s1, s2, s3 = jump(bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3], jpoly)
+        bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
+        fcnt[b, s] = n_fired
+        for j in range(vrec_ids.shape[0]):
+            v_id = vrec_ids[j]
+            if lo <= v_id < hi:
+                vrec[j, n - n0] = V[v_id]
 
 
 @njit(cache=True, nogil=True)
-def run_steps(n0, n1, V, refr, ring, rng_state, indptr, targets,
+def _update_exp(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
+               P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_ext, cdf, guide, has_drive,
+               stim_step, stim_target, stim_weight, sp0, fbuf, fcnt, n0, vrec_ids, vrec):
+    """:func:`_update_delta` for ``iaf_psc_exp`` neurons (propagators ``P11, P21, P22``,
+    synaptic current ``I``)."""
+    N = V.shape[0]
+    R = ring.shape[0]
+    L = fcnt.shape[1]
+    n_stim = stim_step.shape[0]
+    sp = sp0
+    size = hi - lo
+    for s in range(m):
+        n = a + s
+        row = ring[n % R]
+        orow = ring[(n + D) % R]
+        while sp < n_stim and stim_step[sp] <= n:
+            t = stim_target[sp]
+            if stim_step[sp] == n and lo <= t < hi:
+                row[t] += stim_weight[sp]
+            sp += 1
+        base = lo * L + s * size
+        n_fired = 0
+        # the stream's state at this step's first draw of the block (in memory, not in
+        # registers, during the loop)
+        s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
+        for i in range(lo, hi):
+            cur = I[i]
+            if refr[i] > 0:
+                refr[i] -= 1
+            else:
+                v = P22 * V[i] + P21 * cur + c_mu
+                if v >= theta:
+                    v = V_reset
+                    refr[i] = ref_steps
+                    fbuf[base + n_fired] = i
+                    n_fired += 1
+                V[i] = v
+            I[i] = P11 * cur + row[i]
+            row[i] = 0.0
+            if has_drive:
+                s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
+                orow[i] += k * W_ext
+        if has_drive and size < N:  # the next step starts N draws after this step's first
+            s0, s1, s2, s3 = jump(bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3], jpoly)
+        bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
+        fcnt[b, s] = n_fired
+        for j in range(vrec_ids.shape[0]):
+            v_id = vrec_ids[j]
+            if lo <= v_id < hi:
+                vrec[j, n - n0] = V[v_id]
+
+
+@njit(cache=True, nogil=True)
+def _deliver_block(a, m, b, ring, D, bounds, fbuf, fcnt, NE, w_E, w_I, seg, gaps):
+    """Add the spikes of steps ``a .. a + m - 1`` (all blocks, in order) to the ring-buffer
+    entries of the targets in block ``b``, one delay later (synapses as in
+    :class:`~mfkit.spiking.connectivity.BlockSynapses`)."""
+    R = ring.shape[0]
+    L = fcnt.shape[1]
+    nb = bounds.shape[0] - 1
+    lo = bounds[b]
+    for s in range(m):
+        orow = ring[(a + s + D) % R]
+        for c in range(nb):
+            base = bounds[c] * L + s * (bounds[c + 1] - bounds[c])
+            for f in range(fcnt[c, s]):
+                j = fbuf[base + f]
+                w = w_E if j < NE else w_I
+                t = lo
+                for q in range(seg[j, b], seg[j, b + 1]):
+                    t += gaps[q]
+                    orow[t] += w
+
+
+def _run_impl(exp, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps,
+              NE, P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_E, W_I,
+              W_ext, cdf, guide, has_drive,
+              stim_step, stim_target, stim_weight, stim_ptr,
+              rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec):
+    """Both kernels: supersteps of at most ``L`` steps; one parallel region per superstep, in
+    which every thread first delivers the previous superstep's spikes to its own block of
+    targets and then advances its block of neurons (``fbuf``/``fcnt`` alternate between two
+    supersteps)."""
+    nb = bounds.shape[0] - 1
+    L = fcnt.shape[2]
+    n_stim = stim_step.shape[0]
+    nr = n_rec[0]
+    a = n0
+    cur = 0
+    prev_a = n0
+    prev_m = 0
+    while a < n1:
+        m = min(L, n1 - a)
+        sp0 = stim_ptr[0]
+        for b in prange(nb):
+            lo = bounds[b]
+            hi = bounds[b + 1]
+            _deliver_block(prev_a, prev_m, b, ring, D, bounds, fbuf[1 - cur], fcnt[1 - cur],
+                           NE, W_E, W_I, seg, gaps)
+            if exp:
+                _update_exp(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
+                            P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_ext, cdf, guide,
+                            has_drive, stim_step, stim_target, stim_weight, sp0, fbuf[cur],
+                            fcnt[cur], n0, vrec_ids, vrec)
+            else:
+                _update_delta(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly,
+                              P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_ext, cdf, guide,
+                              has_drive, stim_step, stim_target, stim_weight, sp0, fbuf[cur],
+                              fcnt[cur], n0, vrec_ids, vrec)
+        sp = sp0
+        while sp < n_stim and stim_step[sp] < a + m:
+            sp += 1
+        stim_ptr[0] = sp
+        for s in range(m):
+            if a + s >= rec_start:
+                for c in range(nb):
+                    base = bounds[c] * L + s * (bounds[c + 1] - bounds[c])
+                    for f in range(fcnt[cur, c, s]):
+                        spk_step[nr] = a + s
+                        spk_id[nr] = fbuf[cur, base + f]
+                        nr += 1
+        prev_a = a
+        prev_m = m
+        cur = 1 - cur
+        a += m
+    for b in prange(nb):
+        _deliver_block(prev_a, prev_m, b, ring, D, bounds, fbuf[1 - cur], fcnt[1 - cur],
+                       NE, W_E, W_I, seg, gaps)
+    n_rec[0] = nr
+
+
+#: The driver on numba's threads (``prange``), and compiled without threads (``prange`` is
+#: ``range``) for runs on one thread: these start no thread pool and hand no work to another
+#: thread at every superstep, which a busy machine would delay.
+_run_parallel = njit(cache=True, nogil=True, parallel=True)(renamed(_run_impl, "_run_parallel"))
+_run_serial = njit(cache=True, nogil=True)(renamed(_run_impl, "_run_serial"))
+
+
+def _run(*args):
+    """:func:`_run_impl` on numba's threads if there are several blocks, else serially."""
+    bounds = args[9]
+    (_run_parallel if bounds.shape[0] > 2 else _run_serial)(*args)
+
+
+def run_steps(n0, n1, V, refr, ring, bstate, jpoly, bounds, seg, gaps,
               NE, P33, c_mu, theta, V_reset, ref_steps, D, J_E, J_I,
               J_ext, cdf, guide, has_drive,
               stim_step, stim_target, stim_weight, stim_ptr,
-              rec_start, spk_step, spk_id, n_rec, fired, vrec_ids, vrec):
+              rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec):
     """Advance the network from step ``n0`` to ``n1`` (exclusive), in place.
 
+    The neurons are split into the blocks ``bounds[b] .. bounds[b + 1] - 1``, advanced in
+    parallel (numba's threads, as many as ``numba.get_num_threads()``); the results do not
+    depend on the blocks.  ``seg, gaps``: the synapses by block of targets
+    (:class:`~mfkit.spiking.connectivity.BlockSynapses` on the same ``bounds``).
+    ``bstate[b, :4]`` (uint64, rows of 8) is the drive stream at draw ``n0 N + bounds[b]``,
+    ``jpoly = jump_poly(N)`` (see :mod:`._rng`); ``fbuf`` (int32,
+    ``(2, N L)``) and ``fcnt`` (int64, ``(2, n_blocks, L)``) hold the neurons firing in two
+    successive supersteps of at most ``L <= D`` steps.
     Spikes of steps ``>= rec_start`` are appended to ``spk_step``/``spk_id``
     (their number in ``n_rec[0]``); the caller sizes these buffers for the
     worst case (every neuron firing once per ``ref_steps + 1`` steps).
     The membrane potential of neurons ``vrec_ids`` after step ``n`` (at time
     ``(n + 1) dt``) is written to ``vrec[:, n - n0]``.
     """
-    N = V.shape[0]
-    R = ring.shape[0]
-    sp = stim_ptr[0]
-    nr = n_rec[0]
-    s0, s1, s2, s3 = rng_state[0], rng_state[1], rng_state[2], rng_state[3]
-    for n in range(n0, n1):
-        slot = n % R
-        out_slot = (n + D) % R
-        row = ring[slot]
-        orow = ring[out_slot]
-        sp = _inject_stimulus(n, row, stim_step, stim_target, stim_weight, sp)
-        n_fired = 0
-        for i in range(N):
-            x = row[i]
-            row[i] = 0.0
-            if refr[i] > 0:
-                refr[i] -= 1
-            else:
-                v = P33 * V[i] + c_mu + x
-                if v >= theta:
-                    v = V_reset
-                    refr[i] = ref_steps
-                    fired[n_fired] = i
-                    n_fired += 1
-                V[i] = v
-            if has_drive:
-                s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
-                orow[i] += k * J_ext
-        for j in range(vrec_ids.shape[0]):
-            vrec[j, n - n0] = V[vrec_ids[j]]
-        nr = _deliver_spikes(n, fired, n_fired, NE, J_E, J_I, indptr, targets, orow,
-                             rec_start, spk_step, spk_id, nr)
-    rng_state[0], rng_state[1], rng_state[2], rng_state[3] = s0, s1, s2, s3
-    stim_ptr[0] = sp
-    n_rec[0] = nr
+    _run(False, n0, n1, V, V, refr, ring, bstate, jpoly, bounds, seg, gaps,
+         NE, 0.0, 0.0, P33, c_mu, theta, V_reset, ref_steps, D, J_E, J_I, J_ext, cdf, guide,
+         has_drive, stim_step, stim_target, stim_weight, stim_ptr,
+         rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec)
 
 
 def psc_exp_propagators(dt: float, tau_m: float, tau_syn: float, C_m: float) -> tuple[float, float, float]:
@@ -192,12 +365,11 @@ def psc_exp_propagators(dt: float, tau_m: float, tau_syn: float, C_m: float) -> 
     return P11, P21, P22
 
 
-@njit(cache=True, nogil=True)
-def run_steps_exp(n0, n1, V, I, refr, ring, rng_state, indptr, targets,
+def run_steps_exp(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps,
                   NE, P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_E, W_I,
                   W_ext, cdf, guide, has_drive,
                   stim_step, stim_target, stim_weight, stim_ptr,
-                  rec_start, spk_step, spk_id, n_rec, fired, vrec_ids, vrec):
+                  rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec):
     """Advance a network of ``iaf_psc_exp`` neurons from step ``n0`` to ``n1``.
 
     Same arguments and buffers as :func:`run_steps`, plus the synaptic
@@ -219,39 +391,7 @@ def run_steps_exp(n0, n1, V, I, refr, ring, rng_state, indptr, targets,
     An input arriving in step ``n`` therefore moves ``V`` from step ``n + 1``
     on (the current starts at the end of step ``n``).
     """
-    N = V.shape[0]
-    R = ring.shape[0]
-    sp = stim_ptr[0]
-    nr = n_rec[0]
-    s0, s1, s2, s3 = rng_state[0], rng_state[1], rng_state[2], rng_state[3]
-    for n in range(n0, n1):
-        slot = n % R
-        out_slot = (n + D) % R
-        row = ring[slot]
-        orow = ring[out_slot]
-        sp = _inject_stimulus(n, row, stim_step, stim_target, stim_weight, sp)
-        n_fired = 0
-        for i in range(N):
-            cur = I[i]
-            if refr[i] > 0:
-                refr[i] -= 1
-            else:
-                v = P22 * V[i] + P21 * cur + c_mu
-                if v >= theta:
-                    v = V_reset
-                    refr[i] = ref_steps
-                    fired[n_fired] = i
-                    n_fired += 1
-                V[i] = v
-            I[i] = P11 * cur + row[i]
-            row[i] = 0.0
-            if has_drive:
-                s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
-                orow[i] += k * W_ext
-        for j in range(vrec_ids.shape[0]):
-            vrec[j, n - n0] = V[vrec_ids[j]]
-        nr = _deliver_spikes(n, fired, n_fired, NE, W_E, W_I, indptr, targets, orow,
-                             rec_start, spk_step, spk_id, nr)
-    rng_state[0], rng_state[1], rng_state[2], rng_state[3] = s0, s1, s2, s3
-    stim_ptr[0] = sp
-    n_rec[0] = nr
+    _run(True, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps,
+         NE, P11, P21, P22, c_mu, theta, V_reset, ref_steps, D, W_E, W_I, W_ext, cdf, guide,
+         has_drive, stim_step, stim_target, stim_weight, stim_ptr,
+         rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec)

@@ -12,8 +12,9 @@ from ..brunel import BrunelNetwork
 from ..neuron import NEURON_PARAMS, check_neuron_params
 from ._checks import integer_in, number_in, real, steps_of
 from ._common import C_M, Progress, in_notebook, psc_amplitude
-from ._rng import make_states
-from .connectivity import fixed_indegree
+from ._rng import advance, jump_poly, make_states
+from ._threads import numba_threads, resolve_threads
+from .connectivity import MAX_BLOCK, block_synapses
 from .engine import poisson_tables, psc_exp_propagators, run_steps, run_steps_exp
 from .result import SpikingResult
 
@@ -95,7 +96,7 @@ def _check_run(p: dict, t_sim, t_warmup, dt, seed, backend, mu_ext, threads, min
         dt=dt, n_sim=n_sim, t_sim=t_sim, n_warm=n_warm, t_warmup=t_warmup, D=D, ref_steps=ref_steps,
         seed=integer_in("seed", seed, 0, allow_float=False), backend=backend,
         mu_ext=number_in("mu_ext", mu_ext, unit="mV"),
-        threads=integer_in("threads", threads, 1, allow_float=False),
+        threads=resolve_threads(threads, p["NE"] + p["NI"]),
         min_isis=integer_in("min_isis", min_isis, 1, allow_float=False))
 
 
@@ -134,7 +135,7 @@ def _preflight(p: dict, run: SimpleNamespace, n_V: int) -> None:
         spike_bytes = _memory.NEST_SPIKE_BYTES
     else:
         estimate = _memory.mfkit_estimate(N, n_syn, run.D, run.ref_steps, run.n_sim, n_V,
-                                          p["tau_syn"] > 0)
+                                          p["tau_syn"] > 0, _n_blocks(N, run.threads))
         spike_bytes = _memory.SPIKE_BYTES
     n_spikes = _memory.spike_capacity(N, run.n_sim, run.ref_steps)
     _memory.preflight(run.backend, estimate, n_spikes, spike_bytes, N, run.t_sim)
@@ -169,7 +170,7 @@ def _check_stimulus(stimulus, N, dt, t_end):
 
 def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0, dt: float = 0.1,
                     seed: int = 0, backend: str = "mfkit", progress=None, *, mu_ext: float = 0.0,
-                    stimulus=None, V_init=0.0, record_V=(), threads: int = 1,
+                    stimulus=None, V_init=0.0, record_V=(), threads: int | None = None,
                     min_isis: int = 2) -> SpikingResult:
     """Simulate the Brunel (2000) network of ``iaf_psc_delta`` (or ``iaf_psc_exp``) neurons.
 
@@ -210,7 +211,7 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         Seed (>= 0).  The same seed gives the same spikes bit for bit (per
         backend; the two backends draw different realisations).
     backend : {"mfkit", "nest"}
-        ``"mfkit"``: the numba engine of this package (single thread).
+        ``"mfkit"``: the numba engine of this package.
         ``"nest"``: build and run the same network in NEST (needs ``nest``
         importable), with ``threads`` threads.
     progress : bool or None
@@ -232,8 +233,20 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         Neurons whose membrane potential is recorded at every step of the
         window (``result.V_m``, one row per neuron, at times
         ``result.V_times``).
-    threads : int, keyword-only
-        Threads for the NEST backend (the mfkit engine is single-threaded).
+    threads : int or None, keyword-only
+        Threads to run on (>= 1); None: every core this process may use
+        (``os.sched_getaffinity``), but at most one per 2,000 neurons (smaller
+        networks gain little from more threads).  The mfkit engine gives the same spikes
+        and membrane potentials bit for bit for every thread count (it splits
+        the neurons into ``threads`` blocks, each drawing its Poisson drive
+        from the run's one random stream jumped ahead to its neurons, and
+        sums every input in the same order; see :mod:`mfkit.spiking.engine`).
+        NEST's realisation depends on its thread count: pass ``threads``
+        explicitly for a NEST run that is reproducible on other machines.
+        More threads than available cores is allowed, with a
+        ``RuntimeWarning`` (the threads then share the cores; the mfkit
+        engine runs at most ``numba.config.NUMBA_NUM_THREADS`` threads at a
+        time, still splitting the work into ``threads`` blocks).
     min_isis : int, keyword-only
         Minimum number of ISIs for a neuron to enter the CV average.
 
@@ -288,6 +301,11 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         min_isis=run.min_isis, V_ids=vids, V_m=V_m)
 
 
+def _n_blocks(N: int, threads: int) -> int:
+    """Blocks of neurons of the engine: one per thread, at most ``MAX_BLOCK`` neurons each."""
+    return min(max(threads, -(-N // MAX_BLOCK)), N)
+
+
 def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.ndarray, bar, t_start: float):
     """Build and simulate the network with the numba engine.
 
@@ -296,7 +314,12 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     dt, n_warm, n_sim, D, ref_steps = run.dt, run.n_warm, run.n_sim, run.D, run.ref_steps
     NE, N = p["NE"], p["NE"] + p["NI"]
     conn_state, drive_state = make_states(run.seed, 2)
-    conn = fixed_indegree(NE, p["NI"], p["CE"], p["CI"], state=conn_state)
+    # blocks of neurons: one per thread, and at most MAX_BLOCK neurons each (the results do not
+    # depend on the blocks)
+    n_blocks = _n_blocks(N, run.threads)
+    bounds = np.array([(b * N) // n_blocks for b in range(n_blocks + 1)], dtype=np.int64)
+    with numba_threads(run.threads):
+        syn = block_synapses(NE, p["NI"], p["CE"], p["CI"], conn_state, bounds)
     tau_syn = p["tau_syn"]
     P33 = math.exp(-dt / p["tau_m"])
     c_mu = (1.0 - P33) * run.mu_ext
@@ -305,7 +328,15 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     V = V0
     refr = np.zeros(N, dtype=np.int32)
     ring = np.zeros((D + 1, N), dtype=np.float64)
-    fired = np.empty(N, dtype=np.int32)
+    # the drive stream at each block's first neuron (a row of 64 bytes per block: the threads
+    # update them at every step and should not share a cache line)
+    bstate = np.zeros((n_blocks, 8), dtype=np.uint64)
+    for b in range(n_blocks):
+        bstate[b, :4] = advance(drive_state, int(bounds[b]))
+    jpoly = jump_poly(N)
+    # the neurons firing in two successive supersteps of <= D steps (see engine)
+    fbuf = np.empty((2, N * D), dtype=np.int32)
+    fcnt = np.zeros((2, n_blocks, D), dtype=np.int64)
     stim_ptr = np.zeros(1, dtype=np.int64)
     t_built = time.perf_counter()
 
@@ -327,35 +358,36 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
         W_E, W_I, W_ext = (psc_amplitude(w, tau_syn) for w in (J_E, J_I, J_ext))
         stim_w = psc_amplitude(stim[2], tau_syn)
         I_syn = np.zeros(N, dtype=np.float64)
-    while n < total:
-        n1 = min(n + block, total)
-        n_rec[0] = 0
-        if tau_syn > 0:
-            run_steps_exp(n, n1, V, I_syn, refr, ring, drive_state, conn.indptr, conn.targets,
-                          NE, P11, P21, P22, c_mu, p["theta"], p["V_reset"], ref_steps, D,
-                          W_E, W_I, W_ext, cdf, guide, lam > 0,
-                          stim[0], stim[1], stim_w, stim_ptr,
-                          n_warm, spk_step, spk_id, n_rec, fired, vids, vrec)
-        else:
-            run_steps(n, n1, V, refr, ring, drive_state, conn.indptr, conn.targets,
-                      NE, P33, c_mu, p["theta"], p["V_reset"], ref_steps, D, J_E, J_I,
-                      J_ext, cdf, guide, lam > 0,
-                      stim[0], stim[1], stim[2], stim_ptr,
-                      n_warm, spk_step, spk_id, n_rec, fired, vids, vrec)
-        if vids.size and n1 > n_warm:
-            a = max(n, n_warm)
-            V_m[:, a - n_warm:n1 - n_warm] = vrec[:, a - n:n1 - n]
-        k = int(n_rec[0])
-        if k:
-            steps_out.append(spk_step[:k].copy())
-            ids_out.append(spk_id[:k].copy())
-        n = n1
-        if bar is not None:
-            bar.update(n * dt)
+    with numba_threads(run.threads):
+        while n < total:
+            n1 = min(n + block, total)
+            n_rec[0] = 0
+            if tau_syn > 0:
+                run_steps_exp(n, n1, V, I_syn, refr, ring, bstate, jpoly, bounds, syn.seg, syn.gaps,
+                              NE, P11, P21, P22, c_mu, p["theta"], p["V_reset"],
+                              ref_steps, D, W_E, W_I, W_ext, cdf, guide, lam > 0,
+                              stim[0], stim[1], stim_w, stim_ptr,
+                              n_warm, spk_step, spk_id, n_rec, fbuf, fcnt, vids, vrec)
+            else:
+                run_steps(n, n1, V, refr, ring, bstate, jpoly, bounds, syn.seg, syn.gaps,
+                          NE, P33, c_mu, p["theta"], p["V_reset"], ref_steps, D, J_E, J_I,
+                          J_ext, cdf, guide, lam > 0,
+                          stim[0], stim[1], stim[2], stim_ptr,
+                          n_warm, spk_step, spk_id, n_rec, fbuf, fcnt, vids, vrec)
+            if vids.size and n1 > n_warm:
+                a = max(n, n_warm)
+                V_m[:, a - n_warm:n1 - n_warm] = vrec[:, a - n:n1 - n]
+            k = int(n_rec[0])
+            if k:
+                steps_out.append(spk_step[:k].copy())
+                ids_out.append(spk_id[:k].copy())
+            n = n1
+            if bar is not None:
+                bar.update(n * dt)
     t_done = time.perf_counter()
     steps_ = np.concatenate(steps_out) if steps_out else np.zeros(0, dtype=np.int64)
     ids = np.concatenate(ids_out) if ids_out else np.zeros(0, dtype=np.int32)
     del steps_out, ids_out
     times = (steps_ + 1) * dt
     timings = {"build": t_built - t_start, "simulate": t_done - t_built}
-    return times, ids, conn.n_synapses, timings, V_m
+    return times, ids, syn.n_synapses, timings, V_m
