@@ -45,7 +45,7 @@ from numba import njit
 
 from . import _special as sp
 from .siegert import _GL_NODES as _SIEGERT_NODES, _GL_WEIGHTS as _SIEGERT_WEIGHTS
-from .siegert import _as_real, _invalid_parameter, _point as _siegert_point, _raise_invalid
+from .siegert import _as_real, _invalid_parameter, _point as _siegert_point, _raise_invalid, broadcast_flat, values_at
 
 __all__ = ["cv_isi", "K_INF"]
 
@@ -365,15 +365,10 @@ def cv_isi(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0):
         if k >= 0:
             _raise_invalid(k, values + [0.0])
         return _cv_point(*values, *_KERNEL_ARGS)
-    arrays = [np.asarray(v) for v in values]
-    shape = np.broadcast(*arrays).shape
-    flat = tuple(a.reshape(1) if a.size == 1 else
-                 a.ravel() if a.shape == shape else np.broadcast_to(a, shape).ravel()
-                 for a in arrays)
-    steps = np.array([1 if a.size > 1 else 0 for a in flat], dtype=np.int64)
+    shape, flat, steps = broadcast_flat(values)
     out = np.empty(math.prod(shape))
     error = np.full(2, -1, dtype=np.int64)
     _cv_loop(*flat, steps, out, error, *_KERNEL_ARGS)
     if error[0] >= 0:
-        _raise_invalid(int(error[0]), [float(a[error[1] * st]) for a, st in zip(flat, steps)] + [0.0])
+        _raise_invalid(int(error[0]), values_at(flat, steps, int(error[1])) + [0.0])
     return out.reshape(shape)

@@ -54,7 +54,7 @@ import numpy as np
 from numba import njit
 
 from . import _special as sp
-from .siegert import _GL_NODES, _GL_WEIGHTS, _as_real, _invalid_parameter, _point
+from .siegert import _GL_NODES, _GL_WEIGHTS, _as_real, _invalid_parameter, _point, broadcast_flat, values_at
 
 __all__ = ["linear_response", "characteristic_parts", "Y_MAX"]
 
@@ -491,17 +491,12 @@ def linear_response(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0
             return complex(math.nan, math.nan)
         work = np.empty(7, dtype=np.complex128)
         return complex(_point_response(*values[:7], sp.COEF, _GL_NODES, _GL_WEIGHTS, work, channel)[channel])
-    arrays = [np.asarray(v) for v in values]
-    shape = np.broadcast(*arrays).shape
-    flat = tuple(a.reshape(1) if a.size == 1 else
-                 a.ravel() if a.shape == shape else np.broadcast_to(a, shape).ravel()
-                 for a in arrays)
-    steps = np.array([1 if a.size > 1 else 0 for a in flat], dtype=np.int64)
+    shape, flat, steps = broadcast_flat(values)
     out = np.empty(math.prod(shape), dtype=np.complex128)
     error = np.full(2, -1, dtype=np.int64)
     _loop(*flat, steps, channel, out, error, sp.COEF, _GL_NODES, _GL_WEIGHTS)
     if error[0] >= 0:
-        _raise_invalid(int(error[0]), [float(a[error[1] * st]) for a, st in zip(flat, steps)])
+        _raise_invalid(int(error[0]), values_at(flat, steps, int(error[1])))
     return out.reshape(shape)
 
 

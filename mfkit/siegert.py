@@ -283,18 +283,34 @@ def _evaluate(want: bool, *args):
             _raise_invalid(k, values)
         out = _point(*values, want, sp.COEF, _GL_NODES, _GL_WEIGHTS)
         return out if want else out[:1]
+    shape, flat, steps = broadcast_flat(values)
+    out = np.empty((3 if want else 1, math.prod(shape)))
+    error = np.full(2, -1, dtype=np.int64)
+    _loop(*flat, steps, want, out, error, sp.COEF, _GL_NODES, _GL_WEIGHTS)
+    if error[0] >= 0:
+        _raise_invalid(int(error[0]), values_at(flat, steps, int(error[1])))
+    return tuple(o.reshape(shape) for o in out)
+
+
+def broadcast_flat(values: list) -> tuple[tuple[int, ...], tuple[np.ndarray, ...], np.ndarray]:
+    """The broadcast shape, flat views of the arguments and their steps (0 for a scalar) for a kernel loop.
+
+    Point ``i`` of the broadcast result takes ``flat[k][i * steps[k]]`` from argument ``k``; broadcasting
+    copies only arrays that are not already of the full shape.  Shared by the vectorised functions
+    (:func:`siegert`, :func:`mfkit.linear_response`, :func:`mfkit.cv_isi`).
+    """
     arrays = [np.asarray(v) for v in values]
     shape = np.broadcast(*arrays).shape
     flat = tuple(a.reshape(1) if a.size == 1 else
                  a.ravel() if a.shape == shape else np.broadcast_to(a, shape).ravel()  # ravel copies if needed
                  for a in arrays)
     steps = np.array([1 if a.size > 1 else 0 for a in flat], dtype=np.int64)
-    out = np.empty((3 if want else 1, math.prod(shape)))
-    error = np.full(2, -1, dtype=np.int64)
-    _loop(*flat, steps, want, out, error, sp.COEF, _GL_NODES, _GL_WEIGHTS)
-    if error[0] >= 0:
-        _raise_invalid(int(error[0]), [float(a[error[1] * st]) for a, st in zip(flat, steps)])
-    return tuple(o.reshape(shape) for o in out)
+    return shape, flat, steps
+
+
+def values_at(flat: tuple[np.ndarray, ...], steps: np.ndarray, i: int) -> list[float]:
+    """The arguments of point ``i`` of a :func:`broadcast_flat` loop (for the error message)."""
+    return [float(a[i * st]) for a, st in zip(flat, steps)]
 
 
 def siegert(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0.0):
