@@ -197,49 +197,35 @@ def summarise(runs: list[dict], configs: list[tuple[str, int]]) -> dict:
     return summary
 
 
+def time_ratio(runs: list[dict], summary: dict, num: str, den: str, memory: bool) -> dict:
+    """Total (build + simulate) time of configuration ``num`` over ``den``: ratio of the medians and per round."""
+    per_round = []
+    for rnd in sorted({r["round"] for r in runs}):
+        rn = [r for r in runs if r["round"] == rnd and r["config"] == num]
+        rd = [r for r in runs if r["round"] == rnd and r["config"] == den]
+        if rn and rd:
+            per_round.append(rn[0]["total_s"] / rd[0]["total_s"])
+    out = dict(numerator=num, denominator=den, quantity="total_s (build + simulate)",
+               of_medians=summary[num]["total_s"]["median"] / summary[den]["total_s"]["median"],
+               simulate_of_medians=summary[num]["simulate_s"]["median"] / summary[den]["simulate_s"]["median"])
+    if memory:
+        out["peak_rss_of_medians"] = summary[num]["peak_rss_MB"]["median"] / summary[den]["peak_rss_MB"]["median"]
+    out.update(per_round=per_round, per_round_median=statistics.median(per_round),
+               per_round_min=min(per_round), per_round_max=max(per_round))
+    return out
+
+
 def ratios(runs: list[dict], summary: dict, configs: list[tuple[str, int]]) -> dict:
     """NEST-k / mfkit-j total (build + simulate) time: ratio of the medians and per-round ratios."""
-    out = {}
-    for bm, tm in ((b, t) for b, t in configs if b == "mfkit"):
-        for bn, tn in ((b, t) for b, t in configs if b == "nest"):
-            m, n = label(bm, tm), label(bn, tn)
-            per_round = []
-            for rnd in sorted({r["round"] for r in runs}):
-                rm = [r for r in runs if r["round"] == rnd and r["config"] == m]
-                rn = [r for r in runs if r["round"] == rnd and r["config"] == n]
-                if rm and rn:
-                    per_round.append(rn[0]["total_s"] / rm[0]["total_s"])
-            out[f"{n}/{m}"] = dict(
-                numerator=n, denominator=m, quantity="total_s (build + simulate)",
-                of_medians=summary[n]["total_s"]["median"] / summary[m]["total_s"]["median"],
-                simulate_of_medians=summary[n]["simulate_s"]["median"] / summary[m]["simulate_s"]["median"],
-                peak_rss_of_medians=summary[n]["peak_rss_MB"]["median"] / summary[m]["peak_rss_MB"]["median"],
-                per_round=per_round, per_round_median=statistics.median(per_round),
-                per_round_min=min(per_round), per_round_max=max(per_round))
-    return out
+    return {f"{n}/{m}": time_ratio(runs, summary, n, m, memory=True)
+            for m in (label(b, t) for b, t in configs if b == "mfkit")
+            for n in (label(b, t) for b, t in configs if b == "nest")}
 
 
 def speedups(runs: list[dict], summary: dict, configs: list[tuple[str, int]]) -> dict:
     """X-1 / X-k total (build + simulate) time for each simulator X and thread count k > 1."""
-    out = {}
-    for backend, k in configs:
-        one = label(backend, 1)
-        if k == 1 or one not in summary:
-            continue
-        many = label(backend, k)
-        per_round = []
-        for rnd in sorted({r["round"] for r in runs}):
-            r1 = [r for r in runs if r["round"] == rnd and r["config"] == one]
-            rk = [r for r in runs if r["round"] == rnd and r["config"] == many]
-            if r1 and rk:
-                per_round.append(r1[0]["total_s"] / rk[0]["total_s"])
-        out[f"{one}/{many}"] = dict(
-            numerator=one, denominator=many, quantity="total_s (build + simulate)",
-            of_medians=summary[one]["total_s"]["median"] / summary[many]["total_s"]["median"],
-            simulate_of_medians=summary[one]["simulate_s"]["median"] / summary[many]["simulate_s"]["median"],
-            per_round=per_round, per_round_median=statistics.median(per_round),
-            per_round_min=min(per_round), per_round_max=max(per_round))
-    return out
+    return {f"{label(b, 1)}/{label(b, k)}": time_ratio(runs, summary, label(b, 1), label(b, k), memory=False)
+            for b, k in configs if k > 1 and label(b, 1) in summary}
 
 
 def wait_quiet(max_wait: float, load: float) -> dict:
