@@ -22,13 +22,14 @@ JB_STRICT  := -W -n --keep-going
 NO_MPL     := env -u MPLBACKEND
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book book-strict test rendering constraints clean distclean
+.PHONY: help venv book book-stored book-strict test rendering constraints clean distclean
 
 help:
 	@echo "make book        build the HTML book into _build/html (creates .venv if missing)"
 	@echo "make test        builds the book, then unit tests + nbval + browser check (creates .venv if missing)"
 	@echo "                 EXTRAS=book,test,nest also installs NEST and runs the backend comparisons"
 	@echo "make book-strict book build with warnings as errors (-W -n --keep-going)"
+	@echo "make book-stored strict build of the outputs stored in the notebooks (no execution; used by make test)"
 	@echo "make rendering   open every built page in headless Chromium (needs chromium)"
 	@echo "make clean       remove _build and caches (keeps .venv)"
 	@echo "make distclean   clean + remove .venv"
@@ -49,10 +50,21 @@ book: $(STAMP)
 book-strict: $(STAMP)
 	$(NO_MPL) $(JB) build --all $(JB_STRICT) .
 
+# The book as stored: a strict build that renders the outputs saved in the notebooks instead of
+# executing them (same _config.yml with execute_notebooks set to "off").  `make test` uses it: nbval,
+# in the same pytest run, re-executes every notebook and fails on any stored output that a fresh run
+# does not reproduce, so the pages checked are those of a fresh execution, computed once, not twice.
+STORED_CONFIG := _build/config-stored-outputs.yml
+book-stored: $(STAMP)
+	@mkdir -p _build
+	sed 's/^\(  execute_notebooks:\) cache$$/\1 "off"/' _config.yml > $(STORED_CONFIG)
+	@grep -q 'execute_notebooks: "off"' $(STORED_CONFIG) || { echo "execute_notebooks: cache not found in _config.yml"; exit 1; }
+	$(NO_MPL) $(JB) build --all $(JB_STRICT) --config $(STORED_CONFIG) .
+
 # One pytest run: unit tests, nbval on every notebook, and the browser check of the built book
 # (tests/test_rendering.py, skipped outside CI when chromium is missing), so the book is built first.
 # -rs: the summary lists every skip with its reason (e.g. the NEST tests without EXTRAS=...,nest).
-test: book
+test: book-stored
 	$(NO_MPL) $(BIN)/python -m pytest tests book -rs $(NBVAL_ARGS) $(PYTEST_ARGS)
 
 # Only the browser check of the built book (tests marked `rendering`).

@@ -1,0 +1,99 @@
+"""The book as a reader meets it: what each chapter teaches, its figures, and what stays out of the way.
+
+Checked on the notebook sources (the rendered pages are checked in tests/test_rendering.py):
+
+* each chapter opens with what the reader will learn (an admonition titled "What you will learn"), ends with
+  a "Summary" section and offers at least two exercises (sphinx-exercise), each with a solution;
+* every figure has a name and a caption (so it is numbered) and is referred to from the text;
+* check cells (``assert``) are removed from the page, and visible code cells are short: long plotting code
+  lives in :mod:`mfkit.plotting` or is hidden behind a toggle;
+* the introduction links every page of the table of contents.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+CHAPTERS = sorted(BOOK.glob("*.ipynb"))
+HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
+MAX_VISIBLE_LINES = 15
+
+#: Chapters still being restructured (issue 11); an entry must go when its chapter passes.
+PENDING: set[str] = {"accuracy_speed.ipynb", "network.ipynb", "pseudo_time.ipynb", "siegert.ipynb",
+                     "spiking.ipynb", "stability.ipynb", "synaptic_filtering.ipynb"}
+
+
+def cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def tags(cell: dict) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def problems(path: Path) -> list[str]:
+    """Everything that keeps the chapter at ``path`` from the reader's standard above."""
+    cs = cells(path)
+    markdown = "\n".join(source(c) for c in cs if c["cell_type"] == "markdown")
+    out = []
+    first = next(source(c) for c in cs if c["cell_type"] == "markdown")
+    if "What you will learn" not in first:
+        out.append("the first Markdown cell has no 'What you will learn' admonition")
+    if not re.search(r"^## Summary", markdown, re.M):
+        out.append("no '## Summary' section")
+    n_ex = len(re.findall(r"^[`:]{3,}\{exercise\}", markdown, re.M))
+    n_sol = len(re.findall(r"^[`:]{3,}\{solution(?:-start)?\}", markdown, re.M))
+    if n_ex < 2 or n_sol < n_ex:
+        out.append(f"{n_ex} exercises with {n_sol} solutions (need >= 2, each with a solution)")
+    names = []
+    for k, c in enumerate(cs):
+        if c["cell_type"] != "code":
+            continue
+        hidden = bool(tags(c) & HIDDEN)
+        if re.search(r"^\s*assert\b", source(c), re.M) and "remove-cell" not in tags(c) \
+                and "remove-input" not in tags(c):
+            out.append(f"cell {k}: check cell visible (tag it remove-cell)")
+        if not hidden and len(source(c).splitlines()) > MAX_VISIBLE_LINES:
+            out.append(f"cell {k}: {len(source(c).splitlines())} visible lines (move plotting to mfkit.plotting "
+                       "or tag hide-input)")
+        has_image = any("image/png" in o.get("data", {}) for o in c.get("outputs", []))
+        glued = any("scrapbook" in o.get("metadata", {}) for o in c.get("outputs", []))
+        fig = c.get("metadata", {}).get("mystnb", {}).get("figure", {})
+        if has_image and not glued:
+            if not (fig.get("name") and fig.get("caption")):
+                out.append(f"cell {k}: figure without name and caption (not numbered)")
+            else:
+                names.append(fig["name"])
+    names += re.findall(r"\{glue:figure\}[^\n]*\n(?:\s*:[^\n]*\n)*?\s*:name:\s*\"?([\w-]+)", markdown)
+    for name in names:
+        if f"{{numref}}`{name}`" not in markdown and not re.search(rf"\{{numref\}}`[^`]*<{name}>`", markdown):
+            out.append(f"figure {name} is not referred to from the text")
+    return out
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_structure(path):
+    if path.name in PENDING:
+        pytest.skip(f"{path.name}: restructuring pending (issue 11)")
+    assert problems(path) == []
+
+
+def test_pending_chapters_still_fail():
+    assert {p.name for p in CHAPTERS if p.name in PENDING and problems(p)} == PENDING & {p.name for p in CHAPTERS}
+
+
+def test_intro_links_every_page():
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    pages = [Path(f).name for f in re.findall(r"file:\s*(\S+)", toc)]
+    intro = (BOOK / "intro.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\{doc\}`(?:[^`<]*<)?([\w./-]+?)>?`", intro))
+    assert not set(pages) - {Path(p).name for p in linked}, f"intro.md does not link {set(pages) - linked}"
