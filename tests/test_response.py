@@ -314,6 +314,10 @@ def test_recorded_benchmark_meets_the_goals():
     ratio = rec["mpmath_subset"]["median_us"] / rec["mfkit_mpmath_subset"]["median_us"]
     assert ratio == pytest.approx(rec["ratio_mpmath_to_mfkit_same_points"], rel=1e-12) and ratio >= 1000
     assert rec["max_rel_error_on_mpmath_subset"] <= 1e-8
+    nn = rec["nnmt"]  # NNMT's transfer function on the same points, same rounds (t_ref = 0)
+    assert nn["nnmt_subset"]["median_us"] / nn["mfkit_subset_t_ref_0"]["median_us"] == pytest.approx(
+        nn["ratio_nnmt_to_mfkit_same_points"], rel=1e-12)
+    assert nn["ratio_nnmt_to_mfkit_same_points"] > 100 and nn["max_rel_difference"] < 1e-6
 
 
 def test_characteristic_parts_continue_the_response_off_the_axis():
