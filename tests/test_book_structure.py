@@ -25,7 +25,7 @@ MAX_VISIBLE_LINES = 15
 
 #: Chapters still being restructured (issue 11); an entry must go when its chapter passes.
 PENDING: set[str] = {"accuracy_speed.ipynb", "network.ipynb", "pseudo_time.ipynb", "siegert.ipynb",
-                     "stability.ipynb", "synaptic_filtering.ipynb"}
+                     "stability.ipynb"}
 
 
 def cells(path: Path) -> list[dict]:
