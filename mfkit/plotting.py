@@ -121,3 +121,62 @@ def raster_and_rate(result, t0: float, t1: float, axes, n_shown: tuple[int, int]
     ax_rate.set_ylabel("rate (Hz)")
     ax_rate.legend(loc="upper right")
     return axes
+
+
+def benchmark_bars(ax_time, ax_mem, record: dict, title: str):
+    """Wall time and peak memory of the configurations of a recorded spiking benchmark.
+
+    One bar per configuration (backend and thread count): in ``ax_time`` the median build time (gray)
+    with the median simulation time stacked on it (black for mfkit, blue for NEST), in ``ax_mem`` the
+    median peak resident memory; red error bars span the rounds (min to max). The legend names every
+    colour that is drawn.
+
+    Parameters
+    ----------
+    ax_time, ax_mem : matplotlib.axes.Axes
+        Where to draw the times (log scale, s) and the memory (GB).
+    record : dict
+        One network of ``benchmarks/results/spiking.json`` (the file's top level, or its ``"large"``
+        entry): ``configurations``, ``summary`` (per configuration ``backend``, ``threads`` and the
+        median/min/max of ``build_s``, ``simulate_s``, ``total_s`` and ``peak_rss_MB``) and ``repeats``.
+    title : str
+        Prefix of the panel titles.
+
+    Returns
+    -------
+    tuple of matplotlib.axes.Axes
+        ``(ax_time, ax_mem)``.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    colour = {"mfkit": "k", "nest": "tab:blue"}
+    summ = record["summary"]
+    names = [c["name"] for c in record["configurations"]]
+    labels = [f"{'mfkit' if summ[n]['backend'] == 'mfkit' else 'NEST'}\n{summ[n]['threads']} thr." for n in names]
+    colours = [colour[summ[n]["backend"]] for n in names]
+    x = range(len(names))
+
+    def whiskers(ax, key, scale):
+        s = [summ[n][key] for n in names]
+        ax.errorbar(x, [v["median"] * scale for v in s], fmt="none", ecolor="tab:red", capsize=3,
+                    yerr=[[(v["median"] - v["min"]) * scale for v in s], [(v["max"] - v["median"]) * scale for v in s]])
+
+    build = [summ[n]["build_s"]["median"] for n in names]
+    ax_time.bar(labels, build, color="0.6")
+    ax_time.bar(labels, [summ[n]["simulate_s"]["median"] for n in names], bottom=build, color=colours)
+    whiskers(ax_time, "total_s", 1.0)
+    ax_time.set_yscale("log")
+    ax_time.set_ylim(top=40 * max(summ[n]["total_s"]["max"] for n in names))  # room for the legend
+    ax_time.set_ylabel("s")
+    ax_time.set_title(f"{title}: wall time (median of {record['repeats']})", fontsize=9)
+    backends = [b for b in colour if any(summ[n]["backend"] == b for n in names)]
+    handles = [Patch(color="0.6", label="build")]
+    handles += [Patch(color=colour[b], label=f"simulate, {'mfkit' if b == 'mfkit' else 'NEST'}") for b in backends]
+    handles.append(Line2D([], [], color="tab:red", marker="_", markersize=8, label="min–max"))
+    ax_time.legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
+    ax_mem.bar(labels, [summ[n]["peak_rss_MB"]["median"] / 1024 for n in names], color=colours)
+    whiskers(ax_mem, "peak_rss_MB", 1 / 1024)
+    ax_mem.set_ylabel("GB")
+    ax_mem.set_title(f"{title}: peak memory", fontsize=9)
+    return ax_time, ax_mem

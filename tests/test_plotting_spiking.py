@@ -76,3 +76,23 @@ def test_fluctuations_find_the_frequency_of_a_synchronous_volley():
 def test_fluctuations_need_spikes():
     with pytest.raises(ValueError, match="no spikes"):
         result_from(np.zeros(0), np.zeros(0, dtype=int)).fluctuations()
+
+
+def test_benchmark_bars_legend_names_every_bar_colour():
+    import json
+    from pathlib import Path
+
+    from matplotlib.colors import to_hex
+
+    from mfkit.plotting import benchmark_bars
+
+    record = json.loads((Path(__file__).resolve().parents[1] / "benchmarks/results/spiking.json").read_text())
+    fig, (ax_time, ax_mem) = plt.subplots(1, 2)
+    assert benchmark_bars(ax_time, ax_mem, record, "seed") == (ax_time, ax_mem)
+    legend = ax_time.get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == ["build", "simulate, mfkit", "simulate, NEST", "min–max"]
+    legend_colours = {to_hex(h.get_facecolor()) for h in legend.legend_handles if hasattr(h, "get_facecolor")}
+    drawn = {to_hex(p.get_facecolor()) for p in ax_time.patches} | {to_hex(p.get_facecolor()) for p in ax_mem.patches}
+    assert drawn == legend_colours and len(ax_time.patches) == 2 * len(record["configurations"])
+    plt.close(fig)
