@@ -15,3 +15,168 @@ def _pyplot():
         raise ImportError("mfkit.plotting needs matplotlib: pip install matplotlib "
                           "(or pip install 'mfkit[book]')") from err
     return plt
+
+
+# --- spiking network, synaptic filtering and benchmark figures -----------------------------------------
+
+
+def text_colour(rgba) -> str:
+    """Black or white, whichever reads better on a background of colour ``rgba``.
+
+    Parameters
+    ----------
+    rgba : sequence of float
+        The background colour, red, green and blue in [0, 1] (alpha, if given, is ignored).
+
+    Returns
+    -------
+    str
+        ``"white"`` on a dark background (relative luminance below 0.4, WCAG definition), else ``"black"``.
+    """
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "white" if luminance < 0.4 else "black"
+
+
+def annotated_grid(ax, values, x_labels, y_labels, fmt: str = "{:.2f}", cmap: str = "viridis",
+                   vmin: float | None = None, vmax: float | None = None, colorbar: bool = True):
+    """A heat map of a parameter grid with every cell's value written into it.
+
+    The text of each cell is black or white depending on the luminance of the cell's colour
+    (:func:`text_colour`), so it stays readable on dark and light cells alike.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    values : array_like, shape (n_y, n_x)
+        The grid; row ``i`` is drawn at height ``i`` (origin at the bottom).
+    x_labels, y_labels : sequence of str
+        Tick labels of the columns and of the rows.
+    fmt : str
+        Format of the numbers written into the cells.
+    cmap : str
+        Name of a matplotlib colormap.
+    vmin, vmax : float, optional
+        Limits of the colour scale (default: those of ``values``).
+    colorbar : bool
+        Add a colour bar next to ``ax``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    image = ax.imshow(values, origin="lower", cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    ax.set_xticks(range(values.shape[1]), list(x_labels))
+    ax.set_yticks(range(values.shape[0]), list(y_labels))
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=8,
+                color=text_colour(image.cmap(image.norm(v))))
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax)
+    return ax
+
+
+def raster_and_rate(result, t0: float, t1: float, axes, n_shown: tuple[int, int] = (100, 25),
+                    bin_width: float = 0.5):
+    """Spike raster of a few neurons and the population rate of the whole network in a time window.
+
+    Parameters
+    ----------
+    result : mfkit.spiking.SpikingResult
+        A run of :func:`mfkit.simulate_brunel`.
+    t0, t1 : float
+        The window (ms, absolute times as in ``result.spike_times``).
+    axes : sequence of two matplotlib.axes.Axes
+        The raster is drawn into ``axes[0]``, the population rate into ``axes[1]``.
+    n_shown : (int, int)
+        How many excitatory and inhibitory neurons (the first of each population) the raster shows.
+    bin_width : float
+        Bin width of the population rate (ms).
+
+    Returns
+    -------
+    sequence of matplotlib.axes.Axes
+        ``axes``.
+    """
+    ax_raster, ax_rate = axes
+    offset = 0
+    for first, n, colour, label in ((0, n_shown[0], "tab:blue", "E"), (result.NE, n_shown[1], "tab:red", "I")):
+        sel = ((result.senders >= first) & (result.senders < first + n)
+               & (result.spike_times > t0) & (result.spike_times <= t1))
+        ax_raster.plot(result.spike_times[sel], result.senders[sel] - first + offset, "|", color=colour,
+                       markersize=3, label=label)
+        offset += n
+    ax_raster.set_ylabel("neuron")
+    ax_raster.legend(loc="upper right", markerscale=3)
+    h = result.population_rate(bin_width=bin_width)
+    win = (h.t > t0) & (h.t < t1)
+    ax_rate.plot(h.t[win], h.rate[win], color="k", lw=0.8)
+    ax_rate.axhline(result.rate, color="tab:orange", lw=1, label="time average")
+    ax_rate.set_xlabel("time (ms)")
+    ax_rate.set_ylabel("rate (Hz)")
+    ax_rate.legend(loc="upper right")
+    return axes
+
+
+def benchmark_bars(ax_time, ax_mem, record: dict, title: str):
+    """Wall time and peak memory of the configurations of a recorded spiking benchmark.
+
+    One bar per configuration (backend and thread count): in ``ax_time`` the median build time (gray)
+    with the median simulation time stacked on it (black for mfkit, blue for NEST), in ``ax_mem`` the
+    median peak resident memory; red error bars span the rounds (min to max). The legend names every
+    colour that is drawn.
+
+    Parameters
+    ----------
+    ax_time, ax_mem : matplotlib.axes.Axes
+        Where to draw the times (log scale, s) and the memory (GB).
+    record : dict
+        One network of ``benchmarks/results/spiking.json`` (the file's top level, or its ``"large"``
+        entry): ``configurations``, ``summary`` (per configuration ``backend``, ``threads`` and the
+        median/min/max of ``build_s``, ``simulate_s``, ``total_s`` and ``peak_rss_MB``) and ``repeats``.
+    title : str
+        Prefix of the panel titles.
+
+    Returns
+    -------
+    tuple of matplotlib.axes.Axes
+        ``(ax_time, ax_mem)``.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    colour = {"mfkit": "k", "nest": "tab:blue"}
+    summ = record["summary"]
+    names = [c["name"] for c in record["configurations"]]
+    labels = [f"{'mfkit' if summ[n]['backend'] == 'mfkit' else 'NEST'}\n{summ[n]['threads']} thr." for n in names]
+    colours = [colour[summ[n]["backend"]] for n in names]
+    x = range(len(names))
+
+    def whiskers(ax, key, scale):
+        s = [summ[n][key] for n in names]
+        ax.errorbar(x, [v["median"] * scale for v in s], fmt="none", ecolor="tab:red", capsize=3,
+                    yerr=[[(v["median"] - v["min"]) * scale for v in s], [(v["max"] - v["median"]) * scale for v in s]])
+
+    build = [summ[n]["build_s"]["median"] for n in names]
+    ax_time.bar(labels, build, color="0.6")
+    ax_time.bar(labels, [summ[n]["simulate_s"]["median"] for n in names], bottom=build, color=colours)
+    whiskers(ax_time, "total_s", 1.0)
+    ax_time.set_yscale("log")
+    ax_time.set_ylim(top=40 * max(summ[n]["total_s"]["max"] for n in names))  # room for the legend
+    ax_time.set_ylabel("s")
+    ax_time.set_title(f"{title}: wall time (median of {record['repeats']})", fontsize=9)
+    backends = [b for b in colour if any(summ[n]["backend"] == b for n in names)]
+    handles = [Patch(color="0.6", label="build")]
+    handles += [Patch(color=colour[b], label=f"simulate, {'mfkit' if b == 'mfkit' else 'NEST'}") for b in backends]
+    handles.append(Line2D([], [], color="tab:red", marker="_", markersize=8, label="min–max"))
+    ax_time.legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
+    ax_mem.bar(labels, [summ[n]["peak_rss_MB"]["median"] / 1024 for n in names], color=colours)
+    whiskers(ax_mem, "peak_rss_MB", 1 / 1024)
+    ax_mem.set_ylabel("GB")
+    ax_mem.set_title(f"{title}: peak memory", fontsize=9)
+    return ax_time, ax_mem

@@ -24,8 +24,8 @@ HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
 MAX_VISIBLE_LINES = 15
 
 #: Chapters still being restructured (issue 11); an entry must go when its chapter passes.
-PENDING: set[str] = {"accuracy_speed.ipynb", "network.ipynb", "pseudo_time.ipynb", "siegert.ipynb",
-                     "spiking.ipynb", "stability.ipynb", "synaptic_filtering.ipynb"}
+PENDING: set[str] = {"network.ipynb", "pseudo_time.ipynb", "siegert.ipynb",
+                     "stability.ipynb"}
 
 
 def cells(path: Path) -> list[dict]:

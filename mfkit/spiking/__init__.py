@@ -7,8 +7,8 @@ the numba engine of this package (``backend="mfkit"``) or in NEST itself
 same charge (NEST's ``iaf_psc_exp``; see :func:`psc_amplitude`).
 """
 from .connectivity import Connectivity, fixed_indegree
-from .result import RateHistogram, SpikingResult, isi_cv
+from .result import PopulationFluctuations, RateHistogram, SpikingResult, isi_cv
 from .simulate import network_params, psc_amplitude, simulate_brunel
 
-__all__ = ["simulate_brunel", "SpikingResult", "RateHistogram", "Connectivity",
+__all__ = ["simulate_brunel", "SpikingResult", "RateHistogram", "PopulationFluctuations", "Connectivity",
            "fixed_indegree", "isi_cv", "network_params", "psc_amplitude"]

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["SpikingResult", "RateHistogram", "isi_cv"]
+__all__ = ["SpikingResult", "RateHistogram", "PopulationFluctuations", "isi_cv"]
 
 
 class RateHistogram(NamedTuple):
@@ -16,6 +16,28 @@ class RateHistogram(NamedTuple):
     t: np.ndarray
     rate: np.ndarray
     bin_width: float
+
+
+class PopulationFluctuations(NamedTuple):
+    """How strongly, and at which frequency, the population rate fluctuates (see
+    :meth:`SpikingResult.fluctuations`)."""
+
+    std_over_mean: float
+    poisson: float
+    f_peak: float
+    freq: np.ndarray
+    power: np.ndarray
+    bin_width: float
+
+    @property
+    def excess(self) -> float:
+        """``std_over_mean / poisson``: 1 for independent Poisson neurons."""
+        return self.std_over_mean / self.poisson
+
+    @property
+    def resolution(self) -> float:
+        """Frequency resolution of the spectrum (Hz): one over the recording window."""
+        return float(self.freq[1] - self.freq[0])
 
 
 def _readonly(a, dtype):
@@ -192,6 +214,34 @@ class SpikingResult:
         rate = counts / (max(n, 1) * bin_width * 1e-3)
         centres = self.t_warmup + (np.arange(nbins) + 0.5) * bin_width
         return RateHistogram(centres, rate, bin_width)
+
+    def fluctuations(self, bin_width: float = 1.0) -> PopulationFluctuations:
+        """Size and spectrum of the fluctuations of the population rate (all neurons).
+
+        Parameters
+        ----------
+        bin_width : float
+            Bin width of the population rate (ms), as in :meth:`population_rate`.
+
+        Returns
+        -------
+        PopulationFluctuations
+            ``std_over_mean``, the standard deviation of the binned population rate over its mean;
+            ``poisson``, the same ratio expected for ``N`` independent Poisson neurons firing at the
+            measured mean rate, ``1 / sqrt(N rate bin_width)``; ``freq`` (Hz) and ``power`` (arbitrary
+            units), the periodogram of the rate minus its mean (``freq[0] = 0`` left out);
+            ``f_peak``, the frequency of its largest value; and ``bin_width``.
+        """
+        h = self.population_rate(bin_width)
+        mean = h.rate.mean()
+        if not mean > 0:
+            raise ValueError("no spikes in the recording window")
+        freq = np.fft.rfftfreq(h.rate.size, d=h.bin_width * 1e-3)[1:]
+        power = np.abs(np.fft.rfft(h.rate - mean))[1:] ** 2
+        return PopulationFluctuations(
+            std_over_mean=float(h.rate.std() / mean),
+            poisson=float(1.0 / np.sqrt(self.N * mean * h.bin_width * 1e-3)),
+            f_peak=float(freq[np.argmax(power)]), freq=freq, power=power, bin_width=h.bin_width)
 
     def __repr__(self) -> str:
         return (f"SpikingResult(backend={self.backend!r}, NE={self.NE}, NI={self.NI}, "
