@@ -31,7 +31,8 @@ def _fixed_point_markers(ax, fixed_points, on_diagonal: bool) -> None:
         ax.plot(fp.rate, y, "o", color="k", mfc="k" if fp.stable else "w", ms=7, zorder=3)
 
 
-def self_consistency(rates, phi, fixed_points=(), ax=None, label=r"$\Phi(\mu(\nu), \sigma(\nu))$"):
+def self_consistency(rates, phi, fixed_points=(), ax=None, label=r"$\Phi(\mu(\nu), \sigma(\nu))$",
+                     log: bool = True):
     """Draw the self-consistency condition of eq. 27: ``Phi(mu(nu), sigma(nu))`` against ``nu`` with the diagonal.
 
     The fixed points are where the curve meets the diagonal; on logarithmic axes a rate of 0.004 Hz
@@ -49,14 +50,19 @@ def self_consistency(rates, phi, fixed_points=(), ax=None, label=r"$\Phi(\mu(\nu
         Axes to draw into (default: a new figure).
     label : str
         Legend label of the curve.
+    log : bool
+        Logarithmic axes (default) or linear ones.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     ax = _axes(ax)
-    ax.loglog(rates, phi, color="C0", label=label)
-    ax.loglog(rates, rates, color="gray", lw=0.8, ls="--", label=r"diagonal $\nu$")
+    ax.plot(rates, phi, color="C0", label=label)
+    ax.plot(rates, rates, color="gray", lw=0.8, ls="--", label=r"diagonal $\nu$")
+    if log:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
     _fixed_point_markers(ax, fixed_points, on_diagonal=True)
     ax.set_xlabel(r"input rate $\nu$ (Hz)")
     ax.set_ylabel("output rate (Hz)")
@@ -109,7 +115,7 @@ def cobweb(rates, map_values, iterates, ax=None, n_steps: int | None = None):
 
 
 def fixed_point_curve(curve, ax=None, color: str = "C0", label: str | None = None):
-    """Draw a curve of fixed points (:func:`mfkit.fixed_point_curve`) as rate over ``g``.
+    """Draw one curve of fixed points (:func:`mfkit.fixed_point_curve`) as rate over ``g``.
 
     Solid where the fixed point is stable under the pseudo-time relaxation (eq. 30), dashed where it is
     unstable; the folds, where the two meet, are saddle-node bifurcations.
@@ -117,7 +123,7 @@ def fixed_point_curve(curve, ax=None, color: str = "C0", label: str | None = Non
     Parameters
     ----------
     curve : mfkit.FixedPointCurve
-        Points ordered by rate.
+        One curve of :func:`mfkit.fixed_point_curve`, points in the order of the curve.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into (default: a new figure).
     color : str
