@@ -133,8 +133,10 @@ def fixed_point_curve(network: BrunelNetwork, g_range: tuple[float, float] = (0.
     rate ``nu``) by pseudo-arclength continuation in the plane ``(g, log nu)`` (see the module
     docstring), starting from every fixed point at ``g_max`` found by :func:`mfkit.fixed_points`, and from
     every fixed point at ``g_min`` that is not on a curve already traced.  A curve ends where it
-    leaves ``g_range`` (its last point lies just outside) or reaches ``1000/t_ref``.  The other
-    parameters (``eta``, ``J``, the neuron) come from ``network``; its own ``g`` is not used.
+    leaves ``g_range`` (its last point lies just outside) or reaches ``1000/t_ref``.  The quiescent
+    state ``nu = 0`` (a fixed point at every ``g`` when there is no external drive) is not a point of
+    the plane and is left out.  The other parameters (``eta``, ``J``, the neuron) come from
+    ``network``; its own ``g`` is not used.
 
     Parameters
     ----------
@@ -176,6 +178,8 @@ def fixed_point_curve(network: BrunelNetwork, g_range: tuple[float, float] = (0.
     curves: list[list[tuple[float, float, float]]] = []
     for g0, direction in [(g_max, -1.0), (g_min, 1.0)]:
         for fp in fixed_points(dataclasses.replace(network, g=g0)):
+            if not fp.rate > 0:  # the quiescent state lies outside the plane (g, log nu)
+                continue
             x0 = math.log(fp.rate)
             if any(_passes(c, g0, x0) for c in curves):
                 continue

@@ -6,7 +6,17 @@ imported when a function here is called, and a clear ImportError says how to ins
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # matplotlib is optional at run time
+    from matplotlib.axes import Axes
+
+    from .continuation import FixedPointCurve
+    from .fixed_points import FixedPoint
 
 
 def _pyplot():
@@ -19,20 +29,14 @@ def _pyplot():
     return plt
 
 
-def _axes(ax):
+def _axes(ax: Axes | None) -> Axes:
     """``ax``, or the Axes of a new figure when ``ax`` is None."""
     return _pyplot().subplots()[1] if ax is None else ax
 
 
-def _fixed_point_markers(ax, fixed_points, on_diagonal: bool) -> None:
-    """Filled (pseudo-time stable) and open (unstable) circles at the rates of ``fixed_points``."""
-    for fp in fixed_points:
-        y = fp.rate if on_diagonal else 0.0
-        ax.plot(fp.rate, y, "o", color="k", mfc="k" if fp.stable else "w", ms=7, zorder=3)
-
-
-def self_consistency(rates, phi, fixed_points=(), ax=None, label=r"$\Phi(\mu(\nu), \sigma(\nu))$",
-                     log: bool = True):
+def self_consistency(rates: ArrayLike, phi: ArrayLike, fixed_points: Sequence[FixedPoint] = (),
+                     ax: Axes | None = None, label: str = r"$\Phi(\mu(\nu), \sigma(\nu))$",
+                     log: bool = True) -> Axes:
     """Draw the self-consistency condition of eq. 27: ``Phi(mu(nu), sigma(nu))`` against ``nu`` with the diagonal.
 
     The fixed points are where the curve meets the diagonal; on logarithmic axes a rate of 0.004 Hz
@@ -63,13 +67,15 @@ def self_consistency(rates, phi, fixed_points=(), ax=None, label=r"$\Phi(\mu(\nu
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")
-    _fixed_point_markers(ax, fixed_points, on_diagonal=True)
+    for fp in fixed_points:  # filled: stable under eq. 30, open: unstable
+        ax.plot(fp.rate, fp.rate, "o", color="k", mfc="k" if fp.stable else "w", ms=7, zorder=3)
     ax.set_xlabel(r"input rate $\nu$ (Hz)")
     ax.set_ylabel("output rate (Hz)")
     return ax
 
 
-def cobweb(rates, map_values, iterates, ax=None, n_steps: int | None = None):
+def cobweb(rates: ArrayLike, map_values: ArrayLike, iterates: ArrayLike, ax: Axes | None = None,
+           n_steps: int | None = None) -> Axes:
     """Cobweb diagram of a one-dimensional map ``nu_{k+1} = F(nu_k)``.
 
     Draws the map, the diagonal and the staircase ``(nu_k, nu_k) -> (nu_k, nu_{k+1}) ->
@@ -114,7 +120,8 @@ def cobweb(rates, map_values, iterates, ax=None, n_steps: int | None = None):
     return ax
 
 
-def fixed_point_curve(curve, ax=None, color: str = "C0", label: str | None = None):
+def fixed_point_curve(curve: FixedPointCurve, ax: Axes | None = None, color: str = "C0",
+                      label: str | None = None) -> Axes:
     """Draw one curve of fixed points (:func:`mfkit.fixed_point_curve`) as rate over ``g``.
 
     Solid where the fixed point is stable under the pseudo-time relaxation (eq. 30), dashed where it is

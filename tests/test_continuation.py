@@ -1,4 +1,6 @@
 """The curves of fixed points over g (mfkit.fixed_point_curve) against mfkit.fixed_points."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -67,3 +69,10 @@ def test_max_points_limits_a_curve():
     curves = fixed_point_curve(BrunelNetwork(), (4.0, 6.0), max_points=5)
     assert [c.g.size for c in curves] == [5, 5]
     assert curves[0].g[0] == 6.0 and curves[1].g[0] == 4.0
+
+
+def test_quiescent_state_is_left_out():
+    net = BrunelNetwork(eta=0.0)
+    assert fixed_points(dataclasses.replace(net, g=2.0))[0].rate == 0.0
+    curves = fixed_point_curve(net, (2.0, 3.0))
+    assert all(np.all(c.rates > 0) and np.all(c.relative_residual < 1e-12) for c in curves)
