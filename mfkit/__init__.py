@@ -2,7 +2,8 @@
 
 Hahne et al. (2017), eq. 27-30: the Siegert transfer function (:func:`siegert`), the drift and
 diffusion of the network (:class:`BrunelNetwork`, :class:`MeanFieldNetwork`), all its fixed points
-with the stability of the pseudo-time relaxation (:func:`fixed_points`), the pseudo-time rate
+with the stability of the pseudo-time relaxation (:func:`fixed_points`) and their curve over the
+inhibition through the folds (:func:`fixed_point_curve`), the pseudo-time rate
 dynamics (:func:`pseudo_time`), and a direct spiking simulation of the same network
 (:func:`simulate_brunel`).  Beyond the stationary state: the linear response of the LIF neuron
 (:func:`linear_response`), the stability of the network with its synaptic delay
@@ -12,6 +13,7 @@ inter-spike intervals (:func:`cv_isi`).
 Units everywhere: times in ms, potentials in mV, rates in Hz (spikes/s).
 """
 from .brunel import BrunelNetwork
+from .continuation import FixedPointCurve, fixed_point_curve
 from .fixed_points import (
     Branch, FixedPoint, FixedPointError, bifurcation_diagram, fixed_points, make_fixed_point,
 )
@@ -29,6 +31,7 @@ __all__ = [
     "siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA",
     "BrunelNetwork", "MeanFieldNetwork", "InputStatistics",
     "FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram",
+    "FixedPointCurve", "fixed_point_curve",
     "PseudoTimeResult", "pseudo_time", "load_nest_trajectory",
     "SpikingResult", "simulate_brunel",
     "linear_response", "NetworkStability", "network_stability", "PhaseDiagram", "phase_diagram", "cv_isi",

@@ -29,8 +29,7 @@ ALLOWED: dict[str, str] = {
 
 #: Pages still being rewritten to glue their numbers (issue 11); an entry must go as soon as its page is
 #: clean (test_pending_pages_are_still_dirty fails on a stale entry).
-PENDING: set[str] = {"network.ipynb", "pseudo_time.ipynb", "siegert.ipynb",
-                     "intro.md", "notation.md"}
+PENDING: set[str] = set()
 
 # Markup whose digits are not prose: glue roles and directives, citations and references,
 # URLs, labels/targets and HTML attributes.
