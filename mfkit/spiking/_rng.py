@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
-__all__ = ["make_states", "next_u64", "uniform", "bounded", "step", "to_unit", "jump_poly", "jump",
+__all__ = ["make_states", "next_u64", "uniform", "bounded", "step", "jump_poly", "jump",
            "advance"]
 
 _U64 = np.uint64
@@ -106,12 +106,6 @@ def step(s0, s1, s2, s3):
     s2 ^= t
     s3 = (s3 << _U64(45)) | (s3 >> _U64(19))
     return s0, s1, s2, s3, result
-
-
-@njit(inline="always")
-def to_unit(x):
-    """Uniform double in [0, 1) from the top 53 bits of a 64-bit output."""
-    return np.float64(np.int64(x >> _U64(11))) * (1.0 / 9007199254740992.0)
 
 
 # ------------------------------------------------------------------ jumping ahead

@@ -39,10 +39,10 @@ increasing sender: all ``e`` excitatory ones, of weight ``W_E``, before the
 ``q`` inhibitory ones, ``W_I``) and of the stimulus jumps of that step
 (:func:`_input`).  Since the weight of a synapse is that of its sender's
 population, the sum depends only on ``(k, e, q)``: the spikes are counted, not
-summed, in a ring buffer of ``D`` rows of ``N`` unsigned integers (``e`` in
-the low bits, ``q`` above; a neuron receives at most ``CE`` and ``CI`` spikes
-per step), and the sums are looked up in a table of all ``(k, e, q)`` up to a
-few times their usual values (:func:`input_table`; beyond, they are summed
+summed, in a ring buffer of ``D`` rows of ``N`` counts for each population
+(unsigned integers of 1, 2, 4 or 8 bytes: a neuron receives at most ``CE``
+and ``CI`` spikes per step), and the sums are looked up in a table of all
+``(k, e, q)`` up to a few times their usual values (:func:`input_table`; beyond, they are summed
 there and then).  Counting is cheaper than adding doubles, and the drive needs
 no ring buffer: the count that arrives in step ``n`` is drawn in step ``n``,
 as draw ``(n - D) N + i`` of the run's random stream for neuron ``i`` (the
@@ -75,7 +75,7 @@ from numba import njit, prange
 from ._rng import jump, step
 from ._threads import renamed
 
-__all__ = ["poisson_tables", "input_table", "ring_layout", "run_steps", "psc_exp_propagators"]
+__all__ = ["poisson_tables", "input_table", "count_type", "run_steps", "psc_exp_propagators"]
 
 #: Sizes of the table of input sums (:func:`input_table`) beyond the drive count: excitatory
 #: and inhibitory spikes arriving at one neuron in one step (the seed network: 3.2 and 0.8 on
@@ -112,14 +112,10 @@ def poisson_tables(lam: float) -> tuple[np.ndarray, np.ndarray]:
     return np.ceil(cdf * 2.0**53).astype(np.uint64), guide
 
 
-def ring_layout(CE: int, CI: int) -> tuple[type, int]:
-    """The ring buffer's integer type and the bit where the inhibitory count starts: the
-    counts ``e <= CE`` and ``q <= CI`` of one neuron and step fit side by side."""
-    shift = max(int(CE).bit_length(), 1)
-    bits = shift + int(CI).bit_length()
-    if bits > 64:
-        raise ValueError(f"CE={CE} and CI={CI} are too large to count spikes in 64 bits")
-    return (np.uint32 if bits <= 32 else np.uint64), shift
+def count_type(CE: int, CI: int) -> np.dtype:
+    """The smallest unsigned integer type of the ring buffer that holds the spike counts of a
+    neuron in one step (at most ``CE`` excitatory and ``CI`` inhibitory ones)."""
+    return np.min_scalar_type(max(int(CE), int(CI), 1))
 
 
 @njit(inline="always")
@@ -165,12 +161,9 @@ def _poisson_count(s0, s1, s2, s3, cdf, guide):
 
 
 @njit(inline="always")
-def _input(k, c, table, shift, W_ext, W_E, W_I):
-    """The input sum of ``k`` drive spikes and the spike counts ``c`` (uint64) of a ring-buffer
-    entry (``e = c mod 2**shift`` excitatory, ``q = c >> shift`` inhibitory spikes): from the
-    table if it holds them, else summed here (the same additions)."""
-    e = c & ((np.uint64(1) << shift) - np.uint64(1))
-    q = c >> shift
+def _input(k, e, q, table, W_ext, W_E, W_I):
+    """The input sum of ``k`` drive spikes, ``e`` excitatory and ``q`` inhibitory spikes
+    (uint64): from the table if it holds them, else summed here (the same additions)."""
     if k < np.uint64(table.shape[0]) and e < np.uint64(table.shape[1]) and q < np.uint64(table.shape[2]):
         return table[k, e, q]
     return _sum_inputs(k, e, q, W_ext, W_E, W_I)
@@ -179,8 +172,7 @@ def _input(k, c, table, shift, W_ext, W_E, W_I):
 # Indices in the hot loops are unsigned (uint64): numba then adds no code for negative indices.
 
 @njit(cache=True, nogil=True)
-def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, D, drive, table, shift,
-            stim, sp0, fbuf, fcnt, n0, vrec_ids, vrec):
+def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, table, stim, sp0, fbuf, fcnt, n0, vrec_ids, vrec):
     """Advance neurons ``lo .. hi - 1`` (block ``b``) through steps ``a .. a + m - 1``:
     ``iaf_psc_exp`` neurons if ``exp``, else ``iaf_psc_delta`` ones (``I``, ``P11`` and ``P21``
     unused).  ``neuron = (P11, P21, P22, c_mu, theta, V_reset, ref_steps)``, ``drive =
@@ -195,14 +187,14 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, D, drive, 
     has_drive, cdf, guide, W_ext, W_E, W_I = drive
     stim_step, stim_target, stim_weight = stim
     N = V.shape[0]
+    D = ring.shape[1]
     n_stim = stim_step.shape[0]
     L = fcnt.shape[1]
-    ushift = np.uint64(shift)
     sp = sp0
     size = hi - lo
     for s in range(m):
         n = a + s
-        row = ring[n % D]
+        row_E, row_I = ring[0, n % D], ring[1, n % D]
         drawn = has_drive and n >= D
         while sp < n_stim and (stim_step[sp] < n or (stim_step[sp] == n and stim_target[sp] < lo)):
             sp += 1
@@ -217,8 +209,9 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, D, drive, 
             k = np.uint64(0)
             if drawn:
                 s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
-            x = _input(k, np.uint64(row[i]), table, ushift, W_ext, W_E, W_I)
-            row[i] = 0
+            x = _input(k, np.uint64(row_E[i]), np.uint64(row_I[i]), table, W_ext, W_E, W_I)
+            row_E[i] = 0
+            row_I[i] = 0
             if i == nxt:
                 while sp < n_stim and stim_step[sp] == n and np.uint64(stim_target[sp]) == i:
                     x += stim_weight[sp]
@@ -253,36 +246,33 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, D, drive, 
 
 
 @njit(cache=True, nogil=True)
-def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, NE, shift, seg, gaps):
-    """Count the spikes of steps ``a .. a + m - 1`` (all blocks, in order) into the ring-buffer
-    entries of the targets in block ``b`` of step ``a + D .. a + m - 1 + D`` (row ``(n + D) mod
-    D``), the synapses as in :class:`~mfkit.spiking.connectivity.BlockSynapses`."""
-    D = ring.shape[0]
+def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, NE, seg, gaps):
+    """Count the spikes of steps ``a .. a + m - 1`` (all blocks) into the ring-buffer entries of
+    the targets in block ``b`` of step ``a + D .. a + m - 1 + D`` (row ``(n + D) mod D``), the
+    synapses as in :class:`~mfkit.spiking.connectivity.BlockSynapses`."""
+    D = ring.shape[1]
     L = fcnt.shape[1]
     nb = bounds.shape[0] - 1
-    inc_I = np.uint64(1) << np.uint64(shift)
     lo = np.uint64(bounds[b])
     for s in range(m):
-        orow = ring[(a + s) % D]
         for c in range(nb):
             base = bounds[c] * L + s * (bounds[c + 1] - bounds[c])
             for f in range(fcnt[c, s]):
                 j = fbuf[base + f]
-                inc = np.uint64(1) if j < NE else inc_I
+                orow = ring[0 if j < NE else 1, (a + s) % D]
                 t = lo
                 for q in range(np.uint64(seg[j, b]), np.uint64(seg[j, b + 1])):
                     t += gaps[q]
-                    orow[t] += inc
+                    orow[t] += 1
 
 
 def _run_impl(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, neuron, drive,
-              table, shift, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt,
+              table, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt,
               vrec_ids, vrec):
     """Supersteps of at most ``L`` steps; one parallel region per superstep, in which every
     thread first counts the previous superstep's spikes into its own block of targets and then
     advances its block of neurons (``fbuf``/``fcnt`` alternate between two supersteps)."""
     nb = bounds.shape[0] - 1
-    D = ring.shape[0]
     L = fcnt.shape[2]
     stim_step = stim[0]
     n_stim = stim_step.shape[0]
@@ -296,10 +286,9 @@ def _run_impl(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
         sp0 = stim_ptr[0]
         for b in prange(nb):
             _deliver_block(prev_a, prev_m, b, ring, bounds, fbuf[1 - cur], fcnt[1 - cur], NE,
-                           shift, seg, gaps)
-            _update(a, m, bounds[b], bounds[b + 1], b, V, I, refr, ring, bstate, jpoly,
-                    neuron, D, drive, table, shift, stim, sp0, fbuf[cur], fcnt[cur], n0,
-                    vrec_ids, vrec)
+                           seg, gaps)
+            _update(a, m, bounds[b], bounds[b + 1], b, V, I, refr, ring, bstate, jpoly, neuron,
+                    drive, table, stim, sp0, fbuf[cur], fcnt[cur], n0, vrec_ids, vrec)
         sp = sp0
         while sp < n_stim and stim_step[sp] < a + m:
             sp += 1
@@ -318,7 +307,7 @@ def _run_impl(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
         a += m
     for b in prange(nb):
         _deliver_block(prev_a, prev_m, b, ring, bounds, fbuf[1 - cur], fcnt[1 - cur], NE,
-                       shift, seg, gaps)
+                       seg, gaps)
     n_rec[0] = nr
 
 
@@ -330,20 +319,21 @@ _run_serial = njit(cache=True, nogil=True)(renamed(_run_impl, "_run_serial"))
 
 
 def run_steps(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, neuron, drive,
-              table, shift, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt,
+              table, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt,
               vrec_ids, vrec):
     """Advance the network from step ``n0`` to ``n1`` (exclusive), in place.
 
-    ``I``: the synaptic currents (pA) of ``iaf_psc_exp`` neurons, or an empty array for
+    ``I``: the synaptic currents (pA) of ``iaf_psc_exp`` neurons, or None for
     ``iaf_psc_delta`` neurons.  ``neuron = (P11, P21, P22, c_mu, theta, V_reset, ref_steps)``:
     the propagators of :func:`psc_exp_propagators` (delta synapses: ``P22 = e^{-dt/tau_m}``,
     the others unused), ``c_mu = (1 - P22) mu_ext``, and the threshold, reset and refractory
     steps.  ``drive = (has_drive, cdf, guide, W_ext, W_E, W_I)``: the drive's
-    :func:`poisson_tables` and the weights (mV, or pA for ``iaf_psc_exp``); ``table`` and
-    ``shift``: :func:`input_table` and :func:`ring_layout`; ``ring`` (``D`` rows of ``N``
-    spike counts) starts at 0.  ``stim = (steps, targets, weights)``: extra jumps added to the
-    input of ``targets[k]`` in step ``steps[k]``, sorted by step and target (jumps of one neuron
-    and step are added in their order); ``stim_ptr[0]`` is the first not yet applied.
+    :func:`poisson_tables` and the weights (mV, or pA for ``iaf_psc_exp``); ``table``: their
+    :func:`input_table`.  ``ring`` (shape ``(2, D, N)``, type :func:`count_type`): the counts of
+    the excitatory and inhibitory spikes arriving in the next ``D`` steps, 0 at the start.
+    ``stim = (steps, targets, weights)``: extra jumps added to the input of ``targets[k]`` in
+    step ``steps[k]``, sorted by step and target (the jumps of one neuron and step are added in
+    their order); ``stim_ptr[0]`` is the first not yet applied.
 
     The neurons are split into the blocks ``bounds[b] .. bounds[b + 1] - 1``, advanced in
     parallel (numba's threads, as many as ``numba.get_num_threads()``); the results do not
@@ -361,7 +351,7 @@ def run_steps(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
     """
     run = _run_parallel if bounds.shape[0] > 2 else _run_serial
     run(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, neuron, drive,
-        table, shift, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec)
+        table, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec)
 
 
 def psc_exp_propagators(dt: float, tau_m: float, tau_syn: float, C_m: float) -> tuple[float, float, float]:

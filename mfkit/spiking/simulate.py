@@ -15,7 +15,7 @@ from ._common import C_M, Progress, in_notebook, psc_amplitude
 from ._rng import advance, jump_poly, make_states
 from ._threads import numba_threads, resolve_threads
 from .connectivity import MAX_BLOCK, block_synapses
-from .engine import input_table, poisson_tables, psc_exp_propagators, ring_layout, run_steps
+from .engine import count_type, input_table, poisson_tables, psc_exp_propagators, run_steps
 from .result import SpikingResult
 
 __all__ = ["simulate_brunel", "network_params", "psc_amplitude", "C_M"]
@@ -335,10 +335,9 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     neuron = (P11, P21, P22, (1.0 - P22) * run.mu_ext, p["theta"], p["V_reset"], ref_steps)
     drive = (lam > 0, cdf, guide, J_ext, J_E, J_I)
     table = input_table(cdf, p["CE"], p["CI"], J_ext, J_E, J_I)
-    ring_type, shift = ring_layout(p["CE"], p["CI"])
     V = V0
     refr = np.zeros(N, dtype=np.int32)
-    ring = np.zeros((D, N), dtype=ring_type)
+    ring = np.zeros((2, D, N), dtype=count_type(p["CE"], p["CI"]))
     # the drive stream at each block's first neuron (a row of 64 bytes per block: the threads
     # update them at every step and should not share a cache line)
     bstate = np.zeros((n_blocks, 8), dtype=np.uint64)
@@ -368,7 +367,7 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
             n1 = min(n + block, total)
             n_rec[0] = 0
             run_steps(n, n1, V, I_syn, refr, ring, bstate, jpoly, bounds, syn.seg, syn.gaps, NE,
-                      neuron, drive, table, shift, (stim[0], stim[1], stim_w), stim_ptr,
+                      neuron, drive, table, (stim[0], stim[1], stim_w), stim_ptr,
                       n_warm, spk_step, spk_id, n_rec, fbuf, fcnt, vids, vrec)
             if vids.size and n1 > n_warm:
                 a = max(n, n_warm)
