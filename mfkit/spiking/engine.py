@@ -172,16 +172,21 @@ def _input(k, e, q, table, W_ext, W_E, W_I):
 # Indices in the hot loops are unsigned (uint64): numba then adds no code for negative indices.
 
 @njit(cache=True, nogil=True)
-def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, table, stim, sp0, fbuf, fcnt, n0, vrec_ids, vrec):
+def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, table, stim, sp0,
+            fbuf, fcnt, n0, vrec_ids, vrec):
     """Advance neurons ``lo .. hi - 1`` (block ``b``) through steps ``a .. a + m - 1``:
-    ``iaf_psc_exp`` neurons if ``exp``, else ``iaf_psc_delta`` ones (``I``, ``P11`` and ``P21``
-    unused).  ``neuron = (P11, P21, P22, c_mu, theta, V_reset, ref_steps)``, ``drive =
-    (has_drive, cdf, guide, W_ext, W_E, W_I)``, ``stim = (steps, targets, weights)`` sorted by
-    step and target, the first of them not before step ``a`` at or after ``sp0``.
+    ``iaf_psc_exp`` neurons if ``I`` is an array, ``iaf_psc_delta`` ones if it is None
+    (``P11`` and ``P21`` unused).  ``neuron = (P11, P21, P22, c_mu, theta, V_reset,
+    ref_steps)``, ``drive = (has_drive, cdf, guide, W_ext, W_E, W_I)``, ``stim = (steps,
+    targets, weights)`` sorted by step and target, the first of them not before step ``a`` at
+    or after ``sp0``.
 
-    The neurons firing in step ``a + s`` go to ``fbuf[lo L + s (hi - lo):]`` (``L =
-    fcnt.shape[1]``), their number to ``fcnt[b, s]``.  ``bstate[b]`` is the drive stream at
-    the draw of neuron ``lo`` in the first step ``>= a`` that has drive (``>= D``).
+    Every step takes two passes over the block: the first draws the drive and sums the input
+    of every neuron (the random stream is sequential), the second advances the neurons without
+    branches (LLVM vectorizes it) and marks those that fire, which then go to
+    ``fbuf[lo L + s (hi - lo):]`` for step ``a + s`` (``L = fcnt.shape[1]``), their number to
+    ``fcnt[b, s]``.  ``bstate[b]`` is the drive stream at the draw of neuron ``lo`` in the
+    first step ``>= a`` that has drive (``>= D``).
     """
     P11, P21, P22, c_mu, theta, V_reset, ref_steps = neuron
     has_drive, cdf, guide, W_ext, W_E, W_I = drive
@@ -192,52 +197,52 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
     L = fcnt.shape[1]
     sp = sp0
     size = hi - lo
+    usize = np.uint64(size)
+    Vb, rb = V[lo:hi], refr[lo:hi]
+    Ib = Vb if I is None else I[lo:hi]
+    x = np.empty(size)  # the input of each neuron in one step
+    fired = np.empty(size, dtype=np.bool_)
     for s in range(m):
         n = a + s
-        row_E, row_I = ring[0, n % D], ring[1, n % D]
+        row_E, row_I = ring[0, n % D, lo:hi], ring[1, n % D, lo:hi]
         drawn = has_drive and n >= D
-        while sp < n_stim and (stim_step[sp] < n or (stim_step[sp] == n and stim_target[sp] < lo)):
-            sp += 1
-        # the next neuron of this block with a stimulus jump in this step (none: N)
-        nxt = np.uint64(stim_target[sp] if sp < n_stim and stim_step[sp] == n else N)
-        base = lo * L + s * size
-        n_fired = 0
         # the stream's state at this step's first draw of the block (in memory, not in
         # registers, during the loop)
         s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
-        for i in range(np.uint64(lo), np.uint64(hi)):
+        for i in range(usize):
             k = np.uint64(0)
             if drawn:
                 s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
-            x = _input(k, np.uint64(row_E[i]), np.uint64(row_I[i]), table, W_ext, W_E, W_I)
+            x[i] = _input(k, np.uint64(row_E[i]), np.uint64(row_I[i]), table, W_ext, W_E, W_I)
             row_E[i] = 0
             row_I[i] = 0
-            if i == nxt:
-                while sp < n_stim and stim_step[sp] == n and np.uint64(stim_target[sp]) == i:
-                    x += stim_weight[sp]
-                    sp += 1
-                nxt = np.uint64(stim_target[sp] if sp < n_stim and stim_step[sp] == n else N)
-            if I is None:  # iaf_psc_delta
-                if refr[i] > 0:
-                    refr[i] -= 1
-                    continue
-                v = P22 * V[i] + c_mu + x
-            else:  # iaf_psc_exp
-                cur = I[i]
-                I[i] = P11 * cur + x
-                if refr[i] > 0:
-                    refr[i] -= 1
-                    continue
-                v = P22 * V[i] + P21 * cur + c_mu
-            if v >= theta:
-                v = V_reset
-                refr[i] = ref_steps
-                fbuf[base + n_fired] = i
-                n_fired += 1
-            V[i] = v
         if drawn and size < N:  # the next step starts N draws after this step's first
             s0, s1, s2, s3 = jump(bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3], jpoly)
         bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
+        while sp < n_stim and stim_step[sp] <= n:
+            t = stim_target[sp]
+            if stim_step[sp] == n and lo <= t < hi:
+                x[t - lo] += stim_weight[sp]
+            sp += 1
+        for i in range(usize):
+            r = rb[i]
+            v_old = Vb[i]
+            if I is None:  # iaf_psc_delta
+                v = P22 * v_old + c_mu + x[i]
+            else:  # iaf_psc_exp: V moves with the current of the step before
+                cur = Ib[i]
+                Ib[i] = P11 * cur + x[i]
+                v = P22 * v_old + P21 * cur + c_mu
+            fire = (r == 0) & (v >= theta)
+            Vb[i] = V_reset if fire else (v_old if r > 0 else v)
+            rb[i] = ref_steps if fire else (r - 1 if r > 0 else r)
+            fired[i] = fire
+        base = lo * L + s * size
+        n_fired = 0
+        for i in range(size):
+            if fired[i]:
+                fbuf[base + n_fired] = lo + i
+                n_fired += 1
         fcnt[b, s] = n_fired
         for j in range(vrec_ids.shape[0]):
             v_id = vrec_ids[j]
