@@ -201,7 +201,9 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
     Vb, rb = V[lo:hi], refr[lo:hi]
     Ib = Vb if I is None else I[lo:hi]
     x = np.empty(size)  # the input of each neuron in one step
-    fired = np.empty(size, dtype=np.bool_)
+    # whether each neuron fired in one step, read 8 at a time (zero padding to a multiple of 8)
+    fired = np.zeros(-(-size // 8) * 8, dtype=np.uint8)
+    fired8 = fired.view(np.uint64)
     for s in range(m):
         n = a + s
         row_E, row_I = ring[0, n % D, lo:hi], ring[1, n % D, lo:hi]
@@ -239,10 +241,12 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
             fired[i] = fire
         base = lo * L + s * size
         n_fired = 0
-        for i in range(size):
-            if fired[i]:
-                fbuf[base + n_fired] = lo + i
-                n_fired += 1
+        for w in range(fired8.shape[0]):
+            if fired8[w]:
+                for i in range(8 * w, 8 * w + 8):
+                    if fired[i]:
+                        fbuf[base + n_fired] = lo + i
+                        n_fired += 1
         fcnt[b, s] = n_fired
         for j in range(vrec_ids.shape[0]):
             v_id = vrec_ids[j]
