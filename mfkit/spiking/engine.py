@@ -70,7 +70,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from llvmlite.binding import llvm_version_info
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ._rng import jump, step
 from ._threads import renamed
@@ -254,6 +258,26 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
                 vrec[j, n - n0] = V[v_id]
 
 
+#: LLVM's prefetch intrinsic, named for its pointer type (opaque pointers from LLVM 17 on).
+_PREFETCH = "llvm.prefetch.p0" if llvm_version_info >= (17,) else "llvm.prefetch.p0i8"
+
+
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """Ask the CPU to load the cache line of ``arr[idx]`` (``llvm.prefetch``; a hint, no effect
+    on the results)."""
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, _PREFETCH)
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), i8p)
+        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+    return types.void(arr, idx), codegen
+
+
 @njit(cache=True, nogil=True)
 def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, NE, seg, gaps):
     """Count the spikes of steps ``a .. a + m - 1`` (all blocks) into the ring-buffer entries of
@@ -266,8 +290,13 @@ def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, NE, seg, gaps):
     for s in range(m):
         for c in range(nb):
             base = bounds[c] * L + s * (bounds[c + 1] - bounds[c])
-            for f in range(fcnt[c, s]):
+            nf = fcnt[c, s]
+            for f in range(nf):
                 j = fbuf[base + f]
+                if f + 1 < nf:  # the first 128 bytes of the next sender's targets
+                    q1 = np.uint64(seg[fbuf[base + f + 1], b])
+                    _prefetch(gaps, q1)
+                    _prefetch(gaps, q1 + np.uint64(32))
                 orow = ring[0 if j < NE else 1, (a + s) % D]
                 t = lo
                 for q in range(np.uint64(seg[j, b]), np.uint64(seg[j, b + 1])):
