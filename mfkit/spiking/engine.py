@@ -40,8 +40,8 @@ increasing sender: all ``e`` excitatory ones, of weight ``W_E``, before the
 (:func:`_input`).  Since the weight of a synapse is that of its sender's
 population, the sum depends only on ``(k, e, q)``: the spikes are counted, not
 summed, in a ring buffer of ``D`` rows of ``N`` counts for each population
-(unsigned integers of 1, 2, 4 or 8 bytes: a neuron receives at most ``CE``
-and ``CI`` spikes per step), and the sums are looked up in a table of all
+(unsigned integers of 2 bytes, more if ``CE`` or ``CI`` exceed 65535: a
+neuron receives at most ``CE`` and ``CI`` spikes per step), and the sums are looked up in a table of all
 ``(k, e, q)`` up to a few times their usual values (:func:`input_table`; beyond, they are summed
 there and then).  Counting is cheaper than adding doubles, and the drive needs
 no ring buffer: the count that arrives in step ``n`` is drawn in step ``n``,
@@ -117,9 +117,11 @@ def poisson_tables(lam: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def count_type(CE: int, CI: int) -> np.dtype:
-    """The smallest unsigned integer type of the ring buffer that holds the spike counts of a
-    neuron in one step (at most ``CE`` excitatory and ``CI`` inhibitory ones)."""
-    return np.min_scalar_type(max(int(CE), int(CI), 1))
+    """The integer type of the ring buffer: uint16, or the smallest unsigned type that holds
+    the spike counts of a neuron in one step (at most ``CE`` excitatory and ``CI`` inhibitory
+    ones) if they exceed 65535.  (Not uint8 for small networks: the kernels are compiled, or
+    loaded from numba's cache, once for all but huge in-degrees.)"""
+    return np.promote_types(np.uint16, np.min_scalar_type(max(int(CE), int(CI))))
 
 
 @njit(inline="always")
