@@ -33,20 +33,28 @@ round(delay / dt)``, i.e. exactly one delay after its time stamp.  The
 Poisson drive of a neuron in step ``n`` is a count ``k`` of a Poisson law
 with mean ``p_rate dt`` (by inversion of a tabulated CDF with a guide table)
 and, as from NEST's ``poisson_generator``, reaches the neuron one delay later.
-The input of a neuron in a step is the sum, in double precision and in this
-order, of the drive ``k W_ext``, of the weights of the spikes that arrive (by
-increasing sender: all ``e`` excitatory ones, of weight ``W_E``, before the
-``q`` inhibitory ones, ``W_I``) and of the stimulus jumps of that step
-(:func:`_input`).  Since the weight of a synapse is that of its sender's
-population, the sum depends only on ``(k, e, q)``: the spikes are counted, not
-summed, in a ring buffer of ``D`` rows of ``N`` counts for each population
-(unsigned integers of 2 bytes, more if ``CE`` or ``CI`` exceed 65535: a
-neuron receives at most ``CE`` and ``CI`` spikes per step), and the sums are looked up in a table of all
-``(k, e, q)`` up to a few times their usual values (:func:`input_table`; beyond, they are summed
-there and then).  Counting is cheaper than adding doubles, and the drive needs
-no ring buffer: the count that arrives in step ``n`` is drawn in step ``n``,
-as draw ``(n - D) N + i`` of the run's random stream for neuron ``i`` (the
-same number a draw at the step ``n - D`` it was generated in would give).
+The input ``x`` of a neuron in a step is the sum, in double precision and in
+this order, of the drive ``k W_ext``, of the weights of the spikes that arrive
+(by increasing sender: all ``e`` excitatory ones, of weight ``W_E``, before
+the ``q`` inhibitory ones, ``W_I``) and of the stimulus jumps of that step.
+The weight of a synapse is that of its sender's population, so the sum of the
+drive and the spikes depends only on ``(k, e, q)``:
+
+* the spikes are counted, not summed: a ring buffer holds ``D`` rows of ``N``
+  counts for each population (uint16, wider only if ``CE`` or ``CI`` exceed
+  65535: a neuron receives at most ``CE`` and ``CI`` spikes per step);
+* the sums are looked up in a table of all ``(k, e, q)`` up to a few times
+  their usual values (:func:`input_table`), and beyond it added one by one
+  (:func:`_input`);
+* the drive needs no ring buffer: the count that arrives in step ``n`` is
+  drawn in step ``n``, as draw ``(n - D) N + i`` of the run's random stream
+  for neuron ``i`` -- the number it was generated with in step ``n - D``.
+
+Counting is cheaper than adding doubles (and the rows are 4 times smaller),
+and every sum is still the one of the same additions in the same order.
+Each step takes two passes over the neurons: the first draws the drive and
+looks the input up (the random stream is sequential), the second advances the
+membranes without branches, so that LLVM vectorizes it.
 
 Threads
 -------
@@ -62,8 +70,8 @@ random stream jumped ahead to the draw of its first neuron (see
 :mod:`mfkit.spiking._rng`).  Every neuron thus sees the same random numbers
 and the same input sums as in a sequential run: spikes and membrane
 potentials are identical bit for bit for any number of threads and blocks
-(and to those of the engine before it used threads, which summed the input
-in a ring buffer of doubles in the same order).
+(and to those of the engine before it counted spikes, which summed the
+input in a ring buffer of doubles in the same order).
 """
 from __future__ import annotations
 
@@ -81,9 +89,9 @@ from ._threads import renamed
 
 __all__ = ["poisson_tables", "input_table", "count_type", "run_steps", "psc_exp_propagators"]
 
-#: Sizes of the table of input sums (:func:`input_table`) beyond the drive count: excitatory
-#: and inhibitory spikes arriving at one neuron in one step (the seed network: 3.2 and 0.8 on
-#: average).
+#: The table of input sums (:func:`input_table`) holds up to ``TABLE_E - 1`` excitatory and
+#: ``TABLE_I - 1`` inhibitory spikes arriving at a neuron in one step (the seed network: 3.2
+#: and 0.8 on average).
 TABLE_E, TABLE_I = 32, 16
 #: The guide table of :func:`poisson_tables` has ``2**GUIDE_BITS`` entries.
 GUIDE_BITS = 8
@@ -145,9 +153,10 @@ def _fill_table(table, W_ext, W_E, W_I):
 
 def input_table(cdf: np.ndarray, CE: int, CI: int, W_ext: float, W_E: float, W_I: float) -> np.ndarray:
     """``table[k, e, q]``: the input of a neuron that receives ``k`` drive spikes, ``e``
-    excitatory and ``q`` inhibitory ones in one step, summed as :func:`_input` does, for ``k``
-    up to where the drive's tail (``1 - P(X <= k)``, ``cdf`` of :func:`poisson_tables`) is below :data:`TABLE_DRIVE_TAIL`, ``e <
-    TABLE_E`` and ``q < TABLE_I`` (at most ``CE`` and ``CI``)."""
+    excitatory and ``q`` inhibitory ones in one step (:func:`_sum_inputs`), for ``k`` up to
+    where the drive's tail ``1 - P(X <= k)`` (``cdf`` of :func:`poisson_tables`) is below
+    :data:`TABLE_DRIVE_TAIL`, ``e < TABLE_E`` and ``q < TABLE_I`` (and at most ``CE`` and
+    ``CI``)."""
     nk = min(int(np.searchsorted(cdf, (1.0 - TABLE_DRIVE_TAIL) * 2.0**53)), cdf.size - 1) + 1
     table = np.empty((nk, min(CE + 1, TABLE_E), min(CI + 1, TABLE_I)))
     _fill_table(table, W_ext, W_E, W_I)
@@ -184,8 +193,8 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
     ``iaf_psc_exp`` neurons if ``I`` is an array, ``iaf_psc_delta`` ones if it is None
     (``P11`` and ``P21`` unused).  ``neuron = (P11, P21, P22, c_mu, theta, V_reset,
     ref_steps)``, ``drive = (has_drive, cdf, guide, W_ext, W_E, W_I)``, ``stim = (steps,
-    targets, weights)`` sorted by step and target, the first of them not before step ``a`` at
-    or after ``sp0``.
+    targets, weights)`` sorted by step, the first of them not before step ``a`` at or after
+    ``sp0``.
 
     Every step takes two passes over the block: the first draws the drive and sums the input
     of every neuron (the random stream is sequential), the second advances the neurons without
@@ -214,8 +223,7 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
         n = a + s
         row_E, row_I = ring[0, n % D, lo:hi], ring[1, n % D, lo:hi]
         drawn = has_drive and n >= D
-        # the stream's state at this step's first draw of the block (in memory, not in
-        # registers, during the loop)
+        # the stream's state at this step's first draw of the block
         s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
         for i in range(usize):
             k = np.uint64(0)
@@ -372,8 +380,8 @@ def run_steps(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
     :func:`input_table`.  ``ring`` (shape ``(2, D, N)``, type :func:`count_type`): the counts of
     the excitatory and inhibitory spikes arriving in the next ``D`` steps, 0 at the start.
     ``stim = (steps, targets, weights)``: extra jumps added to the input of ``targets[k]`` in
-    step ``steps[k]``, sorted by step and target (the jumps of one neuron and step are added in
-    their order); ``stim_ptr[0]`` is the first not yet applied.
+    step ``steps[k]``, sorted by step (the jumps of one neuron and step are added in their
+    order); ``stim_ptr[0]`` is the first not yet applied.
 
     The neurons are split into the blocks ``bounds[b] .. bounds[b + 1] - 1``, advanced in
     parallel (numba's threads, as many as ``numba.get_num_threads()``); the results do not

@@ -164,9 +164,8 @@ def _check_stimulus(stimulus, N, dt, t_end):
         raise ValueError(f"stimulus times must be multiples of dt = {dt} ms")
     if np.any(steps < 1) or np.any(times > t_end + 1e-9):
         raise ValueError(f"stimulus times must lie in [dt, t_warmup + t_sim] = [{dt}, {t_end}] ms")
-    neurons = neurons.astype(np.int32)
-    order = np.lexsort((neurons, steps))  # by step and neuron, stable: jumps added in their order
-    return (steps[order] - 1), neurons[order], weights[order]
+    order = np.argsort(steps, kind="stable")
+    return (steps[order] - 1), neurons.astype(np.int32)[order], weights[order]
 
 
 def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0, dt: float = 0.1,
