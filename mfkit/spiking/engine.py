@@ -303,10 +303,10 @@ def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, NE, seg, gaps):
             nf = fcnt[c, s]
             for f in range(nf):
                 j = fbuf[base + f]
-                if f + 1 < nf:  # the first 128 bytes of the next sender's targets
-                    q1 = np.uint64(seg[fbuf[base + f + 1], b])
-                    _prefetch(gaps, q1)
-                    _prefetch(gaps, q1 + np.uint64(32))
+                if f + 1 < nf:  # the next sender's targets, one cache line (32 gaps) at a time
+                    jn = fbuf[base + f + 1]
+                    for q in range(np.uint64(seg[jn, b]), np.uint64(seg[jn, b + 1]), np.uint64(32)):
+                        _prefetch(gaps, q)
                 orow = ring[0 if j < NE else 1, (a + s) % D]
                 t = lo
                 for q in range(np.uint64(seg[j, b]), np.uint64(seg[j, b + 1])):
