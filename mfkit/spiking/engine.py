@@ -192,7 +192,7 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
     """Advance neurons ``lo .. hi - 1`` (block ``b``) through steps ``a .. a + m - 1``:
     ``iaf_psc_exp`` neurons if ``I`` is an array, ``iaf_psc_delta`` ones if it is None
     (``P11`` and ``P21`` unused).  ``neuron = (P11, P21, P22, c_mu, theta, V_reset,
-    ref_steps)``, ``drive = (has_drive, cdf, guide, W_ext, W_E, W_I)``, ``stim = (steps,
+    ref_steps)``, ``drive = (cdf, guide, W_ext, W_E, W_I)``, ``stim = (steps,
     targets, weights)`` sorted by step, the first of them not before step ``a`` at or after
     ``sp0``.
 
@@ -204,7 +204,7 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
     first step ``>= a`` that has drive (``>= D``).
     """
     P11, P21, P22, c_mu, theta, V_reset, ref_steps = neuron
-    has_drive, cdf, guide, W_ext, W_E, W_I = drive
+    cdf, guide, W_ext, W_E, W_I = drive
     stim_step, stim_target, stim_weight = stim
     N = V.shape[0]
     D = ring.shape[1]
@@ -215,6 +215,7 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
     usize = np.uint64(size)
     Vb, rb = V[lo:hi], refr[lo:hi]
     Ib = Vb if I is None else I[lo:hi]
+    no_cdf, no_guide = np.full(1, 2**53, dtype=np.uint64), np.zeros_like(guide)  # Poisson(0)
     x = np.empty(size)  # the input of each neuron in one step
     # whether each neuron fired in one step, read 8 at a time (zero padding to a multiple of 8)
     fired = np.zeros(-(-size // 8) * 8, dtype=np.uint8)
@@ -222,19 +223,21 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
     for s in range(m):
         n = a + s
         row_E, row_I = ring[0, n % D, lo:hi], ring[1, n % D, lo:hi]
-        drawn = has_drive and n >= D
+        drawn = n >= D  # the first drive arrives one delay after the start
         # the stream's state at this step's first draw of the block
         s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
+        # before it, counts are drawn all the same from a law that is always 0, and the
+        # stream's state is left as it was (the loop has no branch)
+        c, g = (cdf, guide) if drawn else (no_cdf, no_guide)
         for i in range(usize):
-            k = np.uint64(0)
-            if drawn:
-                s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, cdf, guide)
+            s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, c, g)
             x[i] = _input(k, np.uint64(row_E[i]), np.uint64(row_I[i]), table, W_ext, W_E, W_I)
             row_E[i] = 0
             row_I[i] = 0
-        if drawn and size < N:  # the next step starts N draws after this step's first
-            s0, s1, s2, s3 = jump(bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3], jpoly)
-        bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
+        if drawn:
+            if size < N:  # the next step starts N draws after this step's first
+                s0, s1, s2, s3 = jump(bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3], jpoly)
+            bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3] = s0, s1, s2, s3
         while sp < n_stim and stim_step[sp] <= n:
             t = stim_target[sp]
             if stim_step[sp] == n and lo <= t < hi:
@@ -375,7 +378,7 @@ def run_steps(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
     ``iaf_psc_delta`` neurons.  ``neuron = (P11, P21, P22, c_mu, theta, V_reset, ref_steps)``:
     the propagators of :func:`psc_exp_propagators` (delta synapses: ``P22 = e^{-dt/tau_m}``,
     the others unused), ``c_mu = (1 - P22) mu_ext``, and the threshold, reset and refractory
-    steps.  ``drive = (has_drive, cdf, guide, W_ext, W_E, W_I)``: the drive's
+    steps.  ``drive = (cdf, guide, W_ext, W_E, W_I)``: the drive's
     :func:`poisson_tables` and the weights (mV, or pA for ``iaf_psc_exp``); ``table``: their
     :func:`input_table`.  ``ring`` (shape ``(2, D, N)``, type :func:`count_type`): the counts of
     the excitatory and inhibitory spikes arriving in the next ``D`` steps, 0 at the start.

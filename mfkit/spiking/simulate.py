@@ -332,7 +332,7 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
         P11, P21, P22 = 0.0, 0.0, math.exp(-dt / p["tau_m"])
         I_syn = None
     neuron = (P11, P21, P22, (1.0 - P22) * run.mu_ext, p["theta"], p["V_reset"], ref_steps)
-    drive = (lam > 0, cdf, guide, J_ext, J_E, J_I)
+    drive = (cdf, guide, J_ext, J_E, J_I)
     table = input_table(cdf, p["CE"], p["CI"], J_ext, J_E, J_I)
     V = V0
     refr = np.zeros(N, dtype=np.int32)
