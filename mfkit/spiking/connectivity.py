@@ -135,13 +135,13 @@ def _count_chunks(state, NE, NI, CE, CI, chunk_bounds, counts, states):
         while c + 1 < chunk_bounds.shape[0] and chunk_bounds[c] == i:
             states[c, 0], states[c, 1], states[c, 2], states[c, 3] = s0, s1, s2, s3
             c += 1
-        row = c - 1
+        row = counts[c - 1]
         for _ in range(CE):
             s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
-            counts[row, j] += 1
+            row[np.uint64(j)] += 1
         for _ in range(CI):
             s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
-            counts[row, NE + j] += 1
+            row[np.uint64(NE + j)] += 1
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
@@ -262,24 +262,27 @@ class BlockSynapses:
 
 def _fill_gaps_impl(states, NE, NI, CE, CI, bounds, cursor, gaps):
     """Fill ``gaps`` block by block (``prange``): block ``b`` from stream state ``states[b]`` and
-    with ``cursor[b, j]`` where its next synapse of source ``j`` goes."""
+    with ``cursor[b, j]`` where its next synapse of source ``j`` goes (unsigned indices: no
+    code for negative ones)."""
     N = NE + NI
     for b in prange(bounds.shape[0] - 1):
         s0, s1, s2, s3 = states[b, 0], states[b, 1], states[b, 2], states[b, 3]
         lo = bounds[b]
         last = np.full(N, lo, dtype=np.int64)
+        at = cursor[b]
         for i in range(lo, bounds[b + 1]):
             for _ in range(CE):
                 s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
-                gaps[cursor[b, j]] = i - last[j]
-                last[j] = i
-                cursor[b, j] += 1
+                u = np.uint64(j)
+                gaps[np.uint64(at[u])] = i - last[u]
+                last[u] = i
+                at[u] += 1
             for _ in range(CI):
                 s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
-                j += NE
-                gaps[cursor[b, j]] = i - last[j]
-                last[j] = i
-                cursor[b, j] += 1
+                u = np.uint64(NE + j)
+                gaps[np.uint64(at[u])] = i - last[u]
+                last[u] = i
+                at[u] += 1
 
 
 _fill_gaps_parallel = njit(cache=True, parallel=True)(renamed(_fill_gaps_impl, "_fill_gaps_parallel"))
