@@ -530,6 +530,28 @@ def test_thread_invariance_with_one_step_delay_and_stimulus(tau_syn):
         assert runs[0].spike_times.size > 1000
 
 
+@pytest.mark.parametrize("tau_syn", [0.0, 0.5])
+def test_input_sums_without_the_table(tau_syn, monkeypatch):
+    """The engine counts the spikes arriving at a neuron and looks the summed input up in a
+    table; sums beyond the table are added one by one in the kernel.  With a table of a single
+    entry (every sum computed in the kernel) the spikes and membrane potentials are the same,
+    in a synchronous network (many spikes per step) on 1 and 2 threads."""
+    from mfkit.spiking import engine
+
+    net = BrunelNetwork(order=200, g=3.0, J=0.3, tau_syn=tau_syn)
+    kw = dict(t_sim=100.0, t_warmup=10.0, seed=6, record_V=[0, 999])
+    ref = simulate_brunel(net, threads=1, **kw)
+    assert ref.spike_times.size > 5000
+    monkeypatch.setattr(engine, "TABLE_E", 1)
+    monkeypatch.setattr(engine, "TABLE_I", 1)
+    monkeypatch.setattr(engine, "TABLE_DRIVE_TAIL", 1.0)
+    assert engine.input_table(engine.poisson_tables(2.0)[0], 80, 20, 0.1, 0.1, -0.5).size == 1
+    for r in _runs_on((1, 2), net, **kw):
+        np.testing.assert_array_equal(r.spike_times, ref.spike_times)
+        np.testing.assert_array_equal(r.senders, ref.senders)
+        np.testing.assert_array_equal(r.V_m, ref.V_m)
+
+
 def test_threads_default_and_restored():
     """threads=None: every available core, at most one per 2,000 neurons; numba's thread count is
     restored afterwards; more threads than cores: a RuntimeWarning naming threads."""

@@ -72,8 +72,9 @@ def mfkit_estimate(N: int, n_synapses: int, D: int, ref_steps: int, n_sim: int, 
         # uint16 target increments; the int64 block offsets, and the counts, cursors and last
         # targets (int64, per block) used while drawing them
         "synapses": 2 * n_synapses + 8 * N * (n_blocks + 1) + 24 * N * n_blocks,
-        # ring buffer, and the int32 lists of the neurons firing in two supersteps of D steps
-        "ring buffer": 8 * (D + 1) * N + 8 * D * N,
+        # ring buffer of the E and I spike counts (uint16; wider for in-degrees > 65535), and
+        # the int32 lists of the neurons firing in two supersteps of D steps
+        "ring buffer": 4 * D * N + 8 * D * N,
         # V, refractory counters, I_syn, and ~10 per-neuron arrays of the statistics
         "state": (8 + 4 + (8 if exp_synapses else 0) + 80) * N,
         "spike buffers": 12 * spike_capacity(N, block, ref_steps),

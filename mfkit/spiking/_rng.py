@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
-__all__ = ["make_states", "next_u64", "uniform", "bounded", "step", "to_unit", "jump_poly", "jump",
+__all__ = ["make_states", "next_u64", "uniform", "bounded", "step", "jump_poly", "jump",
            "advance"]
 
 _U64 = np.uint64
@@ -76,23 +76,6 @@ def uniform(s):
 
 
 @njit(inline="always")
-def bounded(s, n):
-    """Unbiased integer in [0, n) for 0 < n < 2**32 (Lemire's multiply-shift
-    with rejection)."""
-    nn = _U64(n)
-    x = next_u64(s) >> _U64(32)
-    m = x * nn
-    low = m & _U64(0xFFFFFFFF)
-    if low < nn:
-        threshold = (_U64(0x100000000) - nn) % nn
-        while low < threshold:
-            x = next_u64(s) >> _U64(32)
-            m = x * nn
-            low = m & _U64(0xFFFFFFFF)
-    return np.int64(m >> _U64(32))
-
-
-@njit(inline="always")
 def step(s0, s1, s2, s3):
     """xoshiro256** on a state held in four local variables (lets LLVM keep it
     in registers inside a hot loop): returns the new state and the output."""
@@ -109,9 +92,21 @@ def step(s0, s1, s2, s3):
 
 
 @njit(inline="always")
-def to_unit(x):
-    """Uniform double in [0, 1) from the top 53 bits of a 64-bit output."""
-    return np.float64(np.int64(x >> _U64(11))) * (1.0 / 9007199254740992.0)
+def bounded(s0, s1, s2, s3, n):
+    """Unbiased integer in [0, n) for 0 < n < 2**32 (Lemire's multiply-shift
+    with rejection) from the state ``(s0, s1, s2, s3)`` in local variables (as
+    :func:`step`): returns the new state and the integer."""
+    nn = _U64(n)
+    s0, s1, s2, s3, r = step(s0, s1, s2, s3)
+    m = (r >> _U64(32)) * nn
+    low = m & _U64(0xFFFFFFFF)
+    if low < nn:
+        threshold = (_U64(0x100000000) - nn) % nn
+        while low < threshold:
+            s0, s1, s2, s3, r = step(s0, s1, s2, s3)
+            m = (r >> _U64(32)) * nn
+            low = m & _U64(0xFFFFFFFF)
+    return s0, s1, s2, s3, np.int64(m >> _U64(32))
 
 
 # ------------------------------------------------------------------ jumping ahead
@@ -202,11 +197,11 @@ def jump(s0, s1, s2, s3, poly):
     for w in range(4):
         word = poly[w]
         for b in range(64):
-            if (word >> _U64(b)) & _U64(1):
-                a0 ^= s0
-                a1 ^= s1
-                a2 ^= s2
-                a3 ^= s3
+            mask = _U64(0) - ((word >> _U64(b)) & _U64(1))  # all ones where poly_k = 1, no branch
+            a0 ^= s0 & mask
+            a1 ^= s1 & mask
+            a2 ^= s2 & mask
+            a3 ^= s3 & mask
             s0, s1, s2, s3, _ = step(s0, s1, s2, s3)
     return a0, a1, a2, a3
 

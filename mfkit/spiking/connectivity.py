@@ -92,28 +92,35 @@ class Connectivity:
         return int(self.indptr.nbytes + self.targets.nbytes)
 
 
+# The draws: for every target neuron i in turn, CE sources from 0 .. NE - 1 and then CI sources
+# from NE .. N - 1, by `bounded` on the stream's state kept in four local variables.
+
 @njit(cache=True)
 def _count(state, NE, NI, CE, CI, counts):
-    N = NE + NI
-    for i in range(N):
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    for i in range(NE + NI):
         for _ in range(CE):
-            counts[bounded(state, NE)] += 1
+            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
+            counts[j] += 1
         for _ in range(CI):
-            counts[NE + bounded(state, NI)] += 1
+            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
+            counts[NE + j] += 1
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
 @njit(cache=True)
 def _fill(state, NE, NI, CE, CI, cursor, targets):
-    N = NE + NI
-    for i in range(N):
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    for i in range(NE + NI):
         for _ in range(CE):
-            j = bounded(state, NE)
+            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
             targets[cursor[j]] = i
             cursor[j] += 1
         for _ in range(CI):
-            j = NE + bounded(state, NI)
-            targets[cursor[j]] = i
-            cursor[j] += 1
+            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
+            targets[cursor[NE + j]] = i
+            cursor[NE + j] += 1
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
 @njit(cache=True)
@@ -122,16 +129,20 @@ def _count_chunks(state, NE, NI, CE, CI, chunk_bounds, counts, states):
     chunk_bounds[c + 1] - 1``: ``counts[c, j]`` are the synapses of source ``j`` onto chunk
     ``c``, ``states[c]`` the state at the chunk's first draw."""
     N = NE + NI
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     c = 0
     for i in range(N):
         while c + 1 < chunk_bounds.shape[0] and chunk_bounds[c] == i:
-            states[c, :] = state
+            states[c, 0], states[c, 1], states[c, 2], states[c, 3] = s0, s1, s2, s3
             c += 1
-        row = c - 1
+        row = counts[c - 1]
         for _ in range(CE):
-            counts[row, bounded(state, NE)] += 1
+            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
+            row[np.uint64(j)] += 1
         for _ in range(CI):
-            counts[row, NE + bounded(state, NI)] += 1
+            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
+            row[np.uint64(NE + j)] += 1
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
 @njit(cache=True, parallel=True)
@@ -139,16 +150,16 @@ def _fill_chunks(states, NE, NI, CE, CI, chunk_bounds, cursor, targets):
     """:func:`_fill` chunk by chunk in parallel (``cursor[c, j]``: where chunk ``c`` writes the
     next target of source ``j``): the same array as the sequential fill."""
     for c in prange(chunk_bounds.shape[0] - 1):
-        state = states[c]
+        s0, s1, s2, s3 = states[c, 0], states[c, 1], states[c, 2], states[c, 3]
         for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
             for _ in range(CE):
-                j = bounded(state, NE)
+                s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
                 targets[cursor[c, j]] = i
                 cursor[c, j] += 1
             for _ in range(CI):
-                j = NE + bounded(state, NI)
-                targets[cursor[c, j]] = i
-                cursor[c, j] += 1
+                s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
+                targets[cursor[c, NE + j]] = i
+                cursor[c, NE + j] += 1
 
 
 def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None,
@@ -251,23 +262,27 @@ class BlockSynapses:
 
 def _fill_gaps_impl(states, NE, NI, CE, CI, bounds, cursor, gaps):
     """Fill ``gaps`` block by block (``prange``): block ``b`` from stream state ``states[b]`` and
-    with ``cursor[b, j]`` where its next synapse of source ``j`` goes."""
+    with ``cursor[b, j]`` where its next synapse of source ``j`` goes (unsigned indices: no
+    code for negative ones)."""
     N = NE + NI
     for b in prange(bounds.shape[0] - 1):
-        state = states[b]
+        s0, s1, s2, s3 = states[b, 0], states[b, 1], states[b, 2], states[b, 3]
         lo = bounds[b]
         last = np.full(N, lo, dtype=np.int64)
+        at = cursor[b]
         for i in range(lo, bounds[b + 1]):
             for _ in range(CE):
-                j = bounded(state, NE)
-                gaps[cursor[b, j]] = i - last[j]
-                last[j] = i
-                cursor[b, j] += 1
+                s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
+                u = np.uint64(j)
+                gaps[np.uint64(at[u])] = i - last[u]
+                last[u] = i
+                at[u] += 1
             for _ in range(CI):
-                j = NE + bounded(state, NI)
-                gaps[cursor[b, j]] = i - last[j]
-                last[j] = i
-                cursor[b, j] += 1
+                s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
+                u = np.uint64(NE + j)
+                gaps[np.uint64(at[u])] = i - last[u]
+                last[u] = i
+                at[u] += 1
 
 
 _fill_gaps_parallel = njit(cache=True, parallel=True)(renamed(_fill_gaps_impl, "_fill_gaps_parallel"))

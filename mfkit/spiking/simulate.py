@@ -15,7 +15,7 @@ from ._common import C_M, Progress, in_notebook, psc_amplitude
 from ._rng import advance, jump_poly, make_states
 from ._threads import numba_threads, resolve_threads
 from .connectivity import MAX_BLOCK, block_synapses
-from .engine import poisson_tables, psc_exp_propagators, run_steps, run_steps_exp
+from .engine import count_type, input_table, poisson_tables, psc_exp_propagators, run_steps
 from .result import SpikingResult
 
 __all__ = ["simulate_brunel", "network_params", "psc_amplitude", "C_M"]
@@ -186,7 +186,7 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
 
     With ``network.tau_syn > 0`` the synapses are exponentially decaying
     currents instead (NEST's ``iaf_psc_exp``, exact integration, see
-    :func:`mfkit.spiking.engine.run_steps_exp`): every weight ``J`` (mV),
+    :mod:`mfkit.spiking.engine`): every weight ``J`` (mV),
     recurrent or Poisson, becomes a current jump ``J C_m / tau_syn`` (pA,
     ``C_m =`` :data:`C_M` pF) that decays with ``tau_syn``, which carries the
     same charge as the delta PSP, so the mean input ``mu`` and its fluctuation
@@ -321,13 +321,22 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     with numba_threads(run.threads):
         syn = block_synapses(NE, p["NI"], p["CE"], p["CI"], conn_state, bounds)
     tau_syn = p["tau_syn"]
-    P33 = math.exp(-dt / p["tau_m"])
-    c_mu = (1.0 - P33) * run.mu_ext
     lam = p["p_rate"] * dt * 1e-3
     cdf, guide = poisson_tables(lam)
+    J_E, J_I, J_ext, stim_w = p["J"], -p["g"] * p["J"], p["J"], stim[2]
+    if tau_syn > 0:  # iaf_psc_exp: weights become current jumps of the same charge (pA)
+        P11, P21, P22 = psc_exp_propagators(dt, p["tau_m"], tau_syn, C_M)
+        J_E, J_I, J_ext, stim_w = (psc_amplitude(w, tau_syn) for w in (J_E, J_I, J_ext, stim_w))
+        I_syn = np.zeros(N, dtype=np.float64)
+    else:
+        P11, P21, P22 = 0.0, 0.0, math.exp(-dt / p["tau_m"])
+        I_syn = None
+    neuron = (P11, P21, P22, (1.0 - P22) * run.mu_ext, p["theta"], p["V_reset"], ref_steps)
+    drive = (cdf, guide, J_ext, J_E, J_I)
+    table = input_table(cdf, p["CE"], p["CI"], J_ext, J_E, J_I)
     V = V0
     refr = np.zeros(N, dtype=np.int32)
-    ring = np.zeros((D + 1, N), dtype=np.float64)
+    ring = np.zeros((2, D, N), dtype=count_type(p["CE"], p["CI"]))
     # the drive stream at each block's first neuron (a row of 64 bytes per block: the threads
     # update them at every step and should not share a cache line)
     bstate = np.zeros((n_blocks, 8), dtype=np.uint64)
@@ -352,28 +361,13 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     vrec = np.empty((vids.size, block), dtype=np.float64)
     V_m = np.empty((vids.size, n_sim), dtype=np.float64)
     n = 0
-    J_E, J_I, J_ext = p["J"], -p["g"] * p["J"], p["J"]
-    if tau_syn > 0:  # iaf_psc_exp: weights become current jumps of the same charge (pA)
-        P11, P21, P22 = psc_exp_propagators(dt, p["tau_m"], tau_syn, C_M)
-        W_E, W_I, W_ext = (psc_amplitude(w, tau_syn) for w in (J_E, J_I, J_ext))
-        stim_w = psc_amplitude(stim[2], tau_syn)
-        I_syn = np.zeros(N, dtype=np.float64)
     with numba_threads(run.threads):
         while n < total:
             n1 = min(n + block, total)
             n_rec[0] = 0
-            if tau_syn > 0:
-                run_steps_exp(n, n1, V, I_syn, refr, ring, bstate, jpoly, bounds, syn.seg, syn.gaps,
-                              NE, P11, P21, P22, c_mu, p["theta"], p["V_reset"],
-                              ref_steps, D, W_E, W_I, W_ext, cdf, guide, lam > 0,
-                              stim[0], stim[1], stim_w, stim_ptr,
-                              n_warm, spk_step, spk_id, n_rec, fbuf, fcnt, vids, vrec)
-            else:
-                run_steps(n, n1, V, refr, ring, bstate, jpoly, bounds, syn.seg, syn.gaps,
-                          NE, P33, c_mu, p["theta"], p["V_reset"], ref_steps, D, J_E, J_I,
-                          J_ext, cdf, guide, lam > 0,
-                          stim[0], stim[1], stim[2], stim_ptr,
-                          n_warm, spk_step, spk_id, n_rec, fbuf, fcnt, vids, vrec)
+            run_steps(n, n1, V, I_syn, refr, ring, bstate, jpoly, bounds, syn.seg, syn.gaps, NE,
+                      neuron, drive, table, (stim[0], stim[1], stim_w), stim_ptr,
+                      n_warm, spk_step, spk_id, n_rec, fbuf, fcnt, vids, vrec)
             if vids.size and n1 > n_warm:
                 a = max(n, n_warm)
                 V_m[:, a - n_warm:n1 - n_warm] = vrec[:, a - n:n1 - n]
