@@ -249,15 +249,23 @@ def _right_edge(G: _Characteristic, y: float) -> float:
     Laplace transform of a causal kernel times the delay factor), so by the maximum modulus
     principle it stays below 1/2 inside: no root lies there, and the search box ends at R.
     """
-    ys = np.linspace(-y, y, 401)
     x = 0.25
     for _ in range(14):
-        rays = x + np.geomspace(1e-3, 1e3, 200)  # the horizontal edges of the half-strip right of x
-        edge = np.concatenate([x + 1j * ys, rays + 1j * y, rays - 1j * y])
-        if np.all(G.loop_gain(edge) < 0.5):
+        if _no_root_right_of(G, x, y):
             return x
         x *= 2.0
     raise RootSearchError(f"the loop gain |e^(-lam d) W| stays >= 1/2 up to Re lam = {x} per ms: no right edge")
+
+
+def _no_root_right_of(G: _Characteristic, x: float, y: float) -> bool:
+    """True if ``|e^{-lam d} W(lam)| < 1/2`` on the boundary of the half-strip ``Re lam >= x``, ``|Im lam| <= y``.
+
+    Then no eigenvalue lies in that half-strip (maximum modulus principle, see :func:`_right_edge`).
+    """
+    ys = np.linspace(-y, y, 401)
+    rays = x + np.geomspace(1e-3, 1e3, 200)  # the horizontal edges of the half-strip right of x
+    edge = np.concatenate([x + 1j * ys, rays + 1j * y, rays - 1j * y])
+    return bool(np.all(G.loop_gain(edge) < 0.5))
 
 
 @dataclass(frozen=True, eq=False)
@@ -321,6 +329,8 @@ def _unstable_count(net, f_max: float) -> tuple[int, float, int]:
         return -1, float("nan"), len(fps)
     G = _Characteristic(as_model(net), stable[0])
     y = 2 * np.pi * f_max * 1e-3
+    if _no_root_right_of(G, 0.0, y):  # weak loop gain (e.g. a nearly silent network): nothing to count
+        return 0, stable[0].rate, len(fps)
     return winding_number(G, 0.0, _right_edge(G, y), -y, y), stable[0].rate, len(fps)
 
 
