@@ -24,7 +24,9 @@ multiplied by the denominators of ``chi``), found in the rectangle ``-1/tau_m < 
 ``|Im lambda| <= 2 pi f_max`` by the argument principle (:mod:`mfkit.roots`).  ``R`` is raised
 until ``|e^{-lambda d} W(lambda)| < 1/2`` on the boundary of the half-strip right of it; by the
 maximum modulus principle (the loop gain is analytic, bounded and vanishing there) no root lies
-beyond.  Populations with identical input and parameters are
+beyond.  When the loop gain is below 1/2 already on the boundary of the half-strip right of the
+left edge of the search (a nearly silent network), no root lies in the region and none is counted;
+:func:`phase_diagram` uses the same test at ``Re lambda = 0``.  Populations with identical input and parameters are
 merged first (their differences are not driven), so the denominators enter once per group.
 """
 from __future__ import annotations
@@ -229,8 +231,10 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     else:
         x0 = float(re_min)
     y = 2 * np.pi * float(f_max) * 1e-3        # 1/ms
-    x1 = _right_edge(G, y)
-    roots = zeros_in_rectangle(G, x0, x1, -y, y, polish=G.determinant)
+    if _no_root_right_of(G, x0, y):  # weak loop gain (e.g. a nearly silent network): no root in the region
+        roots = np.zeros(0, dtype=complex)
+    else:
+        roots = zeros_in_rectangle(G, x0, _right_edge(G, y), -y, y, polish=G.determinant)
     # Newton leaves real roots with an imaginary part of rounding size
     roots = np.where(np.abs(roots.imag) <= 1e-10 * np.maximum(1.0, np.abs(roots)), roots.real + 0j, roots)
     order = np.lexsort((-roots.imag, -np.round(roots.real, 12)))
