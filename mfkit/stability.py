@@ -283,7 +283,10 @@ class HopfPoints:
     g, eta : ndarray
         Location in the (g, eta) plane (located to ``tol`` along the grid line it was found on).
     frequency : ndarray
-        ``Im lambda / 2 pi`` in Hz of the crossing eigenvalue there.
+        ``Im lambda / 2 pi`` in Hz of the crossing eigenvalue there: 0 where the count changes by an
+        odd number (a real eigenvalue crosses); for a complex pair, the eigenvalue with
+        ``Im lambda > 0`` nearest the imaginary axis at the located point (NaN if none has
+        ``Re lambda >= -0.1`` per ms).
     along : ndarray of str
         ``"eta"`` or ``"g"``: the grid line on which the crossing was bracketed.
     """
@@ -346,25 +349,33 @@ def _stable_state(net) -> FixedPoint | None:
     return stable[0] if len(stable) == 1 else None
 
 
-def _crossing(make, lo: float, hi: float, n_lo: int, f_max: float, tol: float) -> tuple[float, float] | None:
-    """Bisect the parameter between lo and hi where the count of unstable eigenvalues changes from n_lo;
-    returns the parameter and the frequency (Hz) of the eigenvalue nearest the imaginary axis there, or
-    None when the bisection runs into a multistable point (the count changes there by a fold, not a Hopf
-    crossing)."""
+def _crossing(make, lo: float, hi: float, n_lo: int, n_hi: int, f_max: float,
+              tol: float) -> tuple[float, float] | None:
+    """Bisect the parameter between lo and hi where the count of unstable eigenvalues changes from n_lo
+    to n_hi; returns the parameter and the frequency (Hz) of the crossing eigenvalue there, or None when
+    the bisection runs into a multistable point (the count changes there by a fold, not a Hopf crossing).
+
+    An odd change of the count is a real eigenvalue (frequency 0); an even one a complex pair, taken as
+    the eigenvalue with ``Im lambda > 0`` nearest the imaginary axis at the located point."""
     while abs(hi - lo) > tol * max(1.0, abs(lo)):
         mid = 0.5 * (lo + hi)
         n_mid = _unstable_count(make(mid), f_max)[0]
         if n_mid < 0:
             return None
-        lo, hi = (mid, hi) if n_mid == n_lo else (lo, mid)
+        if n_mid == n_lo:
+            lo = mid
+        else:
+            hi, n_hi = mid, n_mid
     p = 0.5 * (lo + hi)
     fp = _stable_state(make(p))
     if fp is None:
         return None
-    st = network_stability(make(p), fp, f_max=f_max, re_min=-0.02)
-    ev = st.eigenvalues[st.eigenvalues.imag >= 0]
-    lam = ev[np.argmin(np.abs(ev.real))] if ev.size else complex(np.nan)
-    return p, abs(lam.imag) / (2 * np.pi) * 1e3
+    if (n_hi - n_lo) % 2:
+        return p, 0.0
+    st = network_stability(make(p), fp, f_max=f_max, re_min=-0.1)
+    ev = st.eigenvalues[st.eigenvalues.imag > 0]
+    lam = ev[np.argmin(np.abs(ev.real))] if ev.size else complex(np.nan, np.nan)
+    return p, lam.imag / (2 * np.pi) * 1e3
 
 
 def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_max: float = 1000.0,
@@ -416,13 +427,13 @@ def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_ma
     for i, gi in enumerate(g):  # along eta
         for j in np.flatnonzero((n[i, :-1] != n[i, 1:]) & (n[i, :-1] >= 0) & (n[i, 1:] >= 0)):
             found = _crossing(lambda e: dataclasses.replace(base, g=gi, eta=e), eta[j], eta[j + 1],
-                              int(n[i, j]), f_max, tol)
+                              int(n[i, j]), int(n[i, j + 1]), f_max, tol)
             if found is not None:
                 points.append((gi, *found, "eta"))
     for j, ej in enumerate(eta):  # along g
         for i in np.flatnonzero((n[:-1, j] != n[1:, j]) & (n[:-1, j] >= 0) & (n[1:, j] >= 0)):
             found = _crossing(lambda x: dataclasses.replace(base, g=x, eta=ej), g[i], g[i + 1],
-                              int(n[i, j]), f_max, tol)
+                              int(n[i, j]), int(n[i + 1, j]), f_max, tol)
             if found is not None:
                 points.append((found[0], ej, found[1], "g"))
     hopf = HopfPoints(g=np.array([p[0] for p in points]), eta=np.array([p[1] for p in points]),
