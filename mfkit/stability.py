@@ -388,6 +388,11 @@ def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_ma
     differ, the crossing is located by bisection to a relative ``tol`` and its frequency taken from
     :func:`network_stability` there.
 
+    Weak drive is covered: where the loop gain stays below 1/2 right of the imaginary axis (a
+    nearly silent network) the count is 0 without a contour integral; where eq. 30 has several stable
+    fixed points the point is marked ``n_unstable = -1`` (no unique stationary state) and brackets
+    that touch it, or whose bisection meets such a point, give no crossing: nothing raises there.
+
     Parameters
     ----------
     g_values, eta_values : array_like
