@@ -7,8 +7,9 @@ inhibition through the folds (:func:`fixed_point_curve`), the pseudo-time rate
 dynamics (:func:`pseudo_time`), and a direct spiking simulation of the same network
 (:func:`simulate_brunel`).  Beyond the stationary state: the linear response of the LIF neuron
 (:func:`linear_response`), the stability of the network with its synaptic delay
-(:func:`network_stability`), Brunel's phase diagram (:func:`phase_diagram`) and the CV of the
-inter-spike intervals (:func:`cv_isi`).
+(:func:`network_stability`), Brunel's phase diagram (:func:`phase_diagram`), the CV of the
+inter-spike intervals (:func:`cv_isi`), and the tools that judge the spiking twin's state against
+them (:mod:`mfkit.verification`).
 
 Units everywhere: times in ms, potentials in mV, rates in Hz (spikes/s).
 """

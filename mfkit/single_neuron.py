@@ -1,4 +1,4 @@
-"""Direct simulation of independent white-noise LIF neurons, and their linear response measured from it.
+"""Direct simulation of independent LIF neurons (white noise or Poisson shot noise), and their response.
 
 The membrane potential of every neuron obeys, below threshold (Brunel/Hahne sigma convention),
 
@@ -25,6 +25,11 @@ Scheme (step ``dt``):
 * after a spike (counted in the step in which it occurs) ``V`` stays at ``V_reset`` for
   ``round(t_ref/dt)`` steps.
 
+:func:`simulate_lif_shot_noise` drives the same neuron instead with independent Poisson spike trains
+through delta synapses (the input of a neuron of the Brunel network if its presynaptic spike trains
+were independent Poisson processes), with the update of NEST's ``iaf_psc_delta``; it separates the
+diffusion approximation from the assumption that the network's input is Poisson.
+
 Modulation ``("mu", eps, f)`` means ``mu(t) = mu + eps cos(2 pi f t)``; ``("sigma", eps, f)`` means
 ``sigma(t) = sigma + eps cos(2 pi f t)``; ``t = 0`` at the start of the recording (after
 ``t_warmup``).  The linear response is then read off the population rate with
@@ -39,7 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-__all__ = ["LIFRateResult", "ResponseFit", "simulate_lif_rate", "fit_response"]
+__all__ = ["LIFRateResult", "ResponseFit", "simulate_lif_rate", "fit_response", "ShotNoiseResult",
+           "simulate_lif_shot_noise"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -335,3 +341,154 @@ def fit_response(result: LIFRateResult, reference: LIFRateResult | None = None) 
     phase_err = float(np.degrees(rot.imag.std(ddof=1) / math.sqrt(n) / abs(chi)))
     return ResponseFit(f=float(f), chi=chi, gain=abs(chi), gain_err=gain_err, phase=math.degrees(np.angle(chi)),
                        phase_err=phase_err, rate=float(result.rates_by_group.mean()))
+
+
+@dataclass(frozen=True)
+class ShotNoiseResult:
+    """Rate and ISI statistics of independent LIF neurons driven by Poisson shot noise.
+
+    Attributes
+    ----------
+    rate, rate_err : float
+        Mean rate over the neurons (Hz) and its standard error (scatter between neurons).
+    cv, cv_err : float
+        Mean over the neurons of the CV of their inter-spike intervals (``ddof=0``, as
+        :attr:`mfkit.SpikingResult.cv_isi`) and its standard error; neurons with fewer than two
+        intervals are left out (NaN if none has two).
+    mu, sigma : float
+        Mean input and noise amplitude of the diffusion approximation (mV, eq. 28-29):
+        ``mu = tau_m (C_E J_E rate_E + C_I J_I rate_I)``,
+        ``sigma^2 = tau_m (C_E J_E^2 rate_E + C_I J_I^2 rate_I)`` (rates in 1/ms).
+    n_neurons : int
+    """
+
+    rate: float
+    rate_err: float
+    cv: float
+    cv_err: float
+    mu: float
+    sigma: float
+    n_neurons: int
+
+
+@njit(cache=True)
+def _run_shot_noise(n_neurons, n_warm, n_rec, lam_E, lam_I, J_E, J_I, decay, theta, V_reset, n_ref, seed):
+    np.random.seed(seed)
+    counts = np.zeros(n_neurons)
+    s1 = np.zeros(n_neurons)  # sum of the ISIs (steps)
+    s2 = np.zeros(n_neurons)  # sum of their squares
+    for i in range(n_neurons):
+        V = V_reset
+        ref = 0
+        last = -1
+        for k in range(n_warm + n_rec):
+            x = J_E * np.random.poisson(lam_E) + J_I * np.random.poisson(lam_I)
+            if ref > 0:  # NEST iaf_psc_delta: input arriving during the refractory period is discarded
+                ref -= 1
+                continue
+            V = V * decay + x
+            if V >= theta:
+                V = V_reset
+                ref = n_ref
+                if k >= n_warm:
+                    counts[i] += 1.0
+                    if last >= 0:
+                        isi = float(k - last)
+                        s1[i] += isi
+                        s2[i] += isi * isi
+                    last = k
+    return counts, s1, s2
+
+
+def simulate_lif_shot_noise(rate_E, rate_I, *, C_E, C_I, J_E, J_I, t_sim, n_neurons, seed, dt=0.1,
+                            tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, t_warmup=200.0) -> ShotNoiseResult:
+    """Simulate independent LIF neurons driven by independent Poisson spike trains (delta synapses).
+
+    Every neuron receives ``C_E`` excitatory inputs of weight ``J_E`` and ``C_I`` inhibitory inputs
+    of weight ``J_I`` (mV, jumps of ``V``), each an independent Poisson process of rate ``rate_E`` or
+    ``rate_I``: in every step of ``dt`` the numbers of input spikes are Poisson with means
+    ``C_E rate_E dt`` and ``C_I rate_I dt``.  The update is that of NEST's ``iaf_psc_delta`` (and of
+    :func:`mfkit.simulate_brunel`): ``V <- V e^{-dt/tau_m} + J_E n_E + J_I n_I`` (exact decay), a
+    spike and ``V <- V_reset`` when ``V >= theta``, then ``round(t_ref/dt)`` refractory steps during
+    which ``V`` stays at ``V_reset`` and the input is discarded.  All neurons start at ``V_reset``;
+    the first ``t_warmup`` ms are discarded.  In the diffusion limit (many small inputs) the rate
+    tends to :func:`mfkit.siegert` and the CV to :func:`mfkit.cv_isi` at the ``mu`` and ``sigma``
+    of eq. 28-29 (stored in the result).
+
+    Parameters
+    ----------
+    rate_E, rate_I : float
+        Rate of every excitatory and inhibitory input (Hz, >= 0).  For a neuron of the Brunel
+        network with independent inputs: ``rate_E = nu + nu_ext``, ``rate_I = nu``.
+    C_E, C_I : int
+        Numbers of excitatory and inhibitory inputs (>= 0).
+    J_E, J_I : float
+        Their weights (mV): ``J_E >= 0``, ``J_I <= 0`` (e.g. ``J`` and ``-g J``).
+    t_sim : float
+        Recorded time (ms, > 0), after ``t_warmup``.
+    n_neurons : int
+        Number of independent neurons (>= 2).
+    seed : int
+        Seed of the random numbers, in [0, 2**32): the same seed gives the same result.
+    dt : float
+        Time step (ms, > 0, at most ``tau_m/10``).
+    tau_m, t_ref, theta, V_reset : float
+        Membrane time constant (ms, > 0), refractory period (ms, >= 0), threshold and reset (mV,
+        ``V_reset < theta``).
+    t_warmup : float
+        Discarded initial time (ms, >= 0).
+
+    Returns
+    -------
+    ShotNoiseResult
+
+    Raises
+    ------
+    ValueError
+        Naming the bad argument.
+    """
+    rate_E = _check_positive("rate_E", rate_E, allow_zero=True)
+    rate_I = _check_positive("rate_I", rate_I, allow_zero=True)
+    J_E = _check_positive("J_E", J_E, allow_zero=True)
+    try:
+        J_I = float(J_I)
+    except (TypeError, ValueError):
+        raise ValueError(f"J_I must be a real number, got {J_I!r}") from None
+    if not (math.isfinite(J_I) and J_I <= 0):
+        raise ValueError(f"J_I must be finite and <= 0 (inhibitory), got {J_I!r}")
+    t_sim = _check_positive("t_sim", t_sim)
+    dt = _check_positive("dt", dt)
+    tau_m = _check_positive("tau_m", tau_m)
+    t_ref = _check_positive("t_ref", t_ref, allow_zero=True)
+    t_warmup = _check_positive("t_warmup", t_warmup, allow_zero=True)
+    theta, V_reset = float(theta), float(V_reset)
+    if not (math.isfinite(theta) and math.isfinite(V_reset) and V_reset < theta):
+        raise ValueError(f"theta and V_reset must be finite with V_reset < theta, got theta={theta!r}, "
+                         f"V_reset={V_reset!r}")
+    if dt > tau_m / 10:
+        raise ValueError(f"dt must be at most tau_m/10 = {tau_m / 10} ms, got {dt!r}")
+    for name, c in (("C_E", C_E), ("C_I", C_I)):
+        if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0:
+            raise ValueError(f"{name} must be an integer >= 0, got {c!r}")
+    if isinstance(n_neurons, bool) or not isinstance(n_neurons, (int, np.integer)) or n_neurons < 2:
+        raise ValueError(f"n_neurons must be an integer >= 2, got {n_neurons!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    n_rec = int(round(t_sim / dt))
+    if n_rec < 1:
+        raise ValueError(f"t_sim must be at least one step dt, got t_sim={t_sim!r}, dt={dt!r}")
+    counts, s1, s2 = _run_shot_noise(int(n_neurons), int(round(t_warmup / dt)), n_rec, C_E * rate_E * dt * 1e-3,
+                                     C_I * rate_I * dt * 1e-3, J_E, J_I, math.exp(-dt / tau_m), theta, V_reset,
+                                     int(round(t_ref / dt)), int(seed))
+    rates = counts / (t_sim * 1e-3)
+    n_isi = counts - 1
+    ok = n_isi >= 2
+    mean = s1[ok] / n_isi[ok]
+    cvs = np.sqrt(np.maximum(s2[ok] / n_isi[ok] - mean**2, 0.0)) / mean
+    n = int(n_neurons)
+    cv, cv_err = (float(cvs.mean()), float(cvs.std(ddof=1) / math.sqrt(cvs.size))) if cvs.size >= 2 \
+        else (float("nan"), float("nan"))
+    mu = tau_m * 1e-3 * (C_E * J_E * rate_E + C_I * J_I * rate_I)
+    sigma = math.sqrt(tau_m * 1e-3 * (C_E * J_E**2 * rate_E + C_I * J_I**2 * rate_I))
+    return ShotNoiseResult(rate=float(rates.mean()), rate_err=float(rates.std(ddof=1) / math.sqrt(n)), cv=cv,
+                           cv_err=cv_err, mu=mu, sigma=sigma, n_neurons=n)

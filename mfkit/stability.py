@@ -24,7 +24,9 @@ multiplied by the denominators of ``chi``), found in the rectangle ``-1/tau_m < 
 ``|Im lambda| <= 2 pi f_max`` by the argument principle (:mod:`mfkit.roots`).  ``R`` is raised
 until ``|e^{-lambda d} W(lambda)| < 1/2`` on the boundary of the half-strip right of it; by the
 maximum modulus principle (the loop gain is analytic, bounded and vanishing there) no root lies
-beyond.  Populations with identical input and parameters are
+beyond.  When the loop gain is below 1/2 already on the boundary of the half-strip right of the
+left edge of the search (a nearly silent network), no root lies in the region and none is counted;
+:func:`phase_diagram` uses the same test at ``Re lambda = 0``.  Populations with identical input and parameters are
 merged first (their differences are not driven), so the denominators enter once per group.
 """
 from __future__ import annotations
@@ -229,8 +231,10 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     else:
         x0 = float(re_min)
     y = 2 * np.pi * float(f_max) * 1e-3        # 1/ms
-    x1 = _right_edge(G, y)
-    roots = zeros_in_rectangle(G, x0, x1, -y, y, polish=G.determinant)
+    if _no_root_right_of(G, x0, y):  # weak loop gain (e.g. a nearly silent network): no root in the region
+        roots = np.zeros(0, dtype=complex)
+    else:
+        roots = zeros_in_rectangle(G, x0, _right_edge(G, y), -y, y, polish=G.determinant)
     # Newton leaves real roots with an imaginary part of rounding size
     roots = np.where(np.abs(roots.imag) <= 1e-10 * np.maximum(1.0, np.abs(roots)), roots.real + 0j, roots)
     order = np.lexsort((-roots.imag, -np.round(roots.real, 12)))
@@ -249,15 +253,25 @@ def _right_edge(G: _Characteristic, y: float) -> float:
     Laplace transform of a causal kernel times the delay factor), so by the maximum modulus
     principle it stays below 1/2 inside: no root lies there, and the search box ends at R.
     """
-    ys = np.linspace(-y, y, 401)
     x = 0.25
     for _ in range(14):
-        rays = x + np.geomspace(1e-3, 1e3, 200)  # the horizontal edges of the half-strip right of x
-        edge = np.concatenate([x + 1j * ys, rays + 1j * y, rays - 1j * y])
-        if np.all(G.loop_gain(edge) < 0.5):
+        if _no_root_right_of(G, x, y):
             return x
         x *= 2.0
     raise RootSearchError(f"the loop gain |e^(-lam d) W| stays >= 1/2 up to Re lam = {x} per ms: no right edge")
+
+
+def _no_root_right_of(G: _Characteristic, x: float, y: float) -> bool:
+    """True if ``|e^{-lam d} W(lam)| < 1/2`` on the boundary of the half-strip ``Re lam >= x``, ``|Im lam| <= y``.
+
+    Then no eigenvalue lies in that half-strip (maximum modulus principle, see :func:`_right_edge`).
+    The boundary is sampled (every 0.01 y along the vertical edge, in steps of 15 % along the
+    horizontal ones); the bound 1/2 leaves a factor 2 for the loop gain between the samples.
+    """
+    ys = np.linspace(-y, y, 201)
+    rays = x + np.geomspace(1e-3, 1e3, 100)  # the horizontal edges of the half-strip right of x
+    edge = np.concatenate([x + 1j * ys, rays + 1j * y, rays - 1j * y])
+    return bool(np.all(G.loop_gain(edge) < 0.5))
 
 
 @dataclass(frozen=True, eq=False)
@@ -269,7 +283,10 @@ class HopfPoints:
     g, eta : ndarray
         Location in the (g, eta) plane (located to ``tol`` along the grid line it was found on).
     frequency : ndarray
-        ``Im lambda / 2 pi`` in Hz of the crossing eigenvalue there.
+        ``Im lambda / 2 pi`` in Hz of the crossing eigenvalue there: 0 where the count changes by an
+        odd number (a real eigenvalue crosses); for a complex pair, the eigenvalue with
+        ``Im lambda > 0`` nearest the imaginary axis at the located point (NaN if none has
+        ``Re lambda >= -0.1`` per ms).
     along : ndarray of str
         ``"eta"`` or ``"g"``: the grid line on which the crossing was bracketed.
     """
@@ -321,6 +338,8 @@ def _unstable_count(net, f_max: float) -> tuple[int, float, int]:
         return -1, float("nan"), len(fps)
     G = _Characteristic(as_model(net), stable[0])
     y = 2 * np.pi * f_max * 1e-3
+    if _no_root_right_of(G, 0.0, y):  # weak loop gain (e.g. a nearly silent network): nothing to count
+        return 0, stable[0].rate, len(fps)
     return winding_number(G, 0.0, _right_edge(G, y), -y, y), stable[0].rate, len(fps)
 
 
@@ -330,25 +349,33 @@ def _stable_state(net) -> FixedPoint | None:
     return stable[0] if len(stable) == 1 else None
 
 
-def _crossing(make, lo: float, hi: float, n_lo: int, f_max: float, tol: float) -> tuple[float, float] | None:
-    """Bisect the parameter between lo and hi where the count of unstable eigenvalues changes from n_lo;
-    returns the parameter and the frequency (Hz) of the eigenvalue nearest the imaginary axis there, or
-    None when the bisection runs into a multistable point (the count changes there by a fold, not a Hopf
-    crossing)."""
+def _crossing(make, lo: float, hi: float, n_lo: int, n_hi: int, f_max: float,
+              tol: float) -> tuple[float, float] | None:
+    """Bisect the parameter between lo and hi where the count of unstable eigenvalues changes from n_lo
+    to n_hi; returns the parameter and the frequency (Hz) of the crossing eigenvalue there, or None when
+    the bisection runs into a multistable point (the count changes there by a fold, not a Hopf crossing).
+
+    An odd change of the count is a real eigenvalue (frequency 0); an even one a complex pair, taken as
+    the eigenvalue with ``Im lambda > 0`` nearest the imaginary axis at the located point."""
     while abs(hi - lo) > tol * max(1.0, abs(lo)):
         mid = 0.5 * (lo + hi)
         n_mid = _unstable_count(make(mid), f_max)[0]
         if n_mid < 0:
             return None
-        lo, hi = (mid, hi) if n_mid == n_lo else (lo, mid)
+        if n_mid == n_lo:
+            lo = mid
+        else:
+            hi, n_hi = mid, n_mid
     p = 0.5 * (lo + hi)
     fp = _stable_state(make(p))
     if fp is None:
         return None
-    st = network_stability(make(p), fp, f_max=f_max, re_min=-0.02)
-    ev = st.eigenvalues[st.eigenvalues.imag >= 0]
-    lam = ev[np.argmin(np.abs(ev.real))] if ev.size else complex(np.nan)
-    return p, abs(lam.imag) / (2 * np.pi) * 1e3
+    if (n_hi - n_lo) % 2:
+        return p, 0.0
+    st = network_stability(make(p), fp, f_max=f_max, re_min=-0.1)
+    ev = st.eigenvalues[st.eigenvalues.imag > 0]
+    lam = ev[np.argmin(np.abs(ev.real))] if ev.size else complex(np.nan, np.nan)
+    return p, lam.imag / (2 * np.pi) * 1e3
 
 
 def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_max: float = 1000.0,
@@ -360,6 +387,11 @@ def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_ma
     argument principle.  Between neighbouring grid points (along eta and along g) whose counts
     differ, the crossing is located by bisection to a relative ``tol`` and its frequency taken from
     :func:`network_stability` there.
+
+    Weak drive is covered: where the loop gain stays below 1/2 right of the imaginary axis (a
+    nearly silent network) the count is 0 without a contour integral; where eq. 30 has several stable
+    fixed points the point is marked ``n_unstable = -1`` (no unique stationary state) and brackets
+    that touch it, or whose bisection meets such a point, give no crossing: nothing raises there.
 
     Parameters
     ----------
@@ -400,13 +432,13 @@ def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_ma
     for i, gi in enumerate(g):  # along eta
         for j in np.flatnonzero((n[i, :-1] != n[i, 1:]) & (n[i, :-1] >= 0) & (n[i, 1:] >= 0)):
             found = _crossing(lambda e: dataclasses.replace(base, g=gi, eta=e), eta[j], eta[j + 1],
-                              int(n[i, j]), f_max, tol)
+                              int(n[i, j]), int(n[i, j + 1]), f_max, tol)
             if found is not None:
                 points.append((gi, *found, "eta"))
     for j, ej in enumerate(eta):  # along g
         for i in np.flatnonzero((n[:-1, j] != n[1:, j]) & (n[:-1, j] >= 0) & (n[1:, j] >= 0)):
             found = _crossing(lambda x: dataclasses.replace(base, g=x, eta=ej), g[i], g[i + 1],
-                              int(n[i, j]), f_max, tol)
+                              int(n[i, j]), int(n[i + 1, j]), f_max, tol)
             if found is not None:
                 points.append((found[0], ej, found[1], "g"))
     hopf = HopfPoints(g=np.array([p[0] for p in points]), eta=np.array([p[1] for p in points]),

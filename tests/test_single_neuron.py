@@ -91,3 +91,50 @@ def test_fit_response_bad_input():
         fit_response(mod, other)
     with pytest.raises(ValueError, match="unmodulated"):
         fit_response(mod, mod)
+
+
+def _input_rates(mu, sigma, J_E, J_I, C_E=1000, C_I=250, tau_m=20.0):
+    """Rates (Hz) of C_E and C_I Poisson inputs giving mean mu and noise sigma (eq. 28-29)."""
+    A = tau_m * 1e-3 * np.array([[C_E * J_E, C_I * J_I], [C_E * J_E**2, C_I * J_I**2]])
+    return np.linalg.solve(A, [mu, sigma**2])
+
+
+def test_shot_noise_tends_to_the_diffusion_limit():
+    """Small jumps (0.02 mV) and a fine step: rate and CV agree with siegert and cv_isi within the error
+    bars plus 2 % (rate: the threshold is checked once per step) and 0.01 (CV)."""
+    rE, rI = _input_rates(SEED_MU, SEED_SIGMA, 0.02, -0.1)
+    res = mfkit.single_neuron.simulate_lif_shot_noise(rE, rI, C_E=1000, C_I=250, J_E=0.02, J_I=-0.1, t_sim=2000.0,
+                                                      n_neurons=100, seed=3, dt=0.01)
+    assert res.mu == pytest.approx(SEED_MU) and res.sigma == pytest.approx(SEED_SIGMA)
+    nu, cv = mfkit.siegert(SEED_MU, SEED_SIGMA), mfkit.cv_isi(SEED_MU, SEED_SIGMA)
+    assert abs(res.rate - nu) < 3 * res.rate_err + 0.02 * nu
+    assert abs(res.cv - cv) < 3 * res.cv_err + 0.01
+
+
+@pytest.mark.parametrize("V_reset", [0.0, 10.0])
+def test_shot_noise_at_the_brunel_network_inputs(V_reset):
+    """The input of a neuron of the Brunel network (J = 0.1 mV, 0.1 ms steps) made Poisson: its CV is
+    within 0.02 of the diffusion formula (the spiking network's own CV is far lower)."""
+    net = mfkit.BrunelNetwork(V_reset=V_reset)
+    (fp,) = mfkit.fixed_points(net)
+    nu = fp.rates[0]
+    res = mfkit.single_neuron.simulate_lif_shot_noise(nu + net.nu_ext_hz, nu, C_E=net.CE, C_I=net.CI, J_E=net.J,
+                                                      J_I=-net.g * net.J, t_sim=2000.0, n_neurons=100, seed=1,
+                                                      V_reset=V_reset)
+    assert res.mu == pytest.approx(fp.mu[0], rel=1e-9) and res.sigma == pytest.approx(fp.sigma[0], rel=1e-9)
+    assert abs(res.cv - mfkit.cv_isi(fp.mu[0], fp.sigma[0], V_reset=V_reset)) < 0.02 + 3 * res.cv_err
+    assert abs(res.rate / nu - 1) < 0.05
+
+
+def test_shot_noise_reproducible_and_bad_input():
+    from mfkit.single_neuron import simulate_lif_shot_noise as sim
+    kw = dict(C_E=1000, C_I=250, J_E=0.1, J_I=-0.5, t_sim=200.0, n_neurons=10)
+    assert sim(50.0, 30.0, seed=4, **kw) == sim(50.0, 30.0, seed=4, **kw)
+    assert sim(50.0, 30.0, seed=4, **kw) != sim(50.0, 30.0, seed=5, **kw)
+    for bad, match in ((dict(J_I=0.5), "J_I"), (dict(J_E=-0.1), "J_E"), (dict(C_E=10.5), "C_E"),
+                       (dict(n_neurons=1), "n_neurons"), (dict(t_sim=0.0), "t_sim"), (dict(dt=5.0), "dt"),
+                       (dict(V_reset=25.0), "V_reset"), (dict(seed=-1), "seed")):
+        with pytest.raises(ValueError, match=match):
+            sim(50.0, 30.0, **{"seed": 4, **kw, **bad})
+    with pytest.raises(ValueError, match="rate_E"):
+        sim(-1.0, 30.0, seed=4, **kw)

@@ -134,3 +134,24 @@ def test_phase_diagram_marks_multistability_and_the_fold():
     pd = mfkit.stability.phase_diagram([2.0, 3.5], [0.5, 0.8], base=BrunelNetwork(**BRUNEL_VR10))
     assert pd.n_unstable[0, 0] == -1 and np.isnan(pd.rate[0, 0])  # several stable fixed points of eq. 30
     assert pd.fold.shape[0] >= 1
+
+
+def test_phase_diagram_reaches_weak_drive():
+    """Down to eta = 0.5 at V_r = 10 mV: the quiescent state (a stable state with a vanishing loop gain), the
+    multistable corner (n_unstable = -1, rate NaN) and Brunel's SI slow state at (4.5, 0.9) with its slow
+    crossings, without an error; the count at every grid point agrees with network_stability."""
+    import dataclasses
+
+    base = BrunelNetwork(**BRUNEL_VR10)
+    g, eta = [3.0, 4.5, 6.0], [0.5, 0.8, 0.9, 1.0]
+    pd = mfkit.stability.phase_diagram(g, eta, base=base, tol=1e-2)
+    np.testing.assert_array_equal(pd.n_unstable, [[-1, -1, 2, 2], [0, 0, 2, 0], [0, 0, 0, 0]])
+    assert np.isnan(pd.rate[0, 0]) and pd.rate[1, 0] < 1e-30
+    slow = (pd.hopf.g == 4.5) & (pd.hopf.along == "eta")
+    assert slow.sum() == 2 and np.all((pd.hopf.frequency[slow] > 0) & (pd.hopf.frequency[slow] < 40))
+    assert pd.fold.shape[0] >= 1
+    for i, gi in enumerate(g):
+        for j, ej in enumerate(eta):
+            if pd.n_unstable[i, j] >= 0:
+                st = network_stability(dataclasses.replace(base, g=gi, eta=ej))
+                assert st.stable is bool(pd.n_unstable[i, j] == 0)
