@@ -24,7 +24,7 @@ HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
 MAX_VISIBLE_LINES = 15
 
 #: Chapters still being restructured (issue 11); an entry must go when its chapter passes.
-PENDING: set[str] = {"stability.ipynb"}
+PENDING: set[str] = set()
 
 
 def cells(path: Path) -> list[dict]:
