@@ -46,7 +46,8 @@ synapses) in ``--large-repeats`` interleaved rounds (default 2), stored under
 the key ``large`` of the JSON file with the same schema.
 
 ``--wait-quiet SECONDS`` first waits (polling every 10 s, at most that long)
-until the 1-min load average is below ``--quiet-load`` (default 0.8); the wait
+until the 1-min load average is below ``--quiet-load`` (default: half the busy threshold,
+``0.15 * cores``, so that a run that waited is not flagged busy by the load average it started at); the wait
 and the load it ended at are recorded (``waited``).
 
 Usage::
@@ -341,7 +342,7 @@ def main(argv=None) -> int:
     ap.add_argument("--large-repeats", type=int, default=2, help="interleaved rounds of --large (default 2)")
     ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                     help="first wait up to this long for the 1-min load average to drop below --quiet-load")
-    ap.add_argument("--quiet-load", type=float, default=0.8)
+    ap.add_argument("--quiet-load", type=float, default=BUSY_FRACTION / 2 * (os.cpu_count() or 1))
     ap.add_argument("--json", default=None, help="write the results to this JSON file")
     args = ap.parse_args(argv)
     if args.repeats < 1 or args.large_repeats < 1:

@@ -283,3 +283,46 @@ def test_chapter_offers_notation_link_and_downloads(rel):
         pytest.fail(f"{rel}: no link to the notation page in its text (add {{doc}}`notation`)")
     if "_sources/" not in html:
         pytest.fail(f"{rel}: no source download button")
+
+
+NOTEBOOK_CHAPTERS = [rel for rel in CHAPTERS if (ROOT / Path(rel).with_suffix(".ipynb")).is_file()]
+
+_READER_ELEMENTS = """() => {
+    const art = document.querySelector('article.bd-article') || document.body;
+    const shown = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+    const body = s => [...s.children].filter(c => !c.classList.contains('admonition-title'));
+    const solutions = [...art.querySelectorAll('.solution.dropdown')];
+    return {
+        unnumbered: [...art.querySelectorAll('figcaption')].filter(c => !c.querySelector('.caption-number'))
+                                                           .map(c => c.innerText.slice(0, 60)),
+        exercises: art.querySelectorAll('.exercise').length,
+        solutions: solutions.map(s => s.id),
+        open: solutions.filter(s => body(s).some(shown)).map(s => s.id),
+        asserts: [...art.querySelectorAll('.cell_input')]
+                     .filter(c => shown(c) && /^\\s*assert\\b/m.test(c.innerText)).length,
+    };
+}"""
+
+
+@pytest.mark.parametrize("rel", NOTEBOOK_CHAPTERS or ["<no built book>"])
+def test_reader_elements(browser, rel):
+    """Issue 11, in a real browser: every figure caption numbered, every solution collapsed until its title is
+    clicked and then shown, no check cell (``assert``) visible."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto((HTML / rel).as_uri(), wait_until="load", timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('.solution.dropdown .toggle-button').length"
+                               " === document.querySelectorAll('.solution.dropdown').length", timeout=10_000)
+        before = page.evaluate(_READER_ELEMENTS)
+        assert not before["unnumbered"], f"{rel}: figure captions without a number: {before['unnumbered']}"
+        assert before["exercises"] >= 2 and len(before["solutions"]) >= before["exercises"], before
+        assert not before["open"], f"{rel}: solutions shown before they are asked for: {before['open']}"
+        assert before["asserts"] == 0, f"{rel}: {before['asserts']} check cells visible"
+        for sid in before["solutions"]:
+            page.evaluate("id => document.getElementById(id).querySelector('.admonition-title').click()", sid)
+        page.wait_for_timeout(300)
+        after = page.evaluate(_READER_ELEMENTS)
+        assert sorted(after["open"]) == sorted(before["solutions"]), f"{rel}: solutions that do not open: " \
+            f"{sorted(set(before['solutions']) - set(after['open']))}"
+    finally:
+        page.close()
