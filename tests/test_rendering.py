@@ -289,7 +289,8 @@ NOTEBOOK_CHAPTERS = [rel for rel in CHAPTERS if (ROOT / Path(rel).with_suffix(".
 
 _READER_ELEMENTS = """() => {
     const art = document.querySelector('article.bd-article') || document.body;
-    const shown = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+    // togglebutton collapses a solution's body to zero height (it stays display: block)
+    const shown = e => e.getBoundingClientRect().height > 0 && getComputedStyle(e).visibility !== 'hidden';
     const body = s => [...s.children].filter(c => !c.classList.contains('admonition-title'));
     const solutions = [...art.querySelectorAll('.solution.dropdown')];
     return {
