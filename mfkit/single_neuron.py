@@ -132,6 +132,22 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _TWO53 = 1.0 / 9007199254740992.0
 
 
+def _check_lif(t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset) -> tuple[float, ...]:
+    """The run length, step and neuron parameters shared by both simulators, validated and as floats."""
+    t_sim = _check_positive("t_sim", t_sim)
+    dt = _check_positive("dt", dt)
+    tau_m = _check_positive("tau_m", tau_m)
+    t_ref = _check_positive("t_ref", t_ref, allow_zero=True)
+    t_warmup = _check_positive("t_warmup", t_warmup, allow_zero=True)
+    theta, V_reset = float(theta), float(V_reset)
+    if not (math.isfinite(theta) and math.isfinite(V_reset) and V_reset < theta):
+        raise ValueError(f"theta and V_reset must be finite with V_reset < theta, got theta={theta!r}, "
+                         f"V_reset={V_reset!r}")
+    if dt > tau_m / 10:
+        raise ValueError(f"dt must be at most tau_m/10 = {tau_m / 10} ms, got {dt!r}")
+    return t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset
+
+
 @njit(inline="always")
 def _mix(z):
     """SplitMix64's output function (Steele, Lea & Flood 2014)."""
@@ -230,17 +246,8 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
     if not math.isfinite(mu):
         raise ValueError(f"mu must be finite, got {mu!r}")
     sigma = _check_positive("sigma", sigma)
-    t_sim = _check_positive("t_sim", t_sim)
-    dt = _check_positive("dt", dt)
-    tau_m = _check_positive("tau_m", tau_m)
-    t_ref = _check_positive("t_ref", t_ref, allow_zero=True)
-    t_warmup = _check_positive("t_warmup", t_warmup, allow_zero=True)
-    theta, V_reset = float(theta), float(V_reset)
-    if not (math.isfinite(theta) and math.isfinite(V_reset) and V_reset < theta):
-        raise ValueError(f"theta and V_reset must be finite with V_reset < theta, got theta={theta!r}, "
-                         f"V_reset={V_reset!r}")
-    if dt > tau_m / 10:
-        raise ValueError(f"dt must be at most tau_m/10 = {tau_m / 10} ms, got {dt!r}")
+    t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset = _check_lif(t_sim, dt, tau_m, t_ref, t_warmup, theta,
+                                                                   V_reset)
     if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 2:
         raise ValueError(f"n_groups must be an integer >= 2, got {n_groups!r}")
     if isinstance(n_neurons, bool) or not isinstance(n_neurons, (int, np.integer)) or n_neurons < n_groups:
@@ -456,17 +463,8 @@ def simulate_lif_shot_noise(rate_E, rate_I, *, C_E, C_I, J_E, J_I, t_sim, n_neur
         raise ValueError(f"J_I must be a real number, got {J_I!r}") from None
     if not (math.isfinite(J_I) and J_I <= 0):
         raise ValueError(f"J_I must be finite and <= 0 (inhibitory), got {J_I!r}")
-    t_sim = _check_positive("t_sim", t_sim)
-    dt = _check_positive("dt", dt)
-    tau_m = _check_positive("tau_m", tau_m)
-    t_ref = _check_positive("t_ref", t_ref, allow_zero=True)
-    t_warmup = _check_positive("t_warmup", t_warmup, allow_zero=True)
-    theta, V_reset = float(theta), float(V_reset)
-    if not (math.isfinite(theta) and math.isfinite(V_reset) and V_reset < theta):
-        raise ValueError(f"theta and V_reset must be finite with V_reset < theta, got theta={theta!r}, "
-                         f"V_reset={V_reset!r}")
-    if dt > tau_m / 10:
-        raise ValueError(f"dt must be at most tau_m/10 = {tau_m / 10} ms, got {dt!r}")
+    t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset = _check_lif(t_sim, dt, tau_m, t_ref, t_warmup, theta,
+                                                                   V_reset)
     for name, c in (("C_E", C_E), ("C_I", C_I)):
         if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0:
             raise ValueError(f"{name} must be an integer >= 0, got {c!r}")
