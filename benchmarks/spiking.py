@@ -94,7 +94,10 @@ if backend == "mfkit":
     t = time.perf_counter()
     simulate_brunel(BrunelNetwork(order=5), t_sim=10.0, t_warmup=0.0, progress=False, threads=threads)
     compile_s = time.perf_counter() - t
-nest_version = None
+nest_version = layer = None
+if backend == "mfkit" and threads > 1:
+    import numba
+    layer = numba.threading_layer()
 if backend == "nest":
     import importlib.metadata as md
     nest_version = md.version("nest-simulator")
@@ -108,7 +111,7 @@ print(json.dumps(dict(
     compile_s=compile_s, peak_rss_MB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     import_rss_MB=rss_import, rate_E=float(r.rates[0]), rate_I=float(r.rates[1]),
     cv_E=float(r.cv_isi[0]), cv_I=float(r.cv_isi[1]), n_neurons=int(r.N), n_synapses=int(r.n_synapses),
-    n_spikes=int(r.spike_times.size), nest_version=nest_version)))
+    n_spikes=int(r.spike_times.size), nest_version=nest_version, threading_layer=layer)))
 """
 
 TIMED = ("build_s", "simulate_s", "total_s", "peak_rss_MB")
@@ -194,6 +197,7 @@ def summarise(runs: list[dict], configs: list[tuple[str, int]]) -> dict:
             s[key] = statistics.median(r[key] for r in mine)
         s["n_synapses"] = mine[0]["n_synapses"]
         s["nest_version"] = mine[0]["nest_version"]
+        s["threading_layer"] = mine[0].get("threading_layer")  # numba's, for mfkit on > 1 thread
         summary[label(backend, threads)] = s
     return summary
 

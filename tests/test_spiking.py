@@ -572,6 +572,25 @@ def test_threads_default_and_restored():
     assert numba.get_num_threads() == before
 
 
+def test_threading_layer_is_tbb_where_the_wheel_is_installed(tmp_path):
+    """With the tbb wheel of pyproject's dependencies (Linux x86_64), a run on 2 threads uses
+    numba's TBB layer (regions of ~2 us; workqueue's cost ~50 us each, see _threads._load_tbb);
+    a prefix without the library loads nothing."""
+    import platform
+    from importlib import metadata
+
+    import numba
+
+    from mfkit.spiking._threads import _load_tbb
+
+    assert _load_tbb(str(tmp_path)) is False
+    if not (sys.platform.startswith("linux") and platform.machine() == "x86_64"):
+        pytest.skip("the tbb dependency is declared for Linux x86_64 only")
+    metadata.version("tbb")  # a dependency: its absence is a broken install, not a skip
+    simulate_brunel(BrunelNetwork(order=20, epsilon=0.5), t_sim=5.0, threads=2)
+    assert numba.threading_layer() == "tbb"
+
+
 @pytest.mark.parametrize("sizes", [(400, 100, 40, 10), (20, 5, 20, 5), (3, 0, 2, 0)])
 def test_connectivity_identical_for_every_thread_count(sizes):
     """fixed_indegree on several threads, and the engine's storage by block of targets

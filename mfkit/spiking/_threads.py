@@ -1,7 +1,9 @@
 """Thread counts of :func:`mfkit.spiking.simulate_brunel`."""
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 import types
 import warnings
 from contextlib import contextmanager
@@ -54,9 +56,9 @@ def numba_threads(k: int):
 
 
 def _prefer_non_openmp_layer(numba) -> None:
-    """Let numba choose its ``workqueue`` threading layer before OpenMP (after TBB) unless the
-    user chose a layer (``NUMBA_THREADING_LAYER``, ``numba.config.THREADING_LAYER``) or its
-    priority.
+    """Let numba choose its ``workqueue`` threading layer before OpenMP (after TBB, the layer
+    mfkit installs and that numba prefers) unless the user chose a layer
+    (``NUMBA_THREADING_LAYER``, ``numba.config.THREADING_LAYER``) or its priority.
 
     NEST's wheels bundle their own copy of libgomp; with numba's OpenMP layer (the system's
     libgomp) started in a process that imported ``nest`` before, NEST crashes (segmentation
@@ -64,7 +66,7 @@ def _prefer_non_openmp_layer(numba) -> None:
     parallel kernel, so this only matters if that kernel is mfkit's (this module calls it
     when it is imported, i.e. with :mod:`mfkit.spiking`).  The ``workqueue`` layer
     must not be used by two Python threads at once (numba aborts then): run concurrent
-    simulations in processes, or install TBB (``pip install tbb``), which numba prefers.
+    simulations in processes, or use TBB (:func:`_load_tbb`).
     """
     if numba.config.THREADING_LAYER == "default" and \
             list(numba.config.THREADING_LAYER_PRIORITY) == ["tbb", "omp", "workqueue"]:
@@ -82,9 +84,35 @@ def renamed(func, name: str):
     return copy
 
 
+#: The TBB runtime numba's ``tbb`` layer loads (``dlopen`` by this name).
+TBB_LIBRARY = "libtbb.so.12"
+
+
+def _load_tbb(prefix: str = sys.prefix) -> bool:
+    """Load the TBB runtime of the ``tbb`` wheel from ``<prefix>/lib``, if it is there, so that
+    numba's threading layer is ``tbb``; returns whether it was loaded.
+
+    The engine opens one parallel region per superstep (one synaptic delay: about 730 per
+    simulated second of the seed network).  With TBB a region costs about 2 µs; with the
+    ``workqueue`` layer, whose threads sleep between regions, about 50 µs, and the seed network
+    ran 1.4x faster on 2 threads than on 1 instead of 2x (``benchmarks/spiking.py``).  pip
+    installs ``libtbb.so.12`` into ``<prefix>/lib``, which the dynamic loader does not search
+    in a virtual environment, so numba would not find it and would fall back to ``workqueue``;
+    once it is loaded here (by its path, with ``RTLD_GLOBAL``), numba's own ``dlopen`` by name
+    finds it.  Linux only (the wheel's library name); elsewhere, and under conda (whose TBB
+    numba finds itself), this does nothing.
+    """
+    lib = os.path.join(prefix, "lib", TBB_LIBRARY)
+    if not sys.platform.startswith("linux") or not os.path.exists(lib):
+        return False
+    ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
+    return True
+
+
 def _prefer_at_import() -> None:
     import numba
 
+    _load_tbb()
     _prefer_non_openmp_layer(numba)
 
 
