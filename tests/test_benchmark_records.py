@@ -271,6 +271,26 @@ def test_recorded_spiking_speed_and_memory(spiking):
                 assert s[name][pop] == pytest.approx(s["mfkit-1"][pop], rel=0.02)
 
 
+def test_recorded_spiking_targets(spiking):
+    """The targets of the multi-threaded engine, on the recorded (2-core) machine, seed network, quiet:
+    at most 1.0 s per simulated second on one thread (build included), at least 1.7x faster on all
+    cores than on one (median), at least 20x faster than NEST at equal thread count
+    (median), at most 0.35 GB; the larger network in >= 3 rounds; numba's TBB threading layer."""
+    cores = spiking["machine"]["cores_available"]
+    s = spiking["summary"]
+    t_run = (spiking["network"]["t_warmup"] + spiking["network"]["t_sim"]) / 1000.0
+    assert not spiking["busy"]["flag"] and not spiking["large"]["busy"]["flag"]
+    assert s["mfkit-1"]["total_s"]["median"] / t_run <= 1.0
+    assert max(s[n]["peak_rss_MB"]["max"] for n in s if n.startswith("mfkit-")) <= 0.35 * 1024
+    for k in (1, cores):
+        assert spiking["ratios"][f"nest-{k}/mfkit-{k}"]["of_medians"] >= 20.0
+    if cores > 1:
+        q = spiking["speedups"][f"mfkit-1/mfkit-{cores}"]
+        assert q["of_medians"] >= 1.7
+        assert s[f"mfkit-{cores}"]["threading_layer"] == "tbb"
+    assert spiking["large"]["repeats"] >= 3
+
+
 def test_chapter_reads_only_the_result_files():
     """The chapter measures nothing itself: its code reads benchmarks/results/*.json and plots."""
     nb = json.loads((ROOT / "book" / "accuracy_speed.ipynb").read_text())
