@@ -353,7 +353,10 @@ def main(argv=None) -> int:
     if args.repeats < 1 or args.large_repeats < 1:
         ap.error("--repeats and --large-repeats must be >= 1")
 
-    waited = wait_quiet(args.wait_quiet, args.quiet_load) if args.wait_quiet > 0 else None
+    def settle():  # --wait-quiet before each network
+        return wait_quiet(args.wait_quiet, args.quiet_load) if args.wait_quiet > 0 else None
+
+    waited = settle()
     nest = not args.no_nest and nest_importable(args.nest_python)
     if not args.no_nest and not nest:
         print(f"  NEST not importable with {args.nest_python}: measuring mfkit only", file=sys.stderr)
@@ -362,7 +365,7 @@ def main(argv=None) -> int:
     if args.large:
         # the seed network's NEST runs leave a 1-min load average of about 1.2: wait for it to decay
         # again, or the larger network's record starts on the benchmark's own load
-        waited = wait_quiet(args.wait_quiet, args.quiet_load) if args.wait_quiet > 0 else None
+        waited = settle()
         results["large"] = bench(LARGE, False, args.large_repeats, args.nest_python, nest, args.seed)
         results["large"]["waited"] = waited
     if args.json:

@@ -94,8 +94,9 @@ def _load_tbb(prefix: str = sys.prefix) -> bool:
 
     The engine opens one parallel region per superstep (one synaptic delay: about 730 per
     simulated second of the seed network).  With TBB a region costs about 2 µs; with the
-    ``workqueue`` layer, whose threads sleep between regions, about 50 µs, and the seed network
-    ran 1.4x faster on 2 threads than on 1 instead of 2x (``benchmarks/spiking.py``).  pip
+    ``workqueue`` layer, whose threads sleep between regions, about 50 µs: the seed network ran
+    1.4x faster on 2 threads than on 1 with ``workqueue`` and 1.8x with TBB
+    (``benchmarks/results/spiking.json``).  pip
     installs ``libtbb.so.12`` into ``<prefix>/lib``, which the dynamic loader does not search
     in a virtual environment, so numba would not find it and would fall back to ``workqueue``;
     once it is loaded here (by its path, with ``RTLD_GLOBAL``), numba's own ``dlopen`` by name
