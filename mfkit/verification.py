@@ -14,7 +14,9 @@ state has a standard deviation ``~ N^{-1/2}``, an oscillation keeps its amplitud
   highest peak, with its contrast against the median level;
 * :func:`measure`: all of these (and the rate and CV) for one :class:`~mfkit.SpikingResult`;
 * :func:`hopf_distance`: how far a point of the (g, eta) plane lies from the Hopf crossings of a
-  :class:`~mfkit.PhaseDiagram`.
+  :class:`~mfkit.PhaseDiagram`;
+* :func:`simulate_poisson_inputs`: neurons of the network with their recurrent inputs replaced by
+  independent Poisson trains, which tests the diffusion approximation apart from the recurrence.
 """
 from __future__ import annotations
 
@@ -25,15 +27,22 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import welch
 
+from .brunel import BrunelNetwork
+from .fixed_points import FixedPoint
+from .single_neuron import ShotNoiseResult, simulate_lif_shot_noise
 from .spiking.result import SpikingResult
-from .stability import PhaseDiagram
+from .stability import PhaseDiagram, _resolve_fixed_point
 
-__all__ = ["ASYNCHRONOUS_EXPONENT", "RateSpectrum", "SpectralPeak", "SpikingMeasures", "synchrony",
-           "rate_spectrum", "spectral_peak", "size_exponent", "measure", "hopf_distance"]
+__all__ = ["ASYNCHRONOUS_EXPONENT", "MAX_POISSON_INPUT_TIME", "RateSpectrum", "SpectralPeak", "SpikingMeasures", "synchrony",
+           "rate_spectrum", "spectral_peak", "size_exponent", "measure", "hopf_distance",
+           "simulate_poisson_inputs"]
 
 #: ``synchrony ~ N^{-a}``: asynchronous if ``a`` exceeds this, half-way between an oscillation (0) and
 #: finite-size noise (1/2); for a 4x larger network, a ratio of the synchronies above sqrt(2).
 ASYNCHRONOUS_EXPONENT = 0.25
+
+#: Longest simulated time (ms) of :func:`simulate_poisson_inputs`: 10^4 s, minutes of computing per neuron.
+MAX_POISSON_INPUT_TIME = 1e7
 
 
 def _check_result(result) -> SpikingResult:
@@ -246,3 +255,56 @@ def hopf_distance(diagram: PhaseDiagram, g: float, eta: float) -> float:
     if h.g.size == 0:
         return math.inf
     return float(np.min(np.maximum(np.abs(h.g - g) / g, np.abs(h.eta - eta) / eta)))
+
+
+def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | None = None, *,
+                            n_intervals: float = 100.0, n_neurons: int = 50, seed: int,
+                            dt: float = 0.1) -> ShotNoiseResult:
+    """Neurons of the Brunel network whose recurrent inputs are independent Poisson trains.
+
+    Each of ``n_neurons`` independent LIF neurons (the network's ``tau_m``, ``t_ref``, ``theta``,
+    ``V_reset``) receives ``CE`` excitatory inputs of weight ``J`` at rate ``nu* + nu_ext`` and
+    ``CI`` inhibitory inputs of weight ``-g J`` at rate ``nu*``, every one an independent Poisson
+    process, where ``nu*`` is the rate of the fixed point (eq. 27) and ``nu_ext`` the external rate
+    (:func:`mfkit.single_neuron.simulate_lif_shot_noise`, NEST's update, ``dt`` ms steps).  The
+    synaptic jumps are those of the network; only the recurrent spike trains are replaced.
+
+    This separates the two assumptions behind eq. 27-29: the diffusion approximation (the jumps
+    replaced by white noise of the same mean and variance, eq. 28-29) and Poisson statistics of the
+    recurrent input.  Where the result differs from ``nu*`` (:func:`mfkit.siegert`) or from
+    :func:`mfkit.cv_isi`, the diffusion approximation itself fails; where it agrees and the spiking
+    network does not, the recurrent input is the cause.
+
+    Parameters
+    ----------
+    network : BrunelNetwork
+        The network (delta synapses, ``tau_syn = 0``).
+    fixed_point : FixedPoint, optional
+        A fixed point of ``network`` (default: its only stable fixed point of eq. 30; a
+        ``ValueError`` if there is not exactly one, or if ``fixed_point`` is not a fixed point).
+    n_intervals : float
+        Simulated time in mean inter-spike intervals of the fixed point: ``t_sim = 1000
+        n_intervals / nu*`` ms (finite, > 0; a ``ValueError`` if ``t_sim`` exceeds
+        :data:`MAX_POISSON_INPUT_TIME`, as at a nearly silent fixed point).
+    n_neurons, seed, dt
+        As in :func:`~mfkit.single_neuron.simulate_lif_shot_noise`.
+
+    Returns
+    -------
+    ShotNoiseResult
+        Rate and CV over the neurons, with standard errors, and the ``mu``, ``sigma`` of eq. 28-29.
+    """
+    if not isinstance(network, BrunelNetwork):
+        raise TypeError(f"network must be a BrunelNetwork, got {type(network).__name__}")
+    if network.tau_syn != 0:
+        raise ValueError(f"network must have delta synapses (tau_syn = 0), got tau_syn={network.tau_syn!r} ms")
+    n_intervals = _positive("n_intervals", n_intervals)
+    nu = float(_resolve_fixed_point(network.model, fixed_point).rates[0])
+    t_sim = 1000.0 * n_intervals / nu if nu > 0 else math.inf
+    if not t_sim <= MAX_POISSON_INPUT_TIME:
+        raise ValueError(f"the fixed point fires at {nu:.3g} Hz: n_intervals={n_intervals!r} intervals take "
+                         f"{t_sim:.3g} ms, more than {MAX_POISSON_INPUT_TIME:g} ms")
+    return simulate_lif_shot_noise(nu + network.nu_ext_hz, nu, C_E=network.CE, C_I=network.CI, J_E=network.J_ex,
+                                   J_I=network.J_in, t_sim=t_sim, n_neurons=n_neurons,
+                                   seed=seed, dt=dt, tau_m=network.tau_m, t_ref=network.t_ref,
+                                   theta=network.theta, V_reset=network.V_reset)
