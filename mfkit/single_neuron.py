@@ -132,6 +132,10 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _TWO53 = 1.0 / 9007199254740992.0
 
 
+#: Most time steps per neuron of one run (hours of computing): a longer run is refused, not started.
+MAX_STEPS = 1e10
+
+
 def _check_lif(t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset) -> tuple[float, ...]:
     """The run length, step and neuron parameters shared by both simulators, validated and as floats."""
     t_sim = _check_positive("t_sim", t_sim)
@@ -145,6 +149,9 @@ def _check_lif(t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset) -> tuple[float
                          f"V_reset={V_reset!r}")
     if dt > tau_m / 10:
         raise ValueError(f"dt must be at most tau_m/10 = {tau_m / 10} ms, got {dt!r}")
+    if (t_warmup + t_sim) / dt > MAX_STEPS:
+        raise ValueError(f"t_warmup + t_sim must be at most {MAX_STEPS:g} steps of dt = {dt!r} ms, got "
+                         f"t_warmup={t_warmup!r}, t_sim={t_sim!r}")
     return t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset
 
 

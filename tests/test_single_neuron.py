@@ -57,6 +57,7 @@ def test_modulated_response_matches_linear_response(channel, eps, f):
     (dict(sigma=-1.0), "sigma"),
     (dict(mu=float("nan")), "mu"),
     (dict(t_sim=0.0), "t_sim"),
+    (dict(t_sim=1e12), "t_sim"),  # 1e13 steps: refused, not a run of days
     (dict(dt=5.0), "dt"),
     (dict(dt=-0.1), "dt"),
     (dict(n_neurons=3), "n_neurons"),
@@ -132,7 +133,8 @@ def test_shot_noise_reproducible_and_bad_input():
     assert sim(50.0, 30.0, seed=4, **kw) == sim(50.0, 30.0, seed=4, **kw)
     assert sim(50.0, 30.0, seed=4, **kw) != sim(50.0, 30.0, seed=5, **kw)
     for bad, match in ((dict(J_I=0.5), "J_I"), (dict(J_E=-0.1), "J_E"), (dict(C_E=10.5), "C_E"),
-                       (dict(n_neurons=1), "n_neurons"), (dict(t_sim=0.0), "t_sim"), (dict(dt=5.0), "dt"),
+                       (dict(n_neurons=1), "n_neurons"), (dict(t_sim=0.0), "t_sim"), (dict(t_sim=1e300), "t_sim"),
+                       (dict(dt=5.0), "dt"),
                        (dict(V_reset=25.0), "V_reset"), (dict(seed=-1), "seed")):
         with pytest.raises(ValueError, match=match):
             sim(50.0, 30.0, **{"seed": 4, **kw, **bad})
