@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-__all__ = ["LIFRateResult", "ResponseFit", "simulate_lif_rate", "fit_response", "ShotNoiseResult",
+__all__ = ["MAX_STEPS", "LIFRateResult", "ResponseFit", "simulate_lif_rate", "fit_response", "ShotNoiseResult",
            "simulate_lif_shot_noise"]
 
 

@@ -24,25 +24,22 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.signal import welch
 
 from .brunel import BrunelNetwork
 from .fixed_points import FixedPoint
-from .single_neuron import ShotNoiseResult, simulate_lif_shot_noise
+from .single_neuron import MAX_STEPS, ShotNoiseResult, simulate_lif_shot_noise
 from .spiking.result import SpikingResult
 from .stability import PhaseDiagram, _resolve_fixed_point
 
-__all__ = ["ASYNCHRONOUS_EXPONENT", "MAX_POISSON_INPUT_TIME", "RateSpectrum", "SpectralPeak", "SpikingMeasures", "synchrony",
+__all__ = ["ASYNCHRONOUS_EXPONENT", "RateSpectrum", "SpectralPeak", "SpikingMeasures", "synchrony",
            "rate_spectrum", "spectral_peak", "size_exponent", "measure", "hopf_distance",
            "simulate_poisson_inputs"]
 
 #: ``synchrony ~ N^{-a}``: asynchronous if ``a`` exceeds this, half-way between an oscillation (0) and
 #: finite-size noise (1/2); for a 4x larger network, a ratio of the synchronies above sqrt(2).
 ASYNCHRONOUS_EXPONENT = 0.25
-
-#: Longest simulated time (ms) of :func:`simulate_poisson_inputs`: 10^4 s, minutes of computing per neuron.
-MAX_POISSON_INPUT_TIME = 1e7
 
 
 def _check_result(result) -> SpikingResult:
@@ -257,7 +254,7 @@ def hopf_distance(diagram: PhaseDiagram, g: float, eta: float) -> float:
     return float(np.min(np.maximum(np.abs(h.g - g) / g, np.abs(h.eta - eta) / eta)))
 
 
-def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | None = None, *,
+def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | ArrayLike | None = None, *,
                             n_intervals: float = 100.0, n_neurons: int = 50, seed: int,
                             dt: float = 0.1) -> ShotNoiseResult:
     """Neurons of the Brunel network whose recurrent inputs are independent Poisson trains.
@@ -279,13 +276,14 @@ def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | No
     ----------
     network : BrunelNetwork
         The network (delta synapses, ``tau_syn = 0``).
-    fixed_point : FixedPoint, optional
-        A fixed point of ``network`` (default: its only stable fixed point of eq. 30; a
-        ``ValueError`` if there is not exactly one, or if ``fixed_point`` is not a fixed point).
+    fixed_point : FixedPoint or array_like, optional
+        A fixed point of ``network``, or its rates (Hz) (default: its only stable fixed point of
+        eq. 30; a ``ValueError`` if there is not exactly one, or if ``fixed_point`` is not a fixed
+        point).
     n_intervals : float
         Simulated time in mean inter-spike intervals of the fixed point: ``t_sim = 1000
-        n_intervals / nu*`` ms (finite, > 0; a ``ValueError`` if ``t_sim`` exceeds
-        :data:`MAX_POISSON_INPUT_TIME`, as at a nearly silent fixed point).
+        n_intervals / nu*`` ms (finite, > 0; a ``ValueError`` if that takes more than
+        :data:`mfkit.single_neuron.MAX_STEPS` steps, as at a nearly silent fixed point).
     n_neurons, seed, dt
         As in :func:`~mfkit.single_neuron.simulate_lif_shot_noise`.
 
@@ -298,12 +296,12 @@ def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | No
         raise TypeError(f"network must be a BrunelNetwork, got {type(network).__name__}")
     if network.tau_syn != 0:
         raise ValueError(f"network must have delta synapses (tau_syn = 0), got tau_syn={network.tau_syn!r} ms")
-    n_intervals = _positive("n_intervals", n_intervals)
+    n_intervals, dt = _positive("n_intervals", n_intervals), _positive("dt", dt)
     nu = float(_resolve_fixed_point(network.model, fixed_point).rates[0])
     t_sim = 1000.0 * n_intervals / nu if nu > 0 else math.inf
-    if not t_sim <= MAX_POISSON_INPUT_TIME:
+    if not t_sim / dt <= MAX_STEPS:
         raise ValueError(f"the fixed point fires at {nu:.3g} Hz: n_intervals={n_intervals!r} intervals take "
-                         f"{t_sim:.3g} ms, more than {MAX_POISSON_INPUT_TIME:g} ms")
+                         f"{t_sim:.3g} ms, more than MAX_STEPS = {MAX_STEPS:g} steps of dt = {dt!r} ms")
     return simulate_lif_shot_noise(nu + network.nu_ext_hz, nu, C_E=network.CE, C_I=network.CI, J_E=network.J_ex,
                                    J_I=network.J_in, t_sim=t_sim, n_neurons=n_neurons,
                                    seed=seed, dt=dt, tau_m=network.tau_m, t_ref=network.t_ref,
