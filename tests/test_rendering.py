@@ -10,6 +10,7 @@ Browser: Debian's ``chromium`` (``.ci/run`` installs it when missing), driven by
 ``executable_path`` (Playwright's own browser download is never used). Without chromium or
 Playwright these tests are skipped, except under CI (``CI=true``), where that is an error.
 """
+import json
 import os
 import re
 import shutil
@@ -283,6 +284,21 @@ def test_chapter_offers_notation_link_and_downloads(rel):
         pytest.fail(f"{rel}: no link to the notation page in its text (add {{doc}}`notation`)")
     if "_sources/" not in html:
         pytest.fail(f"{rel}: no source download button")
+
+
+@pytest.mark.parametrize("rel", CHAPTERS or ["<no built book>"])
+def test_tables_render_as_tables(rel):
+    """A Markdown table that a cell displays becomes an HTML table, not a paragraph of pipes."""
+    if not CHAPTERS:
+        _skip_or_fail(f"no built book in {HTML}: run `make book` first")
+    html = (HTML / rel).read_text(errors="replace")
+    as_text = re.findall(r"<p>\|[^<]{0,60}", html)
+    assert not as_text, f"{rel}: Markdown tables shown as text: {as_text[:2]}"
+    source = ROOT / Path(rel).with_suffix(".ipynb")
+    if source.is_file():  # every displayed Markdown table is in the page
+        n_md = sum(1 for cell in json.loads(source.read_text())["cells"] for out in cell.get("outputs", [])
+                   if "|---|" in "".join(out.get("data", {}).get("text/markdown", "")))
+        assert html.count("<table") >= n_md, f"{rel}: {n_md} Markdown tables, {html.count('<table')} HTML tables"
 
 
 NOTEBOOK_CHAPTERS = [rel for rel in CHAPTERS if (ROOT / Path(rel).with_suffix(".ipynb")).is_file()]
