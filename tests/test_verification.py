@@ -88,8 +88,14 @@ def test_bad_input(runs):
 AI = BrunelNetwork(g=5.0, eta=2.0, V_reset=10.0)
 
 
-def test_poisson_inputs_are_the_networks_synapses_at_the_fixed_point_rates():
+@pytest.fixture(scope="module")
+def ai_fixed_point():
     (fp,) = [fp for fp in fixed_points(AI) if fp.pseudo_time_stable]
+    return fp
+
+
+def test_poisson_inputs_are_the_networks_synapses_at_the_fixed_point_rates(ai_fixed_point):
+    fp = ai_fixed_point
     nu = fp.rates[0]
     got = simulate_poisson_inputs(AI, n_intervals=20, n_neurons=20, seed=4)
     want = simulate_lif_shot_noise(nu + AI.nu_ext_hz, nu, C_E=1000, C_I=250, J_E=0.1, J_I=-0.5, t_sim=20000.0 / nu,
@@ -99,11 +105,10 @@ def test_poisson_inputs_are_the_networks_synapses_at_the_fixed_point_rates():
     assert simulate_poisson_inputs(AI, fp, n_intervals=20, n_neurons=20, seed=4) == got
 
 
-def test_poisson_inputs_follow_the_diffusion_limit_at_strong_drive():
+def test_poisson_inputs_follow_the_diffusion_limit_at_strong_drive(ai_fixed_point):
     # mean-driven AI state: many small jumps, so the rate is near eq. 27 (measured 3.5 % below it)
-    (fp,) = [fp for fp in fixed_points(AI) if fp.pseudo_time_stable]
     s = simulate_poisson_inputs(AI, n_intervals=100, n_neurons=50, seed=2)
-    assert abs(s.rate / fp.rates[0] - 1) < 0.06 and s.rate_err < 0.01 * s.rate
+    assert abs(s.rate / ai_fixed_point.rates[0] - 1) < 0.06 and s.rate_err < 0.01 * s.rate
 
 
 def test_poisson_inputs_bad_input():
