@@ -16,7 +16,8 @@ Units everywhere: times in ms, potentials in mV, rates in Hz (spikes/s).
 from .brunel import BrunelNetwork
 from .continuation import FixedPointCurve, fixed_point_curve
 from .fixed_points import (
-    Branch, FixedPoint, FixedPointError, bifurcation_diagram, fixed_points, make_fixed_point,
+    Branch, FixedPoint, FixedPointError, NoUniqueStateError, bifurcation_diagram, fixed_points, make_fixed_point,
+    stable_fixed_point,
 )
 from .isi import cv_isi
 from .network import InputStatistics, MeanFieldNetwork
@@ -31,7 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA",
     "BrunelNetwork", "MeanFieldNetwork", "InputStatistics",
-    "FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram",
+    "FixedPoint", "FixedPointError", "NoUniqueStateError", "fixed_points", "stable_fixed_point", "make_fixed_point", "Branch", "bifurcation_diagram",
     "FixedPointCurve", "fixed_point_curve",
     "PseudoTimeResult", "pseudo_time", "load_nest_trajectory",
     "SpikingResult", "simulate_brunel",

@@ -53,7 +53,8 @@ from .brunel import BrunelNetwork
 from .network import MeanFieldNetwork, as_model, sigma_slope
 from .siegert import SiegertDerivatives, siegert_with_derivatives
 
-__all__ = ["FixedPoint", "FixedPointError", "fixed_points", "make_fixed_point", "Branch", "bifurcation_diagram"]
+__all__ = ["FixedPoint", "FixedPointError", "NoUniqueStateError", "fixed_points", "stable_fixed_point",
+           "make_fixed_point", "Branch", "bifurcation_diagram"]
 
 _TINY = 1e-300
 _ACCEPT = 1e-9  # relative residual for accepting a root
@@ -61,6 +62,21 @@ _ACCEPT = 1e-9  # relative residual for accepting a root
 
 class FixedPointError(RuntimeError):
     """Raised when the fixed-point search fails (never a silent guess)."""
+
+
+class NoUniqueStateError(ValueError):
+    """Raised when eq. 30 has not exactly one stable fixed point, so no stationary state is defined.
+
+    Attributes
+    ----------
+    stable : list of FixedPoint
+        The fixed points of eq. 27 that are stable under eq. 30 (none, or several: multistability).
+    """
+
+    def __init__(self, stable: list[FixedPoint]):
+        self.stable = stable
+        super().__init__(f"the network has {len(stable)} stable fixed points of eq. 30, not one "
+                         f"(rates {[fp.rates.tolist() for fp in stable]} Hz): pass the fixed point to analyse")
 
 
 @dataclass(frozen=True, eq=False)
@@ -467,6 +483,38 @@ def fixed_points(
             )
     fps.sort(key=lambda f: (f.rate, tuple(f.rates)))
     return fps
+
+
+def stable_fixed_point(net: MeanFieldNetwork | BrunelNetwork, candidates: list[FixedPoint] | None = None
+                       ) -> FixedPoint:
+    """The network's stationary state: its unique fixed point of eq. 27 that is stable under eq. 30.
+
+    The one place where mfkit (and the book) picks "the" state of a network: the stability analysis
+    (:func:`mfkit.network_stability`), the phase diagram and the spiking comparisons all start here.
+
+    Parameters
+    ----------
+    net : MeanFieldNetwork or BrunelNetwork
+        The network.
+    candidates : list of FixedPoint, optional
+        Its fixed points, if already computed by :func:`fixed_points` (saves a second search).
+
+    Returns
+    -------
+    FixedPoint
+        The fixed point with ``pseudo_time_stable`` true.
+
+    Raises
+    ------
+    NoUniqueStateError
+        (a ``ValueError``) If none or several fixed points are stable under eq. 30 (multistability):
+        the network then has no stationary state of its own, and the caller must choose one.
+    """
+    fps = fixed_points(net) if candidates is None else candidates
+    stable = [fp for fp in fps if fp.pseudo_time_stable]
+    if len(stable) != 1:
+        raise NoUniqueStateError(stable)
+    return stable[0]
 
 
 def _is_int(n: object) -> bool:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .fixed_points import FixedPoint, fixed_points, make_fixed_point
+from .fixed_points import FixedPoint, NoUniqueStateError, fixed_points, make_fixed_point, stable_fixed_point
 from .network import MeanFieldNetwork, as_model
 from .response import characteristic_parts
 from .roots import RootSearchError, winding_number, zeros_in_rectangle
@@ -92,11 +92,7 @@ class NetworkStability:
 
 def _resolve_fixed_point(model: MeanFieldNetwork, fixed_point) -> FixedPoint:
     if fixed_point is None:
-        stable = [fp for fp in fixed_points(model) if fp.pseudo_time_stable]
-        if len(stable) != 1:
-            raise ValueError(f"fixed_point must be given: the network has {len(stable)} stable fixed points "
-                             f"of eq. 30 (rates {[fp.rates.tolist() for fp in stable]} Hz)")
-        return stable[0]
+        return stable_fixed_point(model)
     rates = fixed_point.rates if isinstance(fixed_point, FixedPoint) else fixed_point
     fp = make_fixed_point(model, rates)
     if not fp.relative_residual <= _ACCEPT:
@@ -333,20 +329,15 @@ class PhaseDiagram:
 def _unstable_count(net, f_max: float) -> tuple[int, float, int]:
     """(eigenvalues with Re > 0, rate, number of fixed points) of ``net`` at its stable fixed point of eq. 30."""
     fps = fixed_points(net)
-    stable = [fp for fp in fps if fp.pseudo_time_stable]
-    if len(stable) != 1:
+    try:
+        state = stable_fixed_point(net, fps)
+    except NoUniqueStateError:
         return -1, float("nan"), len(fps)
-    G = _Characteristic(as_model(net), stable[0])
+    G = _Characteristic(as_model(net), state)
     y = 2 * np.pi * f_max * 1e-3
     if _no_root_right_of(G, 0.0, y):  # weak loop gain (e.g. a nearly silent network): nothing to count
-        return 0, stable[0].rate, len(fps)
-    return winding_number(G, 0.0, _right_edge(G, y), -y, y), stable[0].rate, len(fps)
-
-
-def _stable_state(net) -> FixedPoint | None:
-    """The unique stable fixed point of eq. 30, or None (multistability, no stationary state of its own)."""
-    stable = [fp for fp in fixed_points(net) if fp.pseudo_time_stable]
-    return stable[0] if len(stable) == 1 else None
+        return 0, state.rate, len(fps)
+    return winding_number(G, 0.0, _right_edge(G, y), -y, y), state.rate, len(fps)
 
 
 def _crossing(make, lo: float, hi: float, n_lo: int, n_hi: int, f_max: float,
@@ -367,8 +358,9 @@ def _crossing(make, lo: float, hi: float, n_lo: int, n_hi: int, f_max: float,
         else:
             hi, n_hi = mid, n_mid
     p = 0.5 * (lo + hi)
-    fp = _stable_state(make(p))
-    if fp is None:
+    try:
+        fp = stable_fixed_point(make(p))
+    except NoUniqueStateError:
         return None
     if (n_hi - n_lo) % 2:
         return p, 0.0

@@ -9,7 +9,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mfkit.fixed_points import FixedPoint, FixedPointError, bifurcation_diagram, fixed_points, make_fixed_point
+from mfkit.fixed_points import (
+    FixedPoint, FixedPointError, NoUniqueStateError, bifurcation_diagram, fixed_points, make_fixed_point,
+    stable_fixed_point,
+)
 from mfkit import BrunelNetwork, MeanFieldNetwork
 from mfkit.pseudo_time import pseudo_time
 from mfkit.siegert import siegert
@@ -55,6 +58,19 @@ def test_multistable_g3_eta08():
         nu = fp.rates[0]
         assert fp.rates[1] == nu
         assert abs(phi_independent(nu, 3.0, 0.8) - nu) <= 1e-12 * nu
+
+
+def test_stable_fixed_point_is_the_unique_stable_one():
+    seed = stable_fixed_point(BrunelNetwork())
+    assert seed.pseudo_time_stable and abs(seed.rates[0] / SEED_RATE - 1) < 1e-9
+    fps = fixed_points(BrunelNetwork(g=3.0, eta=0.8))
+    with pytest.raises(NoUniqueStateError, match="2 stable fixed points") as err:
+        stable_fixed_point(BrunelNetwork(g=3.0, eta=0.8), fps)
+    assert isinstance(err.value, ValueError) and err.value.stable == [fps[0], fps[2]]
+    # given candidates are used as they are: only the unstable middle one -> none stable
+    with pytest.raises(NoUniqueStateError, match="0 stable fixed points"):
+        stable_fixed_point(BrunelNetwork(g=3.0, eta=0.8), [fps[1]])
+    assert stable_fixed_point(BrunelNetwork(g=3.0, eta=0.8), fps[:2]) is fps[0]
 
 
 def test_tiny_rate_fixed_point_eta05():

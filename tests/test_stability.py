@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import mfkit
-from mfkit import BrunelNetwork, MeanFieldNetwork, fixed_points, reference
+from mfkit import BrunelNetwork, MeanFieldNetwork, NoUniqueStateError, fixed_points, reference
 from mfkit.roots import RootSearchError
 from mfkit.stability import characteristic_function, network_stability
 
@@ -92,7 +92,7 @@ def test_bad_input():
         network_stability(net, f_max=-1.0)
     with pytest.raises(ValueError, match="re_min"):
         network_stability(net, re_min=-1.0)
-    with pytest.raises(ValueError, match="fixed_point must be given"):
+    with pytest.raises(NoUniqueStateError, match="2 stable fixed points"):
         network_stability(BrunelNetwork(g=3.0, eta=0.8))  # two stable fixed points of eq. 30
     with pytest.raises(NotImplementedError, match="tau_syn"):
         network_stability(BrunelNetwork(tau_syn=2.0))
