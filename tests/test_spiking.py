@@ -123,6 +123,27 @@ def test_fixed_indegree_allows_autapses_and_multapses():
     assert out[:400].var() == pytest.approx(500 * 100 * (1 / 400) * (1 - 1 / 400), rel=0.2)
 
 
+def test_connectivity_pinned_synapses():
+    """The synapses of seed 0 on the seed network's small variant (order 250: 1,250 neurons,
+    CE = 100, CI = 25), as drawn before the draw order was written once (digests of the arrays):
+    fixed_indegree on 1 and 2 threads, and the engine's storage by block on one and two blocks."""
+    from mfkit.spiking._rng import make_states
+    from mfkit.spiking.connectivity import block_synapses
+
+    def digest(*arrays):
+        return hashlib.sha256(b"".join(a.tobytes() for a in arrays)).hexdigest()[:16]
+
+    net = BrunelNetwork(order=250)
+    sizes = (net.NE, net.NI, net.CE, net.CI)
+    assert sizes == (1000, 250, 100, 25)
+    for threads in (1, 2):
+        c = fixed_indegree(*sizes, seed=0, threads=threads)
+        assert digest(c.indptr, c.targets) == "c8c4660ed789cc6d"
+    for bounds, expected in (([0, 1250], "8bb94bea9376431d"), ([0, 400, 1250], "5b26861b915f8161")):
+        syn = block_synapses(*sizes, make_states(0, 2)[0], np.array(bounds))
+        assert digest(syn.seg, syn.gaps) == expected
+
+
 def test_connectivity_reproducible_and_seeded():
     a = fixed_indegree(100, 25, 10, 3, seed=5)
     b = fixed_indegree(100, 25, 10, 3, seed=5)
