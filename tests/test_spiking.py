@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from mfkit import BrunelNetwork
-from mfkit.spiking import fixed_indegree, isi_cv, simulate_brunel
+from mfkit.spiking import cv_isi_per_neuron, fixed_indegree, simulate_brunel
 
 from _helpers import assert_single_neuron_protocols_match_nest, lone_neuron, needs_nest, net_like
 
@@ -216,11 +216,11 @@ def test_result_statistics_consistent():
         r.rates[0] = 1.0  # read-only arrays
 
 
-def test_isi_cv_by_hand():
+def test_cv_isi_per_neuron_by_hand():
     # neuron 0: ISIs 10, 10 -> CV 0; neuron 1: ISIs 5, 15 -> std 5 / mean 10
     t = np.array([0.0, 10.0, 20.0, 0.0, 5.0, 20.0, 3.0])
     s = np.array([0, 0, 0, 1, 1, 1, 2])
-    cv = isi_cv(t, s, 3)
+    cv = cv_isi_per_neuron(t, s, 3)
     assert cv[0] == 0.0 and cv[1] == pytest.approx(0.5) and np.isnan(cv[2])
 
 

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["SpikingResult", "RateHistogram", "PopulationFluctuations", "isi_cv"]
+__all__ = ["SpikingResult", "RateHistogram", "PopulationFluctuations", "cv_isi_per_neuron"]
 
 
 class RateHistogram(NamedTuple):
@@ -46,12 +46,13 @@ def _readonly(a, dtype):
     return a
 
 
-def isi_cv(spike_times, senders, n_neurons, min_isis=2):
-    """Coefficient of variation of the inter-spike intervals of every neuron.
+def cv_isi_per_neuron(spike_times, senders, n_neurons: int, min_isis: int = 2) -> np.ndarray:
+    """Measured coefficient of variation of the inter-spike intervals of every neuron.
 
     ``CV = std(ISI) / mean(ISI)`` (population standard deviation, ``ddof=0``)
     over the intervals between consecutive spikes of one neuron; NaN for a
-    neuron with fewer than ``min_isis`` intervals.
+    neuron with fewer than ``min_isis`` intervals.  (The theory's CV of a neuron in the
+    stationary state is :func:`mfkit.cv_isi`.)
     """
     spike_times = np.asarray(spike_times, dtype=float)
     senders = np.asarray(senders, dtype=np.int64)
@@ -158,7 +159,7 @@ class SpikingResult:
         neuron_rates = counts / (t_sim * 1e-3)
         rates = np.array([neuron_rates[:NE].mean() if NE else np.nan,
                           neuron_rates[NE:].mean() if NI else np.nan])
-        cvn = isi_cv(t, s, N, min_isis=min_isis)
+        cvn = cv_isi_per_neuron(t, s, N, min_isis=min_isis)
         cv = np.array([_nanmean(cvn[:NE]), _nanmean(cvn[NE:])])
         return cls(
             rates=_readonly(rates, float),
