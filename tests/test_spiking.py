@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from mfkit import BrunelNetwork
-from mfkit.spiking import fixed_indegree, isi_cv, simulate_brunel
+from mfkit.spiking import cv_isi_per_neuron, fixed_indegree, simulate_brunel
 
 from _helpers import assert_single_neuron_protocols_match_nest, lone_neuron, needs_nest, net_like
 
@@ -123,6 +123,27 @@ def test_fixed_indegree_allows_autapses_and_multapses():
     assert out[:400].var() == pytest.approx(500 * 100 * (1 / 400) * (1 - 1 / 400), rel=0.2)
 
 
+def test_connectivity_pinned_synapses():
+    """The synapses of seed 0 on the seed network's small variant (order 250: 1,250 neurons,
+    CE = 100, CI = 25), as drawn before the draw order was written once (digests of the arrays):
+    fixed_indegree on 1 and 2 threads, and the engine's storage by block on one and two blocks."""
+    from mfkit.spiking._rng import make_states
+    from mfkit.spiking.connectivity import block_synapses
+
+    def digest(*arrays):
+        return hashlib.sha256(b"".join(a.tobytes() for a in arrays)).hexdigest()[:16]
+
+    net = BrunelNetwork(order=250)
+    sizes = (net.NE, net.NI, net.CE, net.CI)
+    assert sizes == (1000, 250, 100, 25)
+    for threads in (1, 2):
+        c = fixed_indegree(*sizes, seed=0, threads=threads)
+        assert digest(c.indptr, c.targets) == "c8c4660ed789cc6d"
+    for bounds, expected in (([0, 1250], "8bb94bea9376431d"), ([0, 400, 1250], "5b26861b915f8161")):
+        syn = block_synapses(*sizes, make_states(0, 2)[0], np.array(bounds))
+        assert digest(syn.seg, syn.gaps) == expected
+
+
 def test_connectivity_reproducible_and_seeded():
     a = fixed_indegree(100, 25, 10, 3, seed=5)
     b = fixed_indegree(100, 25, 10, 3, seed=5)
@@ -195,11 +216,11 @@ def test_result_statistics_consistent():
         r.rates[0] = 1.0  # read-only arrays
 
 
-def test_isi_cv_by_hand():
+def test_cv_isi_per_neuron_by_hand():
     # neuron 0: ISIs 10, 10 -> CV 0; neuron 1: ISIs 5, 15 -> std 5 / mean 10
     t = np.array([0.0, 10.0, 20.0, 0.0, 5.0, 20.0, 3.0])
     s = np.array([0, 0, 0, 1, 1, 1, 2])
-    cv = isi_cv(t, s, 3)
+    cv = cv_isi_per_neuron(t, s, 3)
     assert cv[0] == 0.0 and cv[1] == pytest.approx(0.5) and np.isnan(cv[2])
 
 
@@ -391,6 +412,7 @@ def test_in_degree_may_exceed_the_source_population_in_nest():
     r = simulate_brunel(net_like(NE=2, NI=1, CE=5, CI=3, p_rate=0.0), t_sim=5.0, t_warmup=0.0,
                         backend="nest")
     assert r.n_synapses == 3 * 8
+    assert r.threading_layer == "nest"
 
 
 # ------------------------------------------------------------ memory preflight
@@ -557,38 +579,147 @@ def test_threads_default_and_restored():
     restored afterwards; more threads than cores: a RuntimeWarning naming threads."""
     import numba
 
-    from mfkit.spiking._threads import available_cores, resolve_threads
+    from mfkit.spiking._threads import available_cores, resolve_threads, start_threading_layer
 
     assert resolve_threads(None, 10**6) == available_cores() >= 1
     assert resolve_threads(None, 4000) == min(2, available_cores())
     assert resolve_threads(None, 1) == 1
     assert resolve_threads(1, 10**6) == 1
+    start_threading_layer()  # as a parallel run would (numba.get_num_threads starts numba's default)
     before = numba.get_num_threads()
     net = BrunelNetwork(order=20, epsilon=0.5)
     simulate_brunel(net, t_sim=20.0, threads=None)
+    assert numba.get_num_threads() == before
+    simulate_brunel(net, t_sim=20.0, threads=2)
     assert numba.get_num_threads() == before
     with pytest.warns(RuntimeWarning, match="threads"):
         simulate_brunel(net, t_sim=20.0, threads=available_cores() + 1)
     assert numba.get_num_threads() == before
 
 
-def test_threading_layer_is_tbb_where_the_wheel_is_installed(tmp_path):
-    """With the tbb wheel of pyproject's dependencies (Linux x86_64), a run on 2 threads uses
-    numba's TBB layer (regions of ~2 us; workqueue's cost ~50 us each, see _threads._load_tbb);
-    a prefix without the library loads nothing."""
+def test_threading_layer_recorded_in_the_result():
+    """One thread on a network of one block: no parallel region, "serial"; two threads: numba's
+    layer of the process."""
+    import numba
+
+    net = BrunelNetwork(order=20, epsilon=0.5)
+    assert simulate_brunel(net, t_sim=5.0, threads=1).threading_layer == "serial"
+    assert simulate_brunel(net, t_sim=5.0, threads=2).threading_layer == numba.threading_layer()
+
+
+def test_missing_tbb_library_loads_nothing(tmp_path):
+    """Where the tbb wheel's library is not (other platforms, conda), load_tbb does nothing and
+    numba chooses its layer by itself."""
+    from mfkit.spiking._threads import load_tbb
+
+    assert load_tbb(str(tmp_path / "libtbb.so.12")) is False
+
+
+# Run in a fresh interpreter (numba fixes its threading layer once per process): import mfkit,
+# record what the import did, then compute a Siegert rate and run on 1 and on 2 threads.  MODE:
+# "plain"; "bad-tbb", TBB_PATH pointing at a file that is no library; "preset", numba's threads
+# started (by numba.get_num_threads) before mfkit's first parallel run.
+_LAYER_PROBE = r"""
+import json, sys, warnings
+import numba
+mode, bad_tbb = sys.argv[1], sys.argv[2]
+priority = list(numba.config.THREADING_LAYER_PRIORITY)
+
+def started():
+    try:
+        return numba.threading_layer()
+    except ValueError:
+        return None
+
+def tbb_loaded():
+    with open("/proc/self/maps") as maps:
+        return any("/libtbb.so" in line for line in maps)
+
+import mfkit
+import mfkit.spiking._threads as threads
+out = dict(import_priority=list(numba.config.THREADING_LAYER_PRIORITY) == priority,
+           import_layer=started(), import_tbb=tbb_loaded())
+if mode == "bad-tbb":
+    threads.TBB_PATH = bad_tbb
+if mode == "preset":
+    numba.get_num_threads()
+out["siegert"] = mfkit.siegert(mu=15.0, sigma=5.0)
+net = mfkit.BrunelNetwork(order=20, epsilon=0.5)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    out["layer_1"] = mfkit.simulate_brunel(net, t_sim=5.0, threads=1).threading_layer
+    out["started_after_1"] = started()
+    out["layer_2"] = mfkit.simulate_brunel(net, t_sim=5.0, threads=2).threading_layer
+out["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught]
+out["numba_layer"] = numba.threading_layer()
+out["tbb"] = tbb_loaded()
+out["priority"] = list(numba.config.THREADING_LAYER_PRIORITY) == priority
+print(json.dumps(out))
+"""
+
+
+def _probe_layer(mode: str, tmp_path) -> dict:
+    import json
+    import subprocess
+
+    bad = tmp_path / "libtbb.so.12"
+    bad.write_text("not a shared library\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
+    env.pop("NUMBA_THREADING_LAYER", None)
+    done = subprocess.run([sys.executable, "-c", _LAYER_PROBE, mode, str(bad)], capture_output=True,
+                          text=True, env=env, cwd=root, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def _tbb_elsewhere() -> bool:
+    """A TBB runtime numba would find by itself (on the loader's path, not the wheel's)."""
+    import ctypes.util
+
+    return ctypes.util.find_library("tbb") is not None
+
+
+def _tbb_wheel_expected() -> bool:
+    """The tbb dependency is declared for Linux x86_64 (pyproject), where its absence is a
+    broken install, not a reason to skip."""
     import platform
     from importlib import metadata
 
-    import numba
-
-    from mfkit.spiking._threads import _load_tbb
-
-    assert _load_tbb(str(tmp_path)) is False
     if not (sys.platform.startswith("linux") and platform.machine() == "x86_64"):
-        pytest.skip("the tbb dependency is declared for Linux x86_64 only")
-    metadata.version("tbb")  # a dependency: its absence is a broken install, not a skip
-    simulate_brunel(BrunelNetwork(order=20, epsilon=0.5), t_sim=5.0, threads=2)
-    assert numba.threading_layer() == "tbb"
+        return False
+    metadata.version("tbb")
+    return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+@pytest.mark.parametrize("mode", ["plain", "bad-tbb", "preset"])
+def test_import_has_no_threading_side_effects(mode, tmp_path):
+    """import mfkit neither loads TBB nor changes numba's layer priority nor starts numba's
+    threads; a one-thread run starts no threads either ("serial").  The first two-thread run
+    loads TBB and runs on numba's TBB layer (regions of ~2 us; workqueue's cost ~50 us each, see
+    _threads.load_tbb), leaving the priority as it was.  A TBB that fails to load: the Siegert
+    rate as usual, and the two-thread run warns with the cause and runs on another layer.  numba's
+    threads started before by other code: mfkit warns and runs on (and records) that layer."""
+    out = _probe_layer(mode, tmp_path)
+    assert out["import_priority"] and out["import_layer"] is None and not out["import_tbb"], out
+    assert out["siegert"] > 0
+    assert out["layer_1"] == "serial"
+    assert out["started_after_1"] == (None if mode != "preset" else out["numba_layer"]), out
+    assert out["layer_2"] == out["numba_layer"] and out["priority"], out
+    layer_warnings = [w for w in out["warnings"] if "threading layer" in w or "TBB" in w]
+    if mode == "plain":
+        assert layer_warnings == [], out
+        if _tbb_wheel_expected():
+            assert out["layer_2"] == "tbb" and out["tbb"], out
+    elif mode == "bad-tbb":
+        assert len(layer_warnings) == 1 and layer_warnings[0].startswith("RuntimeWarning"), out
+        assert "could not load the TBB runtime" in layer_warnings[0] and "libtbb.so.12" in layer_warnings[0]
+        assert out["layer_2"] != "tbb" or _tbb_elsewhere(), out
+    elif out["layer_2"] != "tbb" or not _tbb_elsewhere():
+        assert out["layer_2"] != "tbb" and not out["tbb"], out
+        assert len(layer_warnings) == 1 and layer_warnings[0].startswith("RuntimeWarning"), out
+        assert "started before mfkit" in layer_warnings[0] and repr(out["layer_2"]) in layer_warnings[0], out
 
 
 @pytest.mark.parametrize("sizes", [(400, 100, 40, 10), (20, 5, 20, 5), (3, 0, 2, 0)])
@@ -673,11 +804,12 @@ def test_numba_boundscheck_is_active():
     """Under NUMBA_BOUNDSCHECK=1 the cached kernels were really compiled with bounds checks (a
     stale on-disk cache would reuse unchecked code): an out-of-range write raises IndexError."""
     from mfkit.spiking._rng import make_states
-    from mfkit.spiking.connectivity import _fill
+    from mfkit.spiking.connectivity import _fill_targets
 
-    cursor = np.zeros(2, dtype=np.int64)
+    states = make_states(0, 1)[0][None, :]
+    cursor = np.zeros((1, 2), dtype=np.int64)
     with pytest.raises(IndexError):
-        _fill(make_states(0, 1)[0], 2, 0, 1, 0, cursor, np.empty(0, dtype=np.int32))
+        _fill_targets.serial(states, 2, 0, 1, 0, np.array([0, 2]), cursor, np.empty(0, dtype=np.int32))
 
 
 @needs_nest

@@ -7,8 +7,8 @@ the numba engine of this package (``backend="mfkit"``) or in NEST itself
 same charge (NEST's ``iaf_psc_exp``; see :func:`psc_amplitude`).
 """
 from .connectivity import Connectivity, fixed_indegree
-from .result import PopulationFluctuations, RateHistogram, SpikingResult, isi_cv
+from .result import PopulationFluctuations, RateHistogram, SpikingResult, cv_isi_per_neuron
 from .simulate import network_params, psc_amplitude, simulate_brunel
 
 __all__ = ["simulate_brunel", "SpikingResult", "RateHistogram", "PopulationFluctuations", "Connectivity",
-           "fixed_indegree", "isi_cv", "network_params", "psc_amplitude"]
+           "fixed_indegree", "cv_isi_per_neuron", "network_params", "psc_amplitude"]

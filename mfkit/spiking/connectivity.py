@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._rng import bounded, make_states
-from ._threads import renamed
+from ._threads import ThreadedKernel
 
 __all__ = ["Connectivity", "fixed_indegree", "BlockSynapses", "block_synapses", "MAX_BLOCK"]
 
@@ -92,74 +92,52 @@ class Connectivity:
         return int(self.indptr.nbytes + self.targets.nbytes)
 
 
-# The draws: for every target neuron i in turn, CE sources from 0 .. NE - 1 and then CI sources
-# from NE .. N - 1, by `bounded` on the stream's state kept in four local variables.
-
-@njit(cache=True)
-def _count(state, NE, NI, CE, CI, counts):
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    for i in range(NE + NI):
-        for _ in range(CE):
-            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
-            counts[j] += 1
-        for _ in range(CI):
-            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
-            counts[NE + j] += 1
-    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+@njit(inline="always")
+def _draw_source(s0, s1, s2, s3, k, NE, NI, CE):
+    """The draw order of the synapses, the one place every path uses: the targets ``i = 0 .. N -
+    1`` in turn draw their ``CE + CI`` sources, the ``k``-th of them (``k = 0 .. CE + CI - 1``)
+    from ``0 .. NE - 1`` if ``k < CE`` and else from ``NE .. N - 1``, by :func:`._rng.bounded`
+    on the stream's state in the local variables ``(s0, s1, s2, s3)``.  Returns the advanced
+    state and the source (uint64: unsigned indices need no code for negative ones)."""
+    if k < CE:
+        s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
+        return s0, s1, s2, s3, np.uint64(j)
+    s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
+    return s0, s1, s2, s3, np.uint64(NE + j)
 
 
 @njit(cache=True)
-def _fill(state, NE, NI, CE, CI, cursor, targets):
+def _count(state, NE, NI, CE, CI, chunk_bounds, counts, states):
+    """Draw every synapse once, counting: with the targets split into chunks ``chunk_bounds[c] ..
+    chunk_bounds[c + 1] - 1``, ``counts[c, j]`` are the synapses of source ``j`` onto chunk
+    ``c`` and ``states[c]`` the stream's state at the chunk's first draw; ``state`` is advanced
+    past the last draw."""
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    for i in range(NE + NI):
-        for _ in range(CE):
-            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
-            targets[cursor[j]] = i
-            cursor[j] += 1
-        for _ in range(CI):
-            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
-            targets[cursor[NE + j]] = i
-            cursor[NE + j] += 1
+    for c in range(chunk_bounds.shape[0] - 1):
+        states[c, 0], states[c, 1], states[c, 2], states[c, 3] = s0, s1, s2, s3
+        row = counts[c]
+        for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            for k in range(CE + CI):
+                s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, k, NE, NI, CE)
+                row[j] += 1
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
-@njit(cache=True)
-def _count_chunks(state, NE, NI, CE, CI, chunk_bounds, counts, states):
-    """:func:`_count` with the targets split into chunks ``chunk_bounds[c] ..
-    chunk_bounds[c + 1] - 1``: ``counts[c, j]`` are the synapses of source ``j`` onto chunk
-    ``c``, ``states[c]`` the state at the chunk's first draw."""
-    N = NE + NI
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    c = 0
-    for i in range(N):
-        while c + 1 < chunk_bounds.shape[0] and chunk_bounds[c] == i:
-            states[c, 0], states[c, 1], states[c, 2], states[c, 3] = s0, s1, s2, s3
-            c += 1
-        row = counts[c - 1]
-        for _ in range(CE):
-            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
-            row[np.uint64(j)] += 1
-        for _ in range(CI):
-            s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
-            row[np.uint64(NE + j)] += 1
-    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
-
-
-@njit(cache=True, parallel=True)
-def _fill_chunks(states, NE, NI, CE, CI, chunk_bounds, cursor, targets):
-    """:func:`_fill` chunk by chunk in parallel (``cursor[c, j]``: where chunk ``c`` writes the
-    next target of source ``j``): the same array as the sequential fill."""
+def _fill_targets_impl(states, NE, NI, CE, CI, chunk_bounds, cursor, targets):
+    """Draw the synapses again, chunk by chunk (``prange``) from the states :func:`_count` saved:
+    ``targets[cursor[c, j]] = i`` for every synapse ``j -> i`` onto chunk ``c``, advancing
+    ``cursor[c, j]``."""
     for c in prange(chunk_bounds.shape[0] - 1):
         s0, s1, s2, s3 = states[c, 0], states[c, 1], states[c, 2], states[c, 3]
+        at = cursor[c]
         for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            for _ in range(CE):
-                s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
-                targets[cursor[c, j]] = i
-                cursor[c, j] += 1
-            for _ in range(CI):
-                s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
-                targets[cursor[c, NE + j]] = i
-                cursor[c, NE + j] += 1
+            for k in range(CE + CI):
+                s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, k, NE, NI, CE)
+                targets[np.uint64(at[j])] = i
+                at[j] += 1
+
+
+_fill_targets = ThreadedKernel(_fill_targets_impl, "_fill_targets", cache=True)
 
 
 def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None,
@@ -199,28 +177,17 @@ def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None,
     if state is None:
         state = make_states(seed, 1)[0]
     n_chunks = max(1, min(int(threads), N))
-    if n_chunks == 1:
-        start = state.copy()
-        counts = np.zeros(N, dtype=np.int64)
-        _count(state, NE, NI, CE, CI, counts)
-        indptr = np.zeros(N + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        del counts
-        targets = np.empty(int(indptr[-1]), dtype=np.int32)
-        cursor = indptr[:-1].copy()
-        _fill(start, NE, NI, CE, CI, cursor, targets)
-    else:
-        chunk_bounds = np.array([(c * N) // n_chunks for c in range(n_chunks + 1)], dtype=np.int64)
-        counts = np.zeros((n_chunks, N), dtype=np.int64)
-        states = np.zeros((n_chunks, 4), dtype=np.uint64)
-        _count_chunks(state, NE, NI, CE, CI, chunk_bounds, counts, states)
-        indptr = np.zeros(N + 1, dtype=np.int64)
-        np.cumsum(counts.sum(axis=0), out=indptr[1:])
-        # chunk c writes the targets of source j after those of the chunks before it
-        cursor = np.cumsum(counts, axis=0) - counts + indptr[:-1]
-        del counts
-        targets = np.empty(int(indptr[-1]), dtype=np.int32)
-        _fill_chunks(states, NE, NI, CE, CI, chunk_bounds, cursor, targets)
+    chunk_bounds = np.array([(c * N) // n_chunks for c in range(n_chunks + 1)], dtype=np.int64)
+    counts = np.zeros((n_chunks, N), dtype=np.int64)
+    states = np.zeros((n_chunks, 4), dtype=np.uint64)
+    _count(state, NE, NI, CE, CI, chunk_bounds, counts, states)
+    indptr = np.zeros(N + 1, dtype=np.int64)
+    np.cumsum(counts.sum(axis=0), out=indptr[1:])
+    # chunk c writes the targets of source j after those of the chunks before it
+    cursor = np.cumsum(counts, axis=0) - counts + indptr[:-1]
+    del counts
+    targets = np.empty(int(indptr[-1]), dtype=np.int32)
+    _fill_targets.run(n_chunks, states, NE, NI, CE, CI, chunk_bounds, cursor, targets)
     indptr.setflags(write=False)
     targets.setflags(write=False)
     return Connectivity(NE, NI, CE, CI, indptr, targets)
@@ -262,8 +229,7 @@ class BlockSynapses:
 
 def _fill_gaps_impl(states, NE, NI, CE, CI, bounds, cursor, gaps):
     """Fill ``gaps`` block by block (``prange``): block ``b`` from stream state ``states[b]`` and
-    with ``cursor[b, j]`` where its next synapse of source ``j`` goes (unsigned indices: no
-    code for negative ones)."""
+    with ``cursor[b, j]`` where its next synapse of source ``j`` goes."""
     N = NE + NI
     for b in prange(bounds.shape[0] - 1):
         s0, s1, s2, s3 = states[b, 0], states[b, 1], states[b, 2], states[b, 3]
@@ -271,22 +237,14 @@ def _fill_gaps_impl(states, NE, NI, CE, CI, bounds, cursor, gaps):
         last = np.full(N, lo, dtype=np.int64)
         at = cursor[b]
         for i in range(lo, bounds[b + 1]):
-            for _ in range(CE):
-                s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
-                u = np.uint64(j)
-                gaps[np.uint64(at[u])] = i - last[u]
-                last[u] = i
-                at[u] += 1
-            for _ in range(CI):
-                s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
-                u = np.uint64(NE + j)
-                gaps[np.uint64(at[u])] = i - last[u]
-                last[u] = i
-                at[u] += 1
+            for k in range(CE + CI):
+                s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, k, NE, NI, CE)
+                gaps[np.uint64(at[j])] = i - last[j]
+                last[j] = i
+                at[j] += 1
 
 
-_fill_gaps_parallel = njit(cache=True, parallel=True)(renamed(_fill_gaps_impl, "_fill_gaps_parallel"))
-_fill_gaps_serial = njit(cache=True)(renamed(_fill_gaps_impl, "_fill_gaps_serial"))
+_fill_gaps = ThreadedKernel(_fill_gaps_impl, "_fill_gaps", cache=True)
 
 
 def block_synapses(NE: int, NI: int, CE: int, CI: int, state: np.ndarray, bounds: np.ndarray) -> BlockSynapses:
@@ -302,7 +260,7 @@ def block_synapses(NE: int, NI: int, CE: int, CI: int, state: np.ndarray, bounds
         raise ValueError(f"bounds must split 0 .. {N} into blocks of 1 to {MAX_BLOCK} neurons")
     counts = np.zeros((n_blocks, N), dtype=np.int64)
     states = np.zeros((n_blocks, 4), dtype=np.uint64)
-    _count_chunks(state, NE, NI, CE, CI, bounds, counts, states)
+    _count(state, NE, NI, CE, CI, bounds, counts, states)
     seg = np.empty((N, n_blocks + 1), dtype=np.int64)
     seg[:, 1:] = np.cumsum(counts, axis=0).T
     del counts
@@ -311,7 +269,7 @@ def block_synapses(NE: int, NI: int, CE: int, CI: int, state: np.ndarray, bounds
     seg[1:, 0] = seg[:-1, -1]
     gaps = np.empty(int(seg[-1, -1]), dtype=np.uint16)
     cursor = np.array(seg[:, :-1].T, order="C")  # a copy: the fill advances it
-    (_fill_gaps_parallel if n_blocks > 1 else _fill_gaps_serial)(states, NE, NI, CE, CI, bounds, cursor, gaps)
+    _fill_gaps.run(n_blocks, states, NE, NI, CE, CI, bounds, cursor, gaps)
     for a in (bounds, seg, gaps):
         a.setflags(write=False)
     return BlockSynapses(bounds, seg, gaps)

@@ -85,7 +85,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._rng import jump, step
-from ._threads import renamed
+from ._threads import ThreadedKernel
 
 __all__ = ["poisson_tables", "input_table", "count_type", "run_steps", "psc_exp_propagators"]
 
@@ -362,11 +362,8 @@ def _run_impl(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
     n_rec[0] = nr
 
 
-#: The driver on numba's threads (``prange``), and compiled without threads (``prange`` is
-#: ``range``) for runs on one thread: these start no thread pool and hand no work to another
-#: thread at every superstep, which a busy machine would delay.
-_run_parallel = njit(cache=True, nogil=True, parallel=True)(renamed(_run_impl, "_run_parallel"))
-_run_serial = njit(cache=True, nogil=True)(renamed(_run_impl, "_run_serial"))
+#: The driver on numba's threads, and without threads for a single block of neurons.
+_run = ThreadedKernel(_run_impl, "_run", cache=True, nogil=True)
 
 
 def run_steps(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, neuron, drive,
@@ -400,9 +397,8 @@ def run_steps(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
     The membrane potential of neurons ``vrec_ids`` after step ``n`` (at time
     ``(n + 1) dt``) is written to ``vrec[:, n - n0]``.
     """
-    run = _run_parallel if bounds.shape[0] > 2 else _run_serial
-    run(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, neuron, drive,
-        table, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec)
+    _run.run(bounds.shape[0] - 1, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, neuron,
+             drive, table, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec)
 
 
 def psc_exp_propagators(dt: float, tau_m: float, tau_syn: float, C_m: float) -> tuple[float, float, float]:

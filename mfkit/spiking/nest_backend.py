@@ -27,7 +27,11 @@ import numpy as np
 
 from ._common import C_M, psc_amplitude
 
-__all__ = ["nest_available", "import_nest", "run_nest"]
+__all__ = ["nest_available", "import_nest", "run_nest", "THREADING_LAYER"]
+
+#: The threading layer a NEST run records (:attr:`mfkit.spiking.SpikingResult.threading_layer`):
+#: NEST's own threads (OpenMP), ``local_num_threads`` of them; numba's are not used.
+THREADING_LAYER = "nest"
 
 
 def nest_available() -> bool:
@@ -64,8 +68,8 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, bar=N
 
     ``p`` are the checked parameters of :func:`mfkit.spiking.network_params`, ``bar`` a
     :class:`._common.Progress` to update (or None).  Returns ``(times, senders, n_synapses,
-    timings, V_m)`` with senders numbered from 0 (E first, then I) and times of the window
-    ``(t_warmup, t_end]``.
+    timings, V_m, threading_layer)`` with senders numbered from 0 (E first, then I), times of the
+    window ``(t_warmup, t_end]`` and :data:`THREADING_LAYER`.
     """
     nest = import_nest()
     t0 = time.perf_counter()
@@ -151,4 +155,4 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, bar=N
         for row, i in enumerate(record_V):
             sel = keep & (ms == i)
             V_m[row, col[sel]] = mv[sel]
-    return times, senders, n_syn, {"build": t1 - t0, "simulate": t2 - t1}, V_m
+    return times, senders, n_syn, {"build": t1 - t0, "simulate": t2 - t1}, V_m, THREADING_LAYER

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["SpikingResult", "RateHistogram", "PopulationFluctuations", "isi_cv"]
+__all__ = ["SpikingResult", "RateHistogram", "PopulationFluctuations", "cv_isi_per_neuron"]
 
 
 class RateHistogram(NamedTuple):
@@ -46,12 +46,13 @@ def _readonly(a, dtype):
     return a
 
 
-def isi_cv(spike_times, senders, n_neurons, min_isis=2):
-    """Coefficient of variation of the inter-spike intervals of every neuron.
+def cv_isi_per_neuron(spike_times, senders, n_neurons: int, min_isis: int = 2) -> np.ndarray:
+    """Measured coefficient of variation of the inter-spike intervals of every neuron.
 
     ``CV = std(ISI) / mean(ISI)`` (population standard deviation, ``ddof=0``)
     over the intervals between consecutive spikes of one neuron; NaN for a
-    neuron with fewer than ``min_isis`` intervals.
+    neuron with fewer than ``min_isis`` intervals.  (The theory's CV of a neuron in the
+    stationary state is :func:`mfkit.cv_isi`.)
     """
     spike_times = np.asarray(spike_times, dtype=float)
     senders = np.asarray(senders, dtype=np.int64)
@@ -112,6 +113,13 @@ class SpikingResult:
     V_m : ndarray, shape (len(V_ids), round(t_sim / dt))
         Their membrane potential (mV) after every step of the window, at the
         times :attr:`V_times`.
+    threading_layer : str
+        What ran the threads: for ``backend="mfkit"`` numba's threading layer of the run's
+        parallel regions (``numba.threading_layer()``: ``"tbb"``, or ``"workqueue"``/``"omp"``
+        where TBB could not be loaded or numba's layer had been started by other code before,
+        see :mod:`mfkit.spiking._threads`), or ``"serial"`` for a run without parallel regions
+        (one thread and at most 65,536 neurons); ``"nest"`` for ``backend="nest"`` (NEST's own
+        threads).
     timings : dict
         Wall-clock seconds of ``build`` and ``simulate`` (informative only;
         not part of equality or of deterministic outputs).
@@ -132,13 +140,15 @@ class SpikingResult:
     backend: str
     n_synapses: int
     min_isis: int = 2
+    threading_layer: str = "serial"
     V_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
     V_m: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
     timings: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_spikes(cls, spike_times, senders, *, NE, NI, t_sim, t_warmup, dt,
-                    seed, backend, n_synapses, timings=None, min_isis=2, V_ids=(), V_m=None):
+                    seed, backend, n_synapses, timings=None, min_isis=2, V_ids=(), V_m=None,
+                    threading_layer="serial"):
         """Build the result (and all statistics) from raw spikes of the window."""
         t = np.asarray(spike_times, dtype=float)
         s = np.asarray(senders, dtype=np.int64)
@@ -149,7 +159,7 @@ class SpikingResult:
         neuron_rates = counts / (t_sim * 1e-3)
         rates = np.array([neuron_rates[:NE].mean() if NE else np.nan,
                           neuron_rates[NE:].mean() if NI else np.nan])
-        cvn = isi_cv(t, s, N, min_isis=min_isis)
+        cvn = cv_isi_per_neuron(t, s, N, min_isis=min_isis)
         cv = np.array([_nanmean(cvn[:NE]), _nanmean(cvn[NE:])])
         return cls(
             rates=_readonly(rates, float),
@@ -160,7 +170,7 @@ class SpikingResult:
             senders=_readonly(s, np.int32),
             NE=int(NE), NI=int(NI), t_sim=float(t_sim), t_warmup=float(t_warmup),
             dt=float(dt), seed=int(seed), backend=str(backend),
-            n_synapses=int(n_synapses), min_isis=int(min_isis),
+            n_synapses=int(n_synapses), min_isis=int(min_isis), threading_layer=str(threading_layer),
             V_ids=_readonly(np.asarray(V_ids, dtype=np.int64).reshape(-1), np.int64),
             V_m=_readonly(np.zeros((0, 0)) if V_m is None else V_m, float),
             timings=dict(timings or {}),

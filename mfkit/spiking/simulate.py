@@ -247,6 +247,9 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         ``RuntimeWarning`` (the threads then share the cores; the mfkit
         engine runs at most ``numba.config.NUMBA_NUM_THREADS`` threads at a
         time, still splitting the work into ``threads`` blocks).
+        The first run on several threads loads TBB and starts numba's
+        threading layer (not ``import mfkit``); the layer a run used is
+        ``result.threading_layer``.
     min_isis : int, keyword-only
         Minimum number of ISIs for a neuron to enter the CV average.
 
@@ -287,18 +290,18 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
         if run.backend == "nest":
             from .nest_backend import run_nest
 
-            times, senders, n_syn, timings, V_m = run_nest(
+            times, senders, n_syn, timings, V_m, layer = run_nest(
                 p, dt=run.dt, n_warm=run.n_warm, n_sim=run.n_sim, seed=run.seed, mu_ext=run.mu_ext,
                 stimulus=stim, V0=V0, threads=run.threads, bar=bar, record_V=vids)
         else:
-            times, senders, n_syn, timings, V_m = _run_mfkit(p, run, stim, V0, vids, bar, t_start)
+            times, senders, n_syn, timings, V_m, layer = _run_mfkit(p, run, stim, V0, vids, bar, t_start)
     finally:
         if bar is not None:
             bar.close()
     return SpikingResult.from_spikes(
         times, senders, NE=p["NE"], NI=p["NI"], t_sim=run.t_sim, t_warmup=run.t_warmup, dt=run.dt,
         seed=run.seed, backend=run.backend, n_synapses=n_syn, timings=timings,
-        min_isis=run.min_isis, V_ids=vids, V_m=V_m)
+        min_isis=run.min_isis, V_ids=vids, V_m=V_m, threading_layer=layer)
 
 
 def _n_blocks(N: int, threads: int) -> int:
@@ -309,7 +312,8 @@ def _n_blocks(N: int, threads: int) -> int:
 def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.ndarray, bar, t_start: float):
     """Build and simulate the network with the numba engine.
 
-    Returns ``(times, senders, n_synapses, timings, V_m)`` as :func:`.nest_backend.run_nest`.
+    Returns ``(times, senders, n_synapses, timings, V_m, threading_layer)`` as
+    :func:`.nest_backend.run_nest`.
     """
     dt, n_warm, n_sim, D, ref_steps = run.dt, run.n_warm, run.n_sim, run.D, run.ref_steps
     NE, N = p["NE"], p["NE"] + p["NI"]
@@ -318,7 +322,7 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     # depend on the blocks)
     n_blocks = _n_blocks(N, run.threads)
     bounds = np.array([(b * N) // n_blocks for b in range(n_blocks + 1)], dtype=np.int64)
-    with numba_threads(run.threads):
+    with numba_threads(run.threads, parallel=n_blocks > 1) as layer:
         syn = block_synapses(NE, p["NI"], p["CE"], p["CI"], conn_state, bounds)
     tau_syn = p["tau_syn"]
     lam = p["p_rate"] * dt * 1e-3
@@ -361,7 +365,7 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     vrec = np.empty((vids.size, block), dtype=np.float64)
     V_m = np.empty((vids.size, n_sim), dtype=np.float64)
     n = 0
-    with numba_threads(run.threads):
+    with numba_threads(run.threads, parallel=n_blocks > 1):
         while n < total:
             n1 = min(n + block, total)
             n_rec[0] = 0
@@ -384,4 +388,4 @@ def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.nda
     del steps_out, ids_out
     times = (steps_ + 1) * dt
     timings = {"build": t_built - t_start, "simulate": t_done - t_built}
-    return times, ids, syn.n_synapses, timings, V_m
+    return times, ids, syn.n_synapses, timings, V_m, layer
