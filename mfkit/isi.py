@@ -42,10 +42,11 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from . import _special as sp
-from .siegert import _GL_NODES as _SIEGERT_NODES, _GL_WEIGHTS as _SIEGERT_WEIGHTS
-from .siegert import _as_real, _invalid_parameter, _point as _siegert_point, _raise_invalid, broadcast_flat, values_at
+from ._kernels import (GL_NODES, GL_WEIGHTS, as_real, broadcast_flat, raise_siegert_input_error,
+                       siegert_input_error, siegert_point, values_at)
 
 __all__ = ["cv_isi", "K_INF"]
 
@@ -269,7 +270,7 @@ def _cv_point(mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, tco
     if b > 0.0:
         if b * b > _CV_ONE:
             return 1.0
-        rate = _siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, s_nodes, s_weights)[0]
+        rate = siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, s_nodes, s_weights)[0]
         eb2 = math.exp(-b * b)
         period_s = 1000.0 * eb2 / rate  # e^{-b^2} / nu in ms
         if a >= 0.0:
@@ -287,7 +288,7 @@ def _cv_point(mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, tco
                 Vs += _sub_negative(b, q, coef, nodes, weights, tailcoef)
         return math.sqrt(2.0 * math.pi * Vs) * tau_m / period_s
     p = -b
-    rate = _siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, s_nodes, s_weights)[0]
+    rate = siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, s_nodes, s_weights)[0]
     period = 1000.0 / rate
     if p >= _T_ASYM:
         inv_p = sigma / (mu - theta)
@@ -303,6 +304,9 @@ def _cv_point(mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, tco
     return math.sqrt(2.0 * math.pi * V) * tau_m / period
 
 
+_NAMES = ("mu", "sigma", "tau_m", "t_ref", "theta", "V_reset")
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _cv_loop(mu, sigma, tau_m, t_ref, theta, V_reset, steps, out, error, coef, nodes, weights, tcoef,
              tailcoef, s_nodes, s_weights):
@@ -310,7 +314,7 @@ def _cv_loop(mu, sigma, tau_m, t_ref, theta, V_reset, steps, out, error, coef, n
     for i in range(out.size):
         p = (sigma[i * steps[1]], tau_m[i * steps[2]], t_ref[i * steps[3]], theta[i * steps[4]],
              V_reset[i * steps[5]])
-        k = _invalid_parameter(p[0], p[1], p[2], p[3], p[4], 0.0)
+        k = siegert_input_error(*p, 0.0)
         if k >= 0:
             error[0] = k
             error[1] = i
@@ -319,11 +323,11 @@ def _cv_loop(mu, sigma, tau_m, t_ref, theta, V_reset, steps, out, error, coef, n
                            tailcoef, s_nodes, s_weights)
 
 
-_NAMES = ("mu", "sigma", "tau_m", "t_ref", "theta", "V_reset")
-_KERNEL_ARGS = (sp.COEF, _NODES, _WEIGHTS, _T_COEF, _TAIL_COEF, _SIEGERT_NODES, _SIEGERT_WEIGHTS)
+_KERNEL_ARGS = (sp.COEF, _NODES, _WEIGHTS, _T_COEF, _TAIL_COEF, GL_NODES, GL_WEIGHTS)
 
 
-def cv_isi(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0):
+def cv_isi(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: ArrayLike = 2.0,
+           theta: ArrayLike = 20.0, V_reset: ArrayLike = 0.0) -> float | np.ndarray:
     """Coefficient of variation of the inter-spike intervals of the LIF neuron under white noise.
 
     ``CV^2 = 2 pi (nu tau_m)^2 int_{y_r}^{y_th} e^{x^2} dx int_{-inf}^x e^{y^2} (1 + erf y)^2 dy``
@@ -355,20 +359,21 @@ def cv_isi(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0):
     ------
     ValueError
         If sigma < 0, tau_m <= 0, t_ref < 0, theta <= V_reset, or tau_m, t_ref, theta, V_reset
-        is infinite; the message names the parameter and its allowed range.
+        is infinite; the message names the parameter, its allowed range and the offending value, in
+        the words of :func:`mfkit.neuron.check_neuron_params`.
     TypeError
         If an argument is not real-valued.
     """
-    values = [_as_real(name, v) for name, v in zip(_NAMES, (mu, sigma, tau_m, t_ref, theta, V_reset))]
+    values = [as_real(name, v) for name, v in zip(_NAMES, (mu, sigma, tau_m, t_ref, theta, V_reset))]
     if all(type(v) is float for v in values):
-        k = _invalid_parameter(*values[1:], 0.0)
+        k = siegert_input_error(*values[1:], 0.0)
         if k >= 0:
-            _raise_invalid(k, values + [0.0])
+            raise_siegert_input_error(k, *values[1:], 0.0)
         return _cv_point(*values, *_KERNEL_ARGS)
     shape, flat, steps = broadcast_flat(values)
     out = np.empty(math.prod(shape))
     error = np.full(2, -1, dtype=np.int64)
     _cv_loop(*flat, steps, out, error, *_KERNEL_ARGS)
     if error[0] >= 0:
-        _raise_invalid(int(error[0]), values_at(flat, steps, int(error[1])) + [0.0])
+        raise_siegert_input_error(int(error[0]), *values_at(flat, steps, int(error[1]))[1:], 0.0)
     return out.reshape(shape)
