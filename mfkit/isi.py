@@ -128,58 +128,79 @@ def _tail(y1, q, tailcoef):
     return total / (2.0 * math.pi)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _sub_positive(b, lo, coef, nodes, weights):
-    """e^{-2b^2} int_lo^b g(y) E(y, b) dy for 0 <= lo < b: panels doubling away from y = b.
+# the integrands of V's remaining integral, by region (see _integrand)
+_BELOW, _NEGATIVE, _ABOVE = 0, 1, 2
 
-    With d = b - y: e^{-2b^2} g E = erfc(-y)^2 e^{-d(b+y)} (D(b) - e^{-d(b+y)} D(y)).
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _integrand(region, x, c, d_c, e_c, coef):
+    """Integrand of V's remaining integral at the distance x >= 0 from where it varies fastest.
+
+    With c = |y_th|, d_c = D(c), e_c = e^{-c^2}, E(y, b) = int_y^b e^{t^2} dt and
+    g(y) = e^{y^2}(1 + erf y)^2:
+
+    * _BELOW, y = c - x in [0, c) below y_th = c > 0:
+      e^{-2c^2} g(y) E(y, c) = erfc(-y)^2 w (D(c) - w D(y)), w = e^{-x(c + y)};
+    * _NEGATIVE, y = -x <= 0 with y_th = c > 0:
+      e^{-c^2} g(y) E(y, c) = erfcx(x)^2 (e^{-x^2} D(c) + e_c D(x));
+    * _ABOVE, y = -(c + x) below y_th = -c <= 0, with Y = -y = c + x:
+      g(y) E(y, -c) = erfcx(Y)^2 (D(Y) - e^{-x(2c + x)} D(c)).
     """
-    Db = sp.dawsn(coef, b)
-    span = b - lo
-    d_prev = 0.0
-    d = min(0.25 / (1.0 + 2.0 * b), span)
-    total = 0.0
-    while True:
-        half = 0.5 * (d - d_prev)
-        mid = 0.5 * (d + d_prev)
-        acc = 0.0
-        for i in range(nodes.size):
-            dd = mid + half * nodes[i]
-            y = b - dd
-            w = math.exp(-dd * (b + y))
-            ef = math.erfc(-y)
-            acc += weights[i] * ef * ef * w * (Db - w * sp.dawsn(coef, y))
-        total += half * acc
-        if d >= span or d * (2.0 * b - d) > 50.0:  # the rest is below e^{-50} of the total
-            break
-        d_prev = d
-        d = min(2.0 * d, span)
-    return total
+    if region == _BELOW:
+        y = c - x
+        w = math.exp(-x * (c + y))
+        ef = math.erfc(-y)
+        return ef * ef * w * (d_c - w * sp.dawsn(coef, y))
+    if region == _NEGATIVE:
+        e = sp.erfcx(coef, x)
+        return e * e * (math.exp(-x * x) * d_c + e_c * sp.dawsn(coef, x))
+    Y = c + x
+    e = sp.erfcx(coef, Y)
+    return e * e * (sp.dawsn(coef, Y) - math.exp(-x * (2.0 * c + x)) * d_c)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _sub_negative(b, q, coef, nodes, weights, tailcoef):
-    """e^{-2b^2} int_{-q}^0 g(y) E(y, b) dy for b > 0, q > 0; with Y = -y the integrand is
-    e^{-b^2} erfcx(Y)^2 (e^{-Y^2} D(b) + e^{-b^2} D(Y))."""
-    Db = sp.dawsn(coef, b)
-    eb = math.exp(-b * b)
-    top = min(q, _TAIL_START)
+def _doubling_panels(region, c, d_c, e_c, first, end, cutoff, coef, nodes, weights):
+    """int_0^end _integrand(region, x, ...) dx by Gauss-Legendre on panels that double in width.
+
+    Panels [0, first], [first, 2 first], [2 first, 4 first], ..., the last one cut at ``end``: fine
+    where the integrand varies fastest (x = 0), wide where it has settled. The sum stops early after
+    the first panel that reaches beyond ``cutoff`` (where the rest is negligible; inf for none).
+    """
     lo = 0.0
-    hi = min(0.5, top)
+    hi = min(first, end)
     total = 0.0
     while True:
         half = 0.5 * (hi - lo)
         mid = 0.5 * (hi + lo)
         acc = 0.0
         for i in range(nodes.size):
-            Y = mid + half * nodes[i]
-            e = sp.erfcx(coef, Y)
-            acc += weights[i] * e * e * (math.exp(-Y * Y) * Db + eb * sp.dawsn(coef, Y))
+            acc += weights[i] * _integrand(region, mid + half * nodes[i], c, d_c, e_c, coef)
         total += half * acc
-        if hi >= top:
-            break
+        if hi >= end or hi > cutoff:
+            return total
         lo = hi
-        hi = min(2.0 * hi, top)
+        hi = min(2.0 * hi, end)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sub_positive(b, lo, coef, nodes, weights):
+    """e^{-2b^2} int_lo^b g(y) E(y, b) dy for 0 <= lo < b: panels doubling away from y = b.
+
+    The weight e^{-x(2b - x)} at x = b - y falls below e^{-50} beyond x = b - sqrt(b^2 - 50).
+    """
+    cutoff = b - math.sqrt(b * b - 50.0) if b * b > 50.0 else math.inf
+    return _doubling_panels(_BELOW, b, sp.dawsn(coef, b), 0.0, 0.25 / (1.0 + 2.0 * b), b - lo, cutoff, coef,
+                            nodes, weights)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sub_negative(b, q, coef, nodes, weights, tailcoef):
+    """e^{-2b^2} int_{-q}^0 g(y) E(y, b) dy for b > 0, q > 0: panels doubling away from y = 0,
+    the tail beyond -y = 100 from its asymptotic series."""
+    eb = math.exp(-b * b)
+    total = _doubling_panels(_NEGATIVE, b, sp.dawsn(coef, b), eb, 0.5, min(q, _TAIL_START), math.inf, coef,
+                             nodes, weights)
     if q > _TAIL_START:
         total += eb * _tail(_TAIL_START, q, tailcoef)
     return eb * total
@@ -187,29 +208,10 @@ def _sub_negative(b, q, coef, nodes, weights, tailcoef):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _supra(p, q, coef, nodes, weights, tailcoef):
-    """int_{-q}^{-p} g(y) E(y, -p) dy for 0 <= p < q, with Y = -y: erfcx(Y)^2 (D(Y) - e^{p^2-Y^2} D(p)).
-
-    Panels doubling away from Y = p (boundary layer of width 1/(2p)), analytic tail above Y = 100.
-    """
-    Dp = sp.dawsn(coef, p)
-    top = min(q, _TAIL_START) - p
-    d_prev = 0.0
-    d = min(0.25 / (1.0 + 2.0 * p), top)
-    total = 0.0
-    while True:
-        half = 0.5 * (d - d_prev)
-        mid = 0.5 * (d + d_prev)
-        acc = 0.0
-        for i in range(nodes.size):
-            dd = mid + half * nodes[i]
-            Y = p + dd
-            e = sp.erfcx(coef, Y)
-            acc += weights[i] * e * e * (sp.dawsn(coef, Y) - math.exp(-dd * (2.0 * p + dd)) * Dp)
-        total += half * acc
-        if d >= top:
-            break
-        d_prev = d
-        d = min(2.0 * d, top)
+    """int_{-q}^{-p} g(y) E(y, -p) dy for 0 <= p < q: panels doubling away from Y = -y = p (boundary
+    layer of width 1/(2p)), the tail beyond Y = 100 from its asymptotic series."""
+    total = _doubling_panels(_ABOVE, p, sp.dawsn(coef, p), 0.0, 0.25 / (1.0 + 2.0 * p), min(q, _TAIL_START) - p,
+                             math.inf, coef, nodes, weights)
     if q > _TAIL_START:
         total += _tail(_TAIL_START, q, tailcoef)
     return total
