@@ -128,44 +128,29 @@ def _tail(y1, q, tailcoef):
     return total / (2.0 * math.pi)
 
 
-# the integrands of V's remaining integral, by region (see _integrand)
+# the three parts of V's remaining integral, by region of y (see _doubling_panels)
 _BELOW, _NEGATIVE, _ABOVE = 0, 1, 2
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _integrand(region, x, c, d_c, e_c, coef):
-    """Integrand of V's remaining integral at the distance x >= 0 from where it varies fastest.
-
-    With c = |y_th|, d_c = D(c), e_c = e^{-c^2}, E(y, b) = int_y^b e^{t^2} dt and
-    g(y) = e^{y^2}(1 + erf y)^2:
-
-    * _BELOW, y = c - x in [0, c) below y_th = c > 0:
-      e^{-2c^2} g(y) E(y, c) = erfc(-y)^2 w (D(c) - w D(y)), w = e^{-x(c + y)};
-    * _NEGATIVE, y = -x <= 0 with y_th = c > 0:
-      e^{-c^2} g(y) E(y, c) = erfcx(x)^2 (e^{-x^2} D(c) + e_c D(x));
-    * _ABOVE, y = -(c + x) below y_th = -c <= 0, with Y = -y = c + x:
-      g(y) E(y, -c) = erfcx(Y)^2 (D(Y) - e^{-x(2c + x)} D(c)).
-    """
-    if region == _BELOW:
-        y = c - x
-        w = math.exp(-x * (c + y))
-        ef = math.erfc(-y)
-        return ef * ef * w * (d_c - w * sp.dawsn(coef, y))
-    if region == _NEGATIVE:
-        e = sp.erfcx(coef, x)
-        return e * e * (math.exp(-x * x) * d_c + e_c * sp.dawsn(coef, x))
-    Y = c + x
-    e = sp.erfcx(coef, Y)
-    return e * e * (sp.dawsn(coef, Y) - math.exp(-x * (2.0 * c + x)) * d_c)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def _doubling_panels(region, c, d_c, e_c, first, end, cutoff, coef, nodes, weights):
-    """int_0^end _integrand(region, x, ...) dx by Gauss-Legendre on panels that double in width.
+    """int_0^end F(x) dx by Gauss-Legendre on panels that double in width away from x = 0.
 
     Panels [0, first], [first, 2 first], [2 first, 4 first], ..., the last one cut at ``end``: fine
     where the integrand varies fastest (x = 0), wide where it has settled. The sum stops early after
     the first panel that reaches beyond ``cutoff`` (where the rest is negligible; inf for none).
+
+    The integrand F of ``region``, with c = |y_th|, d_c = D(c), e_c = e^{-c^2},
+    E(y, b) = int_y^b e^{t^2} dt and g(y) = e^{y^2}(1 + erf y)^2:
+
+    * _BELOW, y = c - x in [0, c) below y_th = c > 0:
+      F = e^{-2c^2} g(y) E(y, c) = erfc(-y)^2 w (D(c) - w D(y)), w = e^{-x(c + y)};
+    * _NEGATIVE, y = -x <= 0 with y_th = c > 0:
+      F = e^{-c^2} g(y) E(y, c) = erfcx(x)^2 (e^{-x^2} D(c) + e_c D(x));
+    * _ABOVE, y = -(c + x) below y_th = -c <= 0, with Y = -y = c + x:
+      F = g(y) E(y, -c) = erfcx(Y)^2 (D(Y) - e^{-x(2c + x)} D(c)).
+
+    ``region`` is a compile-time constant at every call, so numba keeps only its branch.
     """
     lo = 0.0
     hi = min(first, end)
@@ -175,7 +160,19 @@ def _doubling_panels(region, c, d_c, e_c, first, end, cutoff, coef, nodes, weigh
         mid = 0.5 * (hi + lo)
         acc = 0.0
         for i in range(nodes.size):
-            acc += weights[i] * _integrand(region, mid + half * nodes[i], c, d_c, e_c, coef)
+            x = mid + half * nodes[i]
+            if region == _BELOW:
+                y = c - x
+                w = math.exp(-x * (c + y))
+                ef = math.erfc(-y)
+                acc += weights[i] * ef * ef * w * (d_c - w * sp.dawsn(coef, y))
+            elif region == _NEGATIVE:
+                e = sp.erfcx(coef, x)
+                acc += weights[i] * e * e * (math.exp(-x * x) * d_c + e_c * sp.dawsn(coef, x))
+            else:
+                Y = c + x
+                e = sp.erfcx(coef, Y)
+                acc += weights[i] * e * e * (sp.dawsn(coef, Y) - math.exp(-x * (2.0 * c + x)) * d_c)
         total += half * acc
         if hi >= end or hi > cutoff:
             return total
