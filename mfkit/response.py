@@ -392,7 +392,7 @@ def _raise(code: int, values: list[float]) -> None:
     if code == _Y_RANGE:
         raise ValueError(
             f"|theta - mu|/sigma and |V_reset - mu|/sigma must be <= {Y_MAX:g} (sigma too small for the "
-            f"distance of mu to threshold or reset); got mu={mu!r}, sigma={sigma!r}, "
+            f"distance of mu to threshold or reset), got mu={mu!r}, sigma={sigma!r}, "
             f"theta={theta!r}, V_reset={V_reset!r}")
     raise_neuron_error(code, tau_m, t_ref, theta, V_reset, tau_syn)
 

@@ -66,6 +66,7 @@ def _loop(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, want, out, er
 
 
 def _evaluate(want: bool, *args):
+    """(rate,) or (rate, d_mu, d_sigma) for the 7 arguments of :func:`siegert`, checked and broadcast."""
     values = [as_real(name, v) for name, v in zip(_NAMES, args)]
     if all(type(v) is float for v in values):  # scalar fast path
         k = siegert_input_error(*values[1:])
