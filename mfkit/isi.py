@@ -42,10 +42,11 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from . import _special as sp
-from .siegert import _GL_NODES as _SIEGERT_NODES, _GL_WEIGHTS as _SIEGERT_WEIGHTS
-from .siegert import _as_real, _invalid_parameter, _point as _siegert_point, _raise_invalid, broadcast_flat, values_at
+from ._kernels import (GL_NODES, GL_WEIGHTS, as_real, broadcast_flat, raise_siegert_input_error,
+                       siegert_input_error, siegert_point, values_at)
 
 __all__ = ["cv_isi", "K_INF"]
 
@@ -127,58 +128,76 @@ def _tail(y1, q, tailcoef):
     return total / (2.0 * math.pi)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _sub_positive(b, lo, coef, nodes, weights):
-    """e^{-2b^2} int_lo^b g(y) E(y, b) dy for 0 <= lo < b: panels doubling away from y = b.
+# the three parts of V's remaining integral, by region of y (see _doubling_panels)
+_BELOW, _NEGATIVE, _ABOVE = 0, 1, 2
 
-    With d = b - y: e^{-2b^2} g E = erfc(-y)^2 e^{-d(b+y)} (D(b) - e^{-d(b+y)} D(y)).
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _doubling_panels(region, c, d_c, e_c, first, end, cutoff, coef, nodes, weights):
+    """int_0^end F(x) dx by Gauss-Legendre on panels that double in width away from x = 0.
+
+    Panels [0, first], [first, 2 first], [2 first, 4 first], ..., the last one cut at ``end``: fine
+    where the integrand varies fastest (x = 0), wide where it has settled. The sum stops early after
+    the first panel that reaches beyond ``cutoff`` (where the rest is negligible; inf for none).
+
+    The integrand F of ``region``, with c = |y_th|, d_c = D(c), e_c = e^{-c^2},
+    E(y, b) = int_y^b e^{t^2} dt and g(y) = e^{y^2}(1 + erf y)^2:
+
+    * _BELOW, y = c - x in [0, c) below y_th = c > 0:
+      F = e^{-2c^2} g(y) E(y, c) = erfc(-y)^2 w (D(c) - w D(y)), w = e^{-x(c + y)};
+    * _NEGATIVE, y = -x <= 0 with y_th = c > 0:
+      F = e^{-c^2} g(y) E(y, c) = erfcx(x)^2 (e^{-x^2} D(c) + e_c D(x));
+    * _ABOVE, y = -(c + x) below y_th = -c <= 0, with Y = -y = c + x:
+      F = g(y) E(y, -c) = erfcx(Y)^2 (D(Y) - e^{-x(2c + x)} D(c)).
+
+    ``region`` is a compile-time constant at every call, so numba keeps only its branch.
     """
-    Db = sp.dawsn(coef, b)
-    span = b - lo
-    d_prev = 0.0
-    d = min(0.25 / (1.0 + 2.0 * b), span)
-    total = 0.0
-    while True:
-        half = 0.5 * (d - d_prev)
-        mid = 0.5 * (d + d_prev)
-        acc = 0.0
-        for i in range(nodes.size):
-            dd = mid + half * nodes[i]
-            y = b - dd
-            w = math.exp(-dd * (b + y))
-            ef = math.erfc(-y)
-            acc += weights[i] * ef * ef * w * (Db - w * sp.dawsn(coef, y))
-        total += half * acc
-        if d >= span or d * (2.0 * b - d) > 50.0:  # the rest is below e^{-50} of the total
-            break
-        d_prev = d
-        d = min(2.0 * d, span)
-    return total
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _sub_negative(b, q, coef, nodes, weights, tailcoef):
-    """e^{-2b^2} int_{-q}^0 g(y) E(y, b) dy for b > 0, q > 0; with Y = -y the integrand is
-    e^{-b^2} erfcx(Y)^2 (e^{-Y^2} D(b) + e^{-b^2} D(Y))."""
-    Db = sp.dawsn(coef, b)
-    eb = math.exp(-b * b)
-    top = min(q, _TAIL_START)
     lo = 0.0
-    hi = min(0.5, top)
+    hi = min(first, end)
     total = 0.0
     while True:
         half = 0.5 * (hi - lo)
         mid = 0.5 * (hi + lo)
         acc = 0.0
         for i in range(nodes.size):
-            Y = mid + half * nodes[i]
-            e = sp.erfcx(coef, Y)
-            acc += weights[i] * e * e * (math.exp(-Y * Y) * Db + eb * sp.dawsn(coef, Y))
+            x = mid + half * nodes[i]
+            if region == _BELOW:
+                y = c - x
+                w = math.exp(-x * (c + y))
+                ef = math.erfc(-y)
+                acc += weights[i] * ef * ef * w * (d_c - w * sp.dawsn(coef, y))
+            elif region == _NEGATIVE:
+                e = sp.erfcx(coef, x)
+                acc += weights[i] * e * e * (math.exp(-x * x) * d_c + e_c * sp.dawsn(coef, x))
+            else:
+                Y = c + x
+                e = sp.erfcx(coef, Y)
+                acc += weights[i] * e * e * (sp.dawsn(coef, Y) - math.exp(-x * (2.0 * c + x)) * d_c)
         total += half * acc
-        if hi >= top:
-            break
+        if hi >= end or hi > cutoff:
+            return total
         lo = hi
-        hi = min(2.0 * hi, top)
+        hi = min(2.0 * hi, end)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sub_positive(b, lo, coef, nodes, weights):
+    """e^{-2b^2} int_lo^b g(y) E(y, b) dy for 0 <= lo < b: panels doubling away from y = b.
+
+    The weight e^{-x(2b - x)} at x = b - y falls below e^{-50} beyond x = b - sqrt(b^2 - 50).
+    """
+    cutoff = b - math.sqrt(b * b - 50.0) if b * b > 50.0 else math.inf
+    return _doubling_panels(_BELOW, b, sp.dawsn(coef, b), 0.0, 0.25 / (1.0 + 2.0 * b), b - lo, cutoff, coef,
+                            nodes, weights)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sub_negative(b, q, coef, nodes, weights, tailcoef):
+    """e^{-2b^2} int_{-q}^0 g(y) E(y, b) dy for b > 0, q > 0: panels doubling away from y = 0,
+    the tail beyond -y = 100 from its asymptotic series."""
+    eb = math.exp(-b * b)
+    total = _doubling_panels(_NEGATIVE, b, sp.dawsn(coef, b), eb, 0.5, min(q, _TAIL_START), math.inf, coef,
+                             nodes, weights)
     if q > _TAIL_START:
         total += eb * _tail(_TAIL_START, q, tailcoef)
     return eb * total
@@ -186,29 +205,10 @@ def _sub_negative(b, q, coef, nodes, weights, tailcoef):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _supra(p, q, coef, nodes, weights, tailcoef):
-    """int_{-q}^{-p} g(y) E(y, -p) dy for 0 <= p < q, with Y = -y: erfcx(Y)^2 (D(Y) - e^{p^2-Y^2} D(p)).
-
-    Panels doubling away from Y = p (boundary layer of width 1/(2p)), analytic tail above Y = 100.
-    """
-    Dp = sp.dawsn(coef, p)
-    top = min(q, _TAIL_START) - p
-    d_prev = 0.0
-    d = min(0.25 / (1.0 + 2.0 * p), top)
-    total = 0.0
-    while True:
-        half = 0.5 * (d - d_prev)
-        mid = 0.5 * (d + d_prev)
-        acc = 0.0
-        for i in range(nodes.size):
-            dd = mid + half * nodes[i]
-            Y = p + dd
-            e = sp.erfcx(coef, Y)
-            acc += weights[i] * e * e * (sp.dawsn(coef, Y) - math.exp(-dd * (2.0 * p + dd)) * Dp)
-        total += half * acc
-        if d >= top:
-            break
-        d_prev = d
-        d = min(2.0 * d, top)
+    """int_{-q}^{-p} g(y) E(y, -p) dy for 0 <= p < q: panels doubling away from Y = -y = p (boundary
+    layer of width 1/(2p)), the tail beyond Y = 100 from its asymptotic series."""
+    total = _doubling_panels(_ABOVE, p, sp.dawsn(coef, p), 0.0, 0.25 / (1.0 + 2.0 * p), min(q, _TAIL_START) - p,
+                             math.inf, coef, nodes, weights)
     if q > _TAIL_START:
         total += _tail(_TAIL_START, q, tailcoef)
     return total
@@ -269,7 +269,7 @@ def _cv_point(mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, tco
     if b > 0.0:
         if b * b > _CV_ONE:
             return 1.0
-        rate = _siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, s_nodes, s_weights)[0]
+        rate = siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, s_nodes, s_weights)[0]
         eb2 = math.exp(-b * b)
         period_s = 1000.0 * eb2 / rate  # e^{-b^2} / nu in ms
         if a >= 0.0:
@@ -287,7 +287,7 @@ def _cv_point(mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, tco
                 Vs += _sub_negative(b, q, coef, nodes, weights, tailcoef)
         return math.sqrt(2.0 * math.pi * Vs) * tau_m / period_s
     p = -b
-    rate = _siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, s_nodes, s_weights)[0]
+    rate = siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, s_nodes, s_weights)[0]
     period = 1000.0 / rate
     if p >= _T_ASYM:
         inv_p = sigma / (mu - theta)
@@ -303,6 +303,9 @@ def _cv_point(mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, weights, tco
     return math.sqrt(2.0 * math.pi * V) * tau_m / period
 
 
+_NAMES = ("mu", "sigma", "tau_m", "t_ref", "theta", "V_reset")
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _cv_loop(mu, sigma, tau_m, t_ref, theta, V_reset, steps, out, error, coef, nodes, weights, tcoef,
              tailcoef, s_nodes, s_weights):
@@ -310,7 +313,7 @@ def _cv_loop(mu, sigma, tau_m, t_ref, theta, V_reset, steps, out, error, coef, n
     for i in range(out.size):
         p = (sigma[i * steps[1]], tau_m[i * steps[2]], t_ref[i * steps[3]], theta[i * steps[4]],
              V_reset[i * steps[5]])
-        k = _invalid_parameter(p[0], p[1], p[2], p[3], p[4], 0.0)
+        k = siegert_input_error(*p, 0.0)
         if k >= 0:
             error[0] = k
             error[1] = i
@@ -319,11 +322,11 @@ def _cv_loop(mu, sigma, tau_m, t_ref, theta, V_reset, steps, out, error, coef, n
                            tailcoef, s_nodes, s_weights)
 
 
-_NAMES = ("mu", "sigma", "tau_m", "t_ref", "theta", "V_reset")
-_KERNEL_ARGS = (sp.COEF, _NODES, _WEIGHTS, _T_COEF, _TAIL_COEF, _SIEGERT_NODES, _SIEGERT_WEIGHTS)
+_KERNEL_ARGS = (sp.COEF, _NODES, _WEIGHTS, _T_COEF, _TAIL_COEF, GL_NODES, GL_WEIGHTS)
 
 
-def cv_isi(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0):
+def cv_isi(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: ArrayLike = 2.0,
+           theta: ArrayLike = 20.0, V_reset: ArrayLike = 0.0) -> float | np.ndarray:
     """Coefficient of variation of the inter-spike intervals of the LIF neuron under white noise.
 
     ``CV^2 = 2 pi (nu tau_m)^2 int_{y_r}^{y_th} e^{x^2} dx int_{-inf}^x e^{y^2} (1 + erf y)^2 dy``
@@ -355,20 +358,21 @@ def cv_isi(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0):
     ------
     ValueError
         If sigma < 0, tau_m <= 0, t_ref < 0, theta <= V_reset, or tau_m, t_ref, theta, V_reset
-        is infinite; the message names the parameter and its allowed range.
+        is infinite; the message names the parameter, its allowed range and the offending value, in
+        the words of :func:`mfkit.neuron.check_neuron_params`.
     TypeError
         If an argument is not real-valued.
     """
-    values = [_as_real(name, v) for name, v in zip(_NAMES, (mu, sigma, tau_m, t_ref, theta, V_reset))]
+    values = [as_real(name, v) for name, v in zip(_NAMES, (mu, sigma, tau_m, t_ref, theta, V_reset))]
     if all(type(v) is float for v in values):
-        k = _invalid_parameter(*values[1:], 0.0)
+        k = siegert_input_error(*values[1:], 0.0)
         if k >= 0:
-            _raise_invalid(k, values + [0.0])
+            raise_siegert_input_error(k, *values[1:], 0.0)
         return _cv_point(*values, *_KERNEL_ARGS)
     shape, flat, steps = broadcast_flat(values)
     out = np.empty(math.prod(shape))
     error = np.full(2, -1, dtype=np.int64)
     _cv_loop(*flat, steps, out, error, *_KERNEL_ARGS)
     if error[0] >= 0:
-        _raise_invalid(int(error[0]), values_at(flat, steps, int(error[1])) + [0.0])
+        raise_siegert_input_error(int(error[0]), *values_at(flat, steps, int(error[1]))[1:], 0.0)
     return out.reshape(shape)

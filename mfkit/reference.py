@@ -178,7 +178,7 @@ def linear_response(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0
     is what is returned there. White noise only (no synaptic filtering); sigma > 0.
     """
     if modulation not in ("mu", "sigma"):
-        raise ValueError(f"modulation must be 'mu' or 'sigma'; got {modulation!r}")
+        raise ValueError(f"modulation must be 'mu' or 'sigma', got {modulation!r}")
     with mp.workdps(dps + 10):
         f = mp.mpf(f)
         if f == 0:
@@ -197,7 +197,7 @@ def linear_response_laplace(lam, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V
     ``lam tau_m`` and ``e^{-i w t_ref}`` becomes ``e^{-lam t_ref}``).
     """
     if modulation not in ("mu", "sigma"):
-        raise ValueError(f"modulation must be 'mu' or 'sigma'; got {modulation!r}")
+        raise ValueError(f"modulation must be 'mu' or 'sigma', got {modulation!r}")
     with mp.workdps(dps + 10):
         # D and the numerators vanish like lam tau_m -> 0: guard digits for that cancellation
         size = abs(mp.mpc(lam)) * mp.mpf(tau_m)

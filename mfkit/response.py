@@ -52,9 +52,11 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from . import _special as sp
-from .siegert import _GL_NODES, _GL_WEIGHTS, _as_real, _invalid_parameter, _point, broadcast_flat, values_at
+from ._kernels import (GL_NODES, GL_WEIGHTS, as_real, broadcast_flat, neuron_param_error, out_of_range,
+                       raise_neuron_error, siegert_point, values_at)
 
 __all__ = ["linear_response", "characteristic_parts", "Y_MAX"]
 
@@ -348,29 +350,51 @@ def _response(s, tref_over_tau, y_r, y_th, work, c_step=_C_STEP, a_step=_A_STEP,
     return dV / ((1.0 + s) * E), dVp / ((2.0 + s) * E)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _invalid(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn):
-    """Index into _NAMES of the first argument outside its range, or a code >= 8, or -1.
+_NAMES = ("f", "mu", "sigma", "tau_m", "t_ref", "theta", "V_reset", "tau_syn")
+_F, _MU, _SIGMA, _COLORED, _Y_RANGE = 5, 6, 7, 8, 9  # error codes after neuron_param_error's indices 0-4
 
-    NaN passes every test (NaN in gives NaN out). Codes: 8 theta <= V_reset, 9 tau_syn > 0 (not
-    implemented), 10 |y| > Y_MAX.
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _check(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn):
+    """-1 for a valid input, else :func:`neuron_param_error`'s index or one of the codes _F ... _Y_RANGE.
+
+    NaN passes every test (NaN in gives NaN out).
     """
     if f < 0.0 or f == math.inf:
-        return 0
+        return _F
     if abs(mu) == math.inf:
-        return 1
+        return _MU
     if sigma <= 0.0 or sigma == math.inf:
-        return 2
-    k = _invalid_parameter(sigma, tau_m, t_ref, theta, V_reset, tau_syn)
-    if k == 7:
-        return 8
+        return _SIGMA
+    k = neuron_param_error(tau_m, t_ref, theta, V_reset, tau_syn)
     if k >= 0:
-        return k + 1
+        return k
     if tau_syn > 0.0:
-        return 9
+        return _COLORED
     if abs(theta - mu) > Y_MAX * sigma or abs(V_reset - mu) > Y_MAX * sigma:
-        return 10
+        return _Y_RANGE
     return -1
+
+
+def _raise(code: int, values: list[float]) -> None:
+    """The error for ``code`` of :func:`_check`; ``values`` are the 8 inputs of the point (order of _NAMES)."""
+    f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn = values
+    if code == _F:
+        raise out_of_range("f", "finite and >= 0 Hz", f)
+    if code == _MU:
+        raise out_of_range("mu", "finite (mV)", mu)
+    if code == _SIGMA:
+        raise out_of_range("sigma", "finite and > 0 mV (white-noise response; sigma = 0 is not covered)", sigma)
+    if code == _COLORED:
+        raise NotImplementedError(
+            f"the colored-noise response (tau_syn > 0) is not implemented; got tau_syn={tau_syn!r}. "
+            "linear_response covers white noise (tau_syn = 0) only")
+    if code == _Y_RANGE:
+        raise ValueError(
+            f"|theta - mu|/sigma and |V_reset - mu|/sigma must be <= {Y_MAX:g} (sigma too small for the "
+            f"distance of mu to threshold or reset), got mu={mu!r}, sigma={sigma!r}, "
+            f"theta={theta!r}, V_reset={V_reset!r}")
+    raise_neuron_error(code, tau_m, t_ref, theta, V_reset, tau_syn)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -380,9 +404,9 @@ def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, wei
             or V_reset != V_reset):
         return complex(math.nan, math.nan), complex(math.nan, math.nan)
     if f == 0.0:
-        r, dm, ds = _point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, True, coef, nodes, weights)
+        r, dm, ds = siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, True, coef, nodes, weights)
         return complex(dm, 0.0), complex(ds, 0.0)
-    nu0 = _point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, nodes, weights)[0]
+    nu0 = siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, 0.0, False, coef, nodes, weights)[0]
     if nu0 == 0.0:  # rate below the smallest double: so is the response
         return 0j, 0j
     w = 2.0 * math.pi * f / 1000.0
@@ -401,7 +425,7 @@ def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, o
     for i in range(out.size):
         p = (f[i * steps[0]], mu[i * steps[1]], sigma[i * steps[2]], tau_m[i * steps[3]], t_ref[i * steps[4]],
              theta[i * steps[5]], V_reset[i * steps[6]])
-        k = _invalid(*p, tau_syn[i * steps[7]])
+        k = _check(*p, tau_syn[i * steps[7]])
         if k >= 0:
             error[0] = k
             error[1] = i
@@ -413,28 +437,9 @@ def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, o
         out[i] = a if channel == 0 else b
 
 
-_NAMES = ("f", "mu", "sigma", "tau_m", "t_ref", "theta", "V_reset", "tau_syn")
-_ALLOWED = {0: "finite and >= 0 (Hz)", 1: "finite", 2: "finite and > 0 (white-noise response; sigma = 0 "
-            "is not covered)", 3: "finite and > 0", 4: "finite and >= 0", 5: "finite", 6: "finite",
-            7: "finite and >= 0"}
-
-
-def _raise_invalid(k: int, values: list) -> None:
-    if k == 8:
-        raise ValueError(f"theta must be > V_reset; got theta={values[5]!r}, V_reset={values[6]!r}")
-    if k == 9:
-        raise NotImplementedError(
-            f"the colored-noise response (tau_syn > 0) is not implemented; got tau_syn={values[7]!r}. "
-            "linear_response covers white noise (tau_syn = 0) only")
-    if k == 10:
-        raise ValueError(
-            f"|theta - mu|/sigma and |V_reset - mu|/sigma must be <= {Y_MAX:g} (sigma too small for the "
-            f"distance of mu to threshold or reset); got mu={values[1]!r}, sigma={values[2]!r}, "
-            f"theta={values[5]!r}, V_reset={values[6]!r}")
-    raise ValueError(f"{_NAMES[k]} must be {_ALLOWED[k]}; got {_NAMES[k]}={values[k]!r}")
-
-
-def linear_response(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0.0, modulation="mu"):
+def linear_response(f: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: ArrayLike = 2.0,
+                    theta: ArrayLike = 20.0, V_reset: ArrayLike = 0.0, tau_syn: ArrayLike = 0.0,
+                    modulation: str = "mu") -> complex | np.ndarray:
     """Linear response (Hz per mV, complex) of the LIF rate to a modulation of mu or sigma at f Hz.
 
     For mu(t) = mu + eps cos(2 pi f t) (``modulation="mu"``), or sigma(t) = sigma + eps cos(2 pi f t)
@@ -472,31 +477,33 @@ def linear_response(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0
     Raises
     ------
     ValueError
-        Naming the argument and its allowed range (negative or non-finite f, non-finite mu, sigma <= 0,
-        tau_m <= 0, t_ref < 0, theta <= V_reset, unknown ``modulation``, |y| > Y_MAX).
+        Naming the argument, its allowed range and the offending value (negative or non-finite f,
+        non-finite mu, sigma <= 0, tau_m <= 0, t_ref < 0, theta <= V_reset, tau_syn < 0, a non-finite
+        neuron parameter, unknown ``modulation``, |y| > Y_MAX); for the neuron parameters the
+        message of :func:`mfkit.neuron.check_neuron_params`. Arrays report their first bad point.
     NotImplementedError
         If tau_syn > 0 (colored noise).
     TypeError
         If an argument is not real-valued.
     """
     if not isinstance(modulation, str) or modulation not in ("mu", "sigma"):
-        raise ValueError(f"modulation must be 'mu' or 'sigma'; got modulation={modulation!r}")
+        raise ValueError(f"modulation must be 'mu' or 'sigma', got {modulation!r}")
     channel = 0 if modulation == "mu" else 1
-    values = [_as_real(name, v) for name, v in zip(_NAMES, (f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn))]
+    values = [as_real(name, v) for name, v in zip(_NAMES, (f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn))]
     if all(type(v) is float for v in values):
-        k = _invalid(*values)
+        k = _check(*values)
         if k >= 0:
-            _raise_invalid(k, values)
+            _raise(k, values)
         if values[7] != values[7]:
             return complex(math.nan, math.nan)
         work = np.empty(7, dtype=np.complex128)
-        return complex(_point_response(*values[:7], sp.COEF, _GL_NODES, _GL_WEIGHTS, work, channel)[channel])
+        return complex(_point_response(*values[:7], sp.COEF, GL_NODES, GL_WEIGHTS, work, channel)[channel])
     shape, flat, steps = broadcast_flat(values)
     out = np.empty(math.prod(shape), dtype=np.complex128)
     error = np.full(2, -1, dtype=np.int64)
-    _loop(*flat, steps, channel, out, error, sp.COEF, _GL_NODES, _GL_WEIGHTS)
+    _loop(*flat, steps, channel, out, error, sp.COEF, GL_NODES, GL_WEIGHTS)
     if error[0] >= 0:
-        _raise_invalid(int(error[0]), values_at(flat, steps, int(error[1])))
+        _raise(int(error[0]), values_at(flat, steps, int(error[1])))
     return out.reshape(shape)
 
 
@@ -505,12 +512,13 @@ def _parts_loop(lam, mu, sigma, tau_m, t_ref, theta, V_reset, out, error, coef, 
     """(A_mu, A_sigma, E) for each point of the flat, broadcast arrays; error = (code, index)."""
     work = np.empty(7, dtype=np.complex128)
     for i in range(lam.size):
-        k = _invalid(0.0, mu[i], sigma[i], tau_m[i], t_ref[i], theta[i], V_reset[i], 0.0)
+        k = _check(0.0, mu[i], sigma[i], tau_m[i], t_ref[i], theta[i], V_reset[i], 0.0)
         if k >= 0:
             error[0] = k
             error[1] = i
             return
-        nu0 = _point(mu[i], sigma[i], tau_m[i], t_ref[i], theta[i], V_reset[i], 0.0, False, coef, nodes, weights)[0]
+        nu0 = siegert_point(mu[i], sigma[i], tau_m[i], t_ref[i], theta[i], V_reset[i], 0.0, False, coef, nodes,
+                            weights)[0]
         y_r = (V_reset[i] - mu[i]) / sigma[i]
         y_th = (theta[i] - mu[i]) / sigma[i]
         c_step = _C_STEP_SIGMA if y_th > -6.0 else _C_STEP_SIGMA * math.sqrt(-6.0 / y_th)
@@ -522,7 +530,9 @@ def _parts_loop(lam, mu, sigma, tau_m, t_ref, theta, V_reset, out, error, coef, 
         out[2, i] = e
 
 
-def characteristic_parts(lam, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0):
+def characteristic_parts(lam: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0,
+                         t_ref: ArrayLike = 2.0, theta: ArrayLike = 20.0,
+                         V_reset: ArrayLike = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Numerators and denominator of the linear responses, continued to complex frequency.
 
     With the Laplace variable ``lam`` (1/ms; ``lam = 2 pi i f / 1000`` for a modulation at f Hz),
@@ -547,17 +557,22 @@ def characteristic_parts(lam, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_re
     -------
     A_mu, A_sigma, E : ndarray of complex128
         Broadcast over all arguments.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`linear_response`, for the real arguments.
     """
     lam = np.asarray(lam, dtype=np.complex128)
-    reals = [np.asarray(_as_real(name, v), dtype=float) for name, v in
+    reals = [np.asarray(as_real(name, v), dtype=float) for name, v in
              zip(_NAMES[1:7], (mu, sigma, tau_m, t_ref, theta, V_reset))]
     arrays = np.broadcast_arrays(lam, *reals)
     shape = arrays[0].shape
     flat = [np.ascontiguousarray(a).ravel() for a in arrays]
     out = np.empty((3, flat[0].size), dtype=np.complex128)
     error = np.array([-1, -1], dtype=np.int64)
-    _parts_loop(*flat, out, error, sp.COEF, _GL_NODES, _GL_WEIGHTS)
+    _parts_loop(*flat, out, error, sp.COEF, GL_NODES, GL_WEIGHTS)
     if error[0] >= 0:
         i = int(error[1])
-        _raise_invalid(int(error[0]), [0.0] + [float(a[i]) for a in flat[1:]] + [0.0])
+        _raise(int(error[0]), [0.0] + [float(a[i]) for a in flat[1:]] + [0.0])
     return tuple(o.reshape(shape) for o in out)

@@ -180,7 +180,7 @@ def test_broadcasting_and_types():
 
 @pytest.mark.parametrize("kw, name", [(dict(sigma=-1.0), "sigma"), (dict(tau_m=0.0), "tau_m"),
                                       (dict(t_ref=-1.0), "t_ref"), (dict(theta=math.inf), "theta"),
-                                      (dict(V_reset=25.0), "theta must be > V_reset"),
+                                      (dict(V_reset=25.0), "theta must be finite and > V_reset"),
                                       (dict(t_ref=math.inf), "t_ref")])
 def test_bad_input(kw, name):
     args = dict(mu=20.0, sigma=5.0) | kw

@@ -264,8 +264,9 @@ def test_nan_in_nan_out():
     (dict(sigma=0.0), "sigma must be finite and > 0"),
     (dict(tau_m=0.0), "tau_m must be finite and > 0"),
     (dict(t_ref=-0.1), "t_ref must be finite and >= 0"),
-    (dict(theta=0.0, V_reset=0.0), "theta must be > V_reset"),
-    (dict(V_reset=math.inf), "V_reset must be finite"),
+    (dict(theta=0.0, V_reset=0.0), "theta must be finite and > V_reset"),
+    (dict(V_reset=math.inf), r"theta must be finite and > V_reset \(mV\), got theta=20.0, V_reset=inf"),
+    (dict(V_reset=-math.inf), "V_reset must be finite"),
     (dict(tau_syn=-1.0), "tau_syn must be finite and >= 0"),
     (dict(mu=20.0 + 1.5 * Y_MAX, sigma=1.0), "sigma too small"),
 ])

@@ -6,6 +6,7 @@ regime, plus the points where the implementation switches method (both sides of 
 """
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -16,6 +17,8 @@ import pytest
 import mfkit
 from mfkit import reference
 from mfkit import _special as sp
+from mfkit._kernels import neuron_param_error, raise_neuron_error
+from mfkit.neuron import NEURON_DEFAULTS, NEURON_PARAMS, check_neuron_params
 
 SEED_NEURON = dict(tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0)
 SHIFT_ALPHA = float(mp.sqrt(2) * abs(mp.zeta(0.5)))
@@ -407,6 +410,62 @@ def test_invalid_parameters_raise_value_error(kwargs, name):
         mfkit.siegert(**args)
     with pytest.raises(ValueError, match=name):
         mfkit.siegert_with_derivatives(**args)
+
+
+def _message(call) -> str:
+    with pytest.raises(ValueError) as info:
+        call()
+    return str(info.value)
+
+
+@pytest.mark.parametrize("bad, name", [
+    (dict(tau_m=0.0), "tau_m"), (dict(tau_m=math.inf), "tau_m"), (dict(t_ref=-0.5), "t_ref"),
+    (dict(theta=math.inf), "theta"), (dict(theta=10.0, V_reset=10.0), "theta"),
+    (dict(V_reset=math.inf), "theta"),  # no theta is above it
+    (dict(V_reset=-math.inf), "V_reset"), (dict(tau_syn=-1.0), "tau_syn"),
+    (dict(tau_m=-1.0, tau_syn=math.nan), "tau_m"),  # a NaN elsewhere does not change the message
+])
+def test_bad_neuron_parameter_same_message_everywhere(bad, name):
+    """The kernels word a bad neuron parameter as mfkit.neuron.check_neuron_params does for the network."""
+    kernels = [_message(lambda: mfkit.siegert(10.0, 5.0, **bad)),
+               _message(lambda: mfkit.siegert_with_derivatives(np.array([10.0, 12.0]), 5.0, **bad)),
+               _message(lambda: mfkit.linear_response(10.0, 10.0, 5.0, **bad)),
+               _message(lambda: mfkit.linear_response(np.array([0.0, 10.0]), 10.0, 5.0, **bad))]
+    if "tau_syn" not in bad:  # white noise only: cv_isi has no tau_syn
+        kernels += [_message(lambda: mfkit.cv_isi(10.0, 5.0, **bad)),
+                    _message(lambda: mfkit.cv_isi(np.array([10.0, 12.0]), 5.0, **bad))]
+    point = NEURON_DEFAULTS | {k: v for k, v in bad.items() if not math.isnan(v)}
+    assert kernels[0].startswith(f"{name} must be finite and ")
+    assert set(kernels) == {kernels[0]} == {_message(lambda: check_neuron_params(**point))}
+    if all(map(math.isfinite, bad.values())):  # (MeanFieldNetwork still words non-finite values itself)
+        network = _message(lambda: mfkit.MeanFieldNetwork(K=[[100.0]], J=[[0.1]], **bad))
+        # the network shows its per-population arrays after "got", the kernels the offending point
+        assert kernels[0].split(", got")[0] == network.split(", got")[0]
+
+
+def test_kernel_check_agrees_with_check_neuron_params():
+    """neuron_param_error flags what check_neuron_params rejects (NaN aside) and raise_neuron_error names it."""
+    specials = (-math.inf, -1.0, -0.0, 0.0, 1.0, 30.0, math.inf, math.nan)
+    for values in itertools.product(specials, repeat=5):
+        index = neuron_param_error(*values)
+        if any(math.isnan(v) for v in values):  # NaN passes: the message names the flagged parameter
+            if index >= 0:
+                # except V_reset = +inf with theta = NaN: no theta is above V_reset, the message names theta
+                name = NEURON_PARAMS[index]
+                if name == "V_reset" and values[3] == math.inf:
+                    name = "theta"
+                with pytest.raises(ValueError, match=f"^{name} must be finite and "):
+                    raise_neuron_error(index, *values)
+            continue
+        try:
+            check_neuron_params(*values)
+        except ValueError as err:
+            assert index >= 0, values
+            with pytest.raises(ValueError) as info:
+                raise_neuron_error(index, *values)
+            assert str(info.value) == str(err), values
+        else:
+            assert index == -1, values
 
 
 @pytest.mark.parametrize("bad", ["10", 1 + 2j, [1.0, "a"], None])
