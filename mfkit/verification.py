@@ -28,10 +28,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.signal import welch
 
 from .brunel import BrunelNetwork
-from .fixed_points import FixedPoint
+from .fixed_points import FixedPoint, as_fixed_point
 from .single_neuron import MAX_STEPS, ShotNoiseResult, simulate_lif_shot_noise
 from .spiking.result import SpikingResult
-from .stability import PhaseDiagram, _resolve_fixed_point
+from .stability import PhaseDiagram
 
 __all__ = ["ASYNCHRONOUS_EXPONENT", "RateSpectrum", "SpectralPeak", "SpikingMeasures", "synchrony",
            "rate_spectrum", "spectral_peak", "size_exponent", "measure", "hopf_distance",
@@ -297,7 +297,7 @@ def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | Ar
     if network.tau_syn != 0:
         raise ValueError(f"network must have delta synapses (tau_syn = 0), got tau_syn={network.tau_syn!r} ms")
     n_intervals, dt = _positive("n_intervals", n_intervals), _positive("dt", dt)
-    nu = float(_resolve_fixed_point(network.model, fixed_point).rates[0])
+    nu = float(as_fixed_point(network, fixed_point).rates[0])
     t_sim = 1000.0 * n_intervals / nu if nu > 0 else math.inf
     if not t_sim / dt <= MAX_STEPS:
         raise ValueError(f"the fixed point fires at {nu:.3g} Hz: n_intervals={n_intervals!r} intervals take "
