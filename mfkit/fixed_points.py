@@ -121,7 +121,8 @@ class FixedPoint:
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         r = ", ".join(f"{n}={v:.10g} Hz" for n, v in zip(self.names, self.rates))
-        return f"FixedPoint({r}, pseudo_time_stable={self.pseudo_time_stable}, relative_residual={self.relative_residual:.1e})"
+        return (f"FixedPoint({r}, pseudo_time_stable={self.pseudo_time_stable}, "
+                f"relative_residual={self.relative_residual:.1e})")
 
 
 def _make_many(model: MeanFieldNetwork, rates: NDArray[np.float64], tau: float,

@@ -445,7 +445,7 @@ class MeanFieldNetwork:
         return E
 
     def rate_line(self, population: int = 0, sources: Sequence[int] | None = None) -> RateLine:
-        """Eq. 27-29 of ``population`` when the populations ``sources`` fire at a common rate ``nu``, the others not at all.
+        """Eq. 27-29 of ``population`` when the populations ``sources`` fire at a common rate ``nu``, the others not.
 
         The statistics along that line as floats (:class:`RateLine`): the scalar fixed-point search
         (one group of identical populations, every population at the same rate) and the
@@ -468,11 +468,11 @@ class MeanFieldNetwork:
             raise ValueError(f"population must be an index in [0, {P}), got {population!r}")
         firing = np.ones(P)
         if sources is not None:
+            index = np.asarray(sources)
+            if index.ndim != 1 or index.dtype.kind not in "iu" or np.any((index < 0) | (index >= P)):
+                raise ValueError(f"sources must be population indices in [0, {P}), got {sources!r}")
             firing = np.zeros(P)
-            try:
-                firing[np.asarray(sources, dtype=np.int64)] = 1.0
-            except (TypeError, ValueError, IndexError):
-                raise ValueError(f"sources must be population indices in [0, {P}), got {sources!r}") from None
+            firing[index] = 1.0
         mu_0, var_0 = self._moments(np.zeros(P), None)
         a = int(population)
         return RateLine(mu_0=float(mu_0[a]), drift=float((self.drift_factors @ firing)[a]), var_0=float(var_0[a]),

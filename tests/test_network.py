@@ -221,7 +221,8 @@ def test_rate_line_is_the_model_along_a_line_of_rates():
     net = BrunelNetwork()
     p = net.model.rate_line().at(32.0)
     assert p.slope == pytest.approx(net.jacobian(32.0).sum(axis=1)[0] + 1.0, rel=1e-12)
-    for bad in (dict(population=2), dict(population=True), dict(sources=[5]), dict(sources=["E"])):
+    for bad in (dict(population=2), dict(population=True), dict(sources=[5]), dict(sources=[-1]),
+                dict(sources=[0.5]), dict(sources=["E"])):
         with pytest.raises(ValueError, match=next(iter(bad))):
             m.rate_line(**bad)
 
