@@ -1,26 +1,36 @@
 """mfkit: mean-field theory of the Brunel (2000) balanced network of LIF neurons.
 
-Hahne et al. (2017), eq. 27-30: the Siegert transfer function (:func:`siegert`), the drift and
-diffusion of the network (:class:`BrunelNetwork`, :class:`MeanFieldNetwork`), all its fixed points
-with the stability of the pseudo-time relaxation (:func:`fixed_points`) and their curve over the
-inhibition through the folds (:func:`fixed_point_curve`), the pseudo-time rate
-dynamics (:func:`pseudo_time`), and a direct spiking simulation of the same network
-(:func:`simulate_brunel`).  Beyond the stationary state: the linear response of the LIF neuron
-(:func:`linear_response`), the stability of the network with its synaptic delay
-(:func:`network_stability`), Brunel's phase diagram (:func:`phase_diagram`), the CV of the
-inter-spike intervals (:func:`cv_isi`), and the tools that judge the spiking twin's state against
-them (:mod:`mfkit.verification`).
+Hahne et al. (2017), eq. 27-30, with data flowing one way, model -> statistics -> solvers and
+analyses:
+
+* the neuron: the Siegert transfer function (:func:`siegert`, :func:`siegert_with_derivatives`,
+  eq. 27), with its parameters checked in one place (:mod:`mfkit.neuron`);
+* the model: :class:`MeanFieldNetwork` (populations, in-degrees, weights, neurons, drive) and its
+  input statistics (:class:`InputStatistics`, eq. 28-29; along a line of rates :class:`RateLine`),
+  and its Brunel/NEST-example parameterisation :class:`BrunelNetwork`;
+* the stationary states: every fixed point of eq. 27 with its stability under the pseudo-time
+  relaxation of eq. 30 (:func:`fixed_points`, :class:`FixedPoint`), the network's stationary state
+  (:func:`stable_fixed_point`, :class:`NoUniqueStateError`), a given state checked
+  (:func:`as_fixed_point`, :func:`make_fixed_point`), their curve over the inhibition through the
+  folds (:func:`fixed_point_curve`, :func:`bifurcation_diagram`), and the pseudo-time dynamics
+  itself as NEST integrates it (:func:`pseudo_time`);
+* beyond the stationary state: the linear response of the LIF neuron (:func:`linear_response`),
+  the stability of the network with its synaptic delay (:func:`network_stability`), Brunel's
+  phase diagram (:func:`phase_diagram`) and the CV of the inter-spike intervals (:func:`cv_isi`);
+* the spiking twin of the same network (:func:`simulate_brunel`, :class:`SpikingResult`),
+  single-neuron simulations (:mod:`mfkit.single_neuron`) and the measures that judge the twin's
+  state against the theory (:mod:`mfkit.verification`).
 
 Units everywhere: times in ms, potentials in mV, rates in Hz (spikes/s).
 """
 from .brunel import BrunelNetwork
 from .continuation import FixedPointCurve, fixed_point_curve
 from .fixed_points import (
-    Branch, FixedPoint, FixedPointError, NoUniqueStateError, bifurcation_diagram, fixed_points, make_fixed_point,
-    stable_fixed_point,
+    Branch, FixedPoint, FixedPointError, NoUniqueStateError, as_fixed_point, bifurcation_diagram, fixed_points,
+    make_fixed_point, stable_fixed_point,
 )
 from .isi import cv_isi
-from .network import InputStatistics, MeanFieldNetwork
+from .network import InputStatistics, LinePoint, MeanFieldNetwork, RateLine
 from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
 from .response import linear_response
 from .siegert import FOURCAUD_BRUNEL_ALPHA, SiegertDerivatives, siegert, siegert_with_derivatives
@@ -31,8 +41,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA",
-    "BrunelNetwork", "MeanFieldNetwork", "InputStatistics",
-    "FixedPoint", "FixedPointError", "NoUniqueStateError", "fixed_points", "stable_fixed_point", "make_fixed_point", "Branch", "bifurcation_diagram",
+    "BrunelNetwork", "MeanFieldNetwork", "InputStatistics", "RateLine", "LinePoint",
+    "FixedPoint", "FixedPointError", "NoUniqueStateError", "fixed_points", "stable_fixed_point", "as_fixed_point",
+    "make_fixed_point", "Branch", "bifurcation_diagram",
     "FixedPointCurve", "fixed_point_curve",
     "PseudoTimeResult", "pseudo_time", "load_nest_trajectory",
     "SpikingResult", "simulate_brunel",

@@ -1,10 +1,11 @@
-"""Command line: ``python -m mfkit rates --g 5 --eta 2``.
+"""Command line: ``python -m mfkit fixed-points --g 5 --eta 2``.
 
 Sub-commands
 ------------
-``rates``
+``fixed-points``
     Every fixed point (self-consistent rate) of the Brunel network with its
-    mean input ``mu``, fluctuation ``sigma`` and stability.
+    mean input ``mu``, fluctuation ``sigma`` and its stability under the pseudo-time
+    relaxation (eq. 30), not that of the network with its delay.
 ``trajectory``
     The pseudo-time dynamics (eq. 30) as NEST integrates it, as CSV
     (``time_ms,rate_E_Hz,rate_I_Hz``).
@@ -69,9 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m mfkit",
         description="Mean-field theory of the Brunel (2000) network (units: ms, mV, Hz).",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{rates,trajectory,stability}")
-    pr = sub.add_parser("rates", help="all fixed points with mu, sigma and stability",
-                        description="Every fixed point of eq. 27 with mu, sigma and stability.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{fixed-points,trajectory,stability}")
+    pr = sub.add_parser("fixed-points", help="all fixed points with mu, sigma and pseudo-time stability",
+                        description="Every fixed point of eq. 27 with mu, sigma and its stability under the "
+                                    "pseudo-time relaxation (eq. 30; see 'stability' for the network with its delay).")
     _add_network_args(pr)
     pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pt = sub.add_parser("trajectory", help="pseudo-time dynamics (eq. 30) as CSV",
@@ -89,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="search Re lambda down to this (1/ms; default -1/tau_m)")
     ps.add_argument("--f-max", type=_finite, default=1000.0, help="search frequencies up to this (Hz, default %(default)s)")
     ps.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.set_defaults(_sub={"rates": pr, "trajectory": pt, "stability": ps})
+    parser.set_defaults(_sub={"fixed-points": pr, "trajectory": pt, "stability": ps})
     return parser
 
 
@@ -99,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     parser = args._sub[args.command]  # report errors with the sub-command's usage
     net = _network(args, parser)
-    if args.command == "rates":
+    if args.command == "fixed-points":
         from .fixed_points import FixedPointError, fixed_points
 
         try:
@@ -113,8 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "rates_Hz": dict(zip(fp.names, map(float, fp.rates))),
                     "mu_mV": dict(zip(fp.names, map(float, fp.mu))),
                     "sigma_mV": dict(zip(fp.names, map(float, fp.sigma))),
-                    "stable": fp.stable,
-                    "max_real_eigenvalue_per_ms": float(fp.eigenvalues.real.max()),
+                    "pseudo_time_stable": fp.pseudo_time_stable,
+                    "pseudo_time_max_real_eigenvalue_per_ms": float(fp.pseudo_time_eigenvalues.real.max()),
                     "relative_residual": fp.relative_residual,
                 }
                 for fp in fps
@@ -126,12 +128,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"J={net.J:g} mV: CE={net.CE} CI={net.CI} p_rate={net.p_rate:g} Hz"
         )
         print(f"{len(fps)} fixed point(s) in [0, {net.model.max_rate[0]:g}) Hz (E and I receive identical input):")
-        print(f"{'#':>2}  {'rate E=I (Hz)':>22}  {'mu (mV)':>12}  {'sigma (mV)':>12}  {'eq. 30':>9}  {'max Re lambda (1/ms)':>20}")
+        print(f"{'#':>2}  {'rate E=I (Hz)':>22}  {'mu (mV)':>12}  {'sigma (mV)':>12}  {'pseudo-time':>11}  "
+              f"{'max Re lambda (1/ms)':>20}")
         for i, fp in enumerate(fps, 1):
             print(
                 f"{i:>2}  {fp.rates[0]:>22.12g}  {fp.mu[0]:>12.8g}  {fp.sigma[0]:>12.8g}  "
-                f"{'stable' if fp.stable else 'unstable':>9}  {fp.eigenvalues.real.max():>20.6g}"
+                f"{'stable' if fp.pseudo_time_stable else 'unstable':>11}  "
+                f"{fp.pseudo_time_eigenvalues.real.max():>20.6g}"
             )
+        print("pseudo-time: stability of the relaxation of eq. 30 (max Re lambda: its eigenvalues), "
+              "not of the network with its delay (see 'stability').")
         return 0
     if args.command == "stability":
         return _stability(net, args, parser)

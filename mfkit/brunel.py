@@ -3,14 +3,14 @@
 :class:`BrunelNetwork` is a parameterisation of the general model :class:`~mfkit.network.MeanFieldNetwork`
 (``BrunelNetwork(...).model``): it derives the sizes, in-degrees, weights and external drive of the
 seed script (Hahne et al. 2017) bit for bit, and hands everything else -- input statistics
-(eq. 28-29), transfer function (eq. 27) -- to the model.  The spiking twin
-(:func:`mfkit.simulate_brunel`) reads the same attributes.
+(eq. 28-29), transfer function (eq. 27) -- to the model; the seed script's six drift and diffusion
+factors are read off the model too.  The spiking twin (:func:`mfkit.simulate_brunel`) reads the same
+attributes.
 
 Units: ms, mV, Hz; the two per-ms rates of the seed script carry ``_per_ms`` in their names.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,7 +81,7 @@ class BrunelNetwork:
                 raise ValueError(f"{name} must be finite, got {v!r}")
             return float(v)
 
-        for name in ("g", "eta", "epsilon", "J", "tau_m", "t_ref", "theta", "V_reset", "delay", "tau_syn"):
+        for name in ("g", "eta", "epsilon", "J", "delay"):
             num(name)
         if self.g < 0:
             raise ValueError(f"g must be >= 0 (relative inhibition), got {self.g!r}")
@@ -99,6 +99,9 @@ class BrunelNetwork:
         if self.J <= 0:
             raise ValueError(f"J must be > 0 mV (excitatory weight), got {self.J!r}")
         check_neuron_params(**self.neuron_params)
+        for name, v in self.neuron_params.items():
+            if np.ndim(v) != 0:
+                raise ValueError(f"{name} must be one number (every neuron of the network has it), got {v!r}")
         if self.delay <= 0:
             raise ValueError(f"delay must be > 0 ms, got {self.delay!r}")
         if self.CE < 1:
@@ -170,52 +173,40 @@ class BrunelNetwork:
         return 1000.0 * self.nu_ext_per_ms
 
     @property
-    def nu_th(self) -> float:
-        """Deprecated alias of :attr:`nu_th_per_ms` (per ms, unlike every other rate in mfkit)."""
-        _renamed("nu_th", "nu_th_per_ms (or nu_th_hz)")
-        return self.nu_th_per_ms
-
-    @property
-    def nu_ext(self) -> float:
-        """Deprecated alias of :attr:`nu_ext_per_ms`; ``MeanFieldNetwork.nu_ext`` is in Hz."""
-        _renamed("nu_ext", "nu_ext_per_ms (or nu_ext_hz)")
-        return self.nu_ext_per_ms
-
-    @property
     def p_rate(self) -> float:
         """Total external Poisson rate per neuron, ``1000 * nu_ext_per_ms * CE`` in Hz."""
         return 1000.0 * self.nu_ext_per_ms * self.CE
 
-    # ---------------------------------------------------------- eq. 28/29 factors
+    # ------------------------------------------- the seed script's eq. 28/29 factors, from the model
     @property
     def drift_factor_ext(self) -> float:
-        """``tau_m * 1e-3 * J`` (mV/Hz): drift factor of the drive unit (rate ``p_rate``)."""
-        return self.tau_m * 1e-3 * self.J_ex
+        """Drift factor of the drive unit (rate ``p_rate``), ``tau_m * 1e-3 * J`` (mV/Hz, eq. 28)."""
+        return float(self.model.drift_factors_ext[0])
 
     @property
     def drift_factor_ex(self) -> float:
-        """``tau_m * 1e-3 * CE * J`` (mV/Hz), eq. 28."""
-        return self.tau_m * 1e-3 * self.CE * self.J_ex
+        """Drift factor of the E population, ``tau_m * 1e-3 * CE * J`` (mV/Hz, eq. 28)."""
+        return float(self.model.drift_factors[0, 0])
 
     @property
     def drift_factor_in(self) -> float:
-        """``tau_m * 1e-3 * CI * (-g J)`` (mV/Hz), eq. 28."""
-        return self.tau_m * 1e-3 * self.CI * self.J_in
+        """Drift factor of the I population, ``tau_m * 1e-3 * CI * (-g J)`` (mV/Hz, eq. 28)."""
+        return float(self.model.drift_factors[0, 1])
 
     @property
     def diffusion_factor_ext(self) -> float:
-        """``tau_m * 1e-3 * J**2`` (mV^2/Hz), eq. 29."""
-        return self.tau_m * 1e-3 * self.J_ex**2
+        """Diffusion factor of the drive unit, ``tau_m * 1e-3 * J**2`` (mV^2/Hz, eq. 29)."""
+        return float(self.model.diffusion_factors_ext[0])
 
     @property
     def diffusion_factor_ex(self) -> float:
-        """``tau_m * 1e-3 * CE * J**2`` (mV^2/Hz), eq. 29."""
-        return self.tau_m * 1e-3 * self.CE * self.J_ex**2
+        """Diffusion factor of the E population, ``tau_m * 1e-3 * CE * J**2`` (mV^2/Hz, eq. 29)."""
+        return float(self.model.diffusion_factors[0, 0])
 
     @property
     def diffusion_factor_in(self) -> float:
-        """``tau_m * 1e-3 * CI * (g J)**2`` (mV^2/Hz), eq. 29."""
-        return self.tau_m * 1e-3 * self.CI * self.J_in**2
+        """Diffusion factor of the I population, ``tau_m * 1e-3 * CI * (g J)**2`` (mV^2/Hz, eq. 29)."""
+        return float(self.model.diffusion_factors[0, 1])
 
     @property
     def neuron_params(self) -> dict[str, float]:
@@ -271,16 +262,3 @@ class BrunelNetwork:
     def jacobian(self, rates: ArrayLike, tau: float = 1.0) -> NDArray[np.float64]:
         """Jacobian of eq. 30 at rates ``(nu_E, nu_I)`` (1/ms); see :meth:`MeanFieldNetwork.jacobian`."""
         return self.model.jacobian(rates, tau=tau)
-
-    def fixed_points(self, **kwargs) -> list:
-        """Deprecated: use :func:`mfkit.fixed_points` (the model does not depend on its solvers)."""
-        return self.model.fixed_points(**kwargs)
-
-    def pseudo_time(self, t_sim: float, dt: float = 0.1, tau: float = 1.0, **kwargs):
-        """Deprecated: use :func:`mfkit.pseudo_time` (the model does not depend on its solvers)."""
-        return self.model.pseudo_time(t_sim, dt=dt, tau=tau, **kwargs)
-
-
-def _renamed(old: str, new: str) -> None:
-    warnings.warn(f"BrunelNetwork.{old} is deprecated and will be removed in mfkit 0.3; use {new}",
-                  DeprecationWarning, stacklevel=3)

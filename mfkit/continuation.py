@@ -14,7 +14,9 @@ along the tangent of the curve, then Newton's method on ``F = 0`` restricted to 
 predicted point perpendicular to the tangent.  The curve is traced through its folds without
 special treatment; there the slope ``dPhi/dnu`` crosses 1 and the pseudo-time stability (eq. 30)
 changes.  ``mu`` is affine in the rate and in ``g``, ``sigma**2`` affine in the rate and in ``g**2``
-(eq. 28, 29), so ``F`` and its gradient are exact, from :func:`mfkit.siegert_with_derivatives`.
+(eq. 28, 29, inhibitory weight ``-g J``): the model at ``g = 1``, its excitatory and inhibitory
+sources apart (:meth:`mfkit.MeanFieldNetwork.rate_line`), gives the coefficients, so ``F`` and its
+gradient are exact.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from numpy.typing import NDArray
 
 from .brunel import BrunelNetwork
 from .fixed_points import FixedPointError, fixed_points
-from .siegert import siegert_with_derivatives
+from .network import LinePoint
 
 __all__ = ["FixedPointCurve", "fixed_point_curve"]
 
@@ -42,7 +44,7 @@ class FixedPointCurve:
         Relative inhibition of each point, in the order of the curve.
     rates : ndarray, shape (n,)
         Common rate ``nu_E = nu_I`` (Hz) of the fixed point at ``g``.
-    stable : ndarray of bool, shape (n,)
+    pseudo_time_stable : ndarray of bool, shape (n,)
         Stability under the pseudo-time relaxation (eq. 30): ``dPhi/dnu < 1`` along ``nu_E = nu_I``
         (the difference mode always decays).  Not the stability of the network with its delay.
     relative_residual : ndarray, shape (n,)
@@ -51,38 +53,45 @@ class FixedPointCurve:
 
     g: NDArray[np.float64]
     rates: NDArray[np.float64]
-    stable: NDArray[np.bool_]
+    pseudo_time_stable: NDArray[np.bool_]
     relative_residual: NDArray[np.float64]
 
     @property
     def folds(self) -> NDArray[np.int64]:
         """Indices of the points just before each change of stability (the saddle-node bifurcations)."""
-        return np.flatnonzero(self.stable[1:] != self.stable[:-1])
+        return np.flatnonzero(self.pseudo_time_stable[1:] != self.pseudo_time_stable[:-1])
 
 
 class _Residual:
-    """``F(g, x)`` and its gradient for one Brunel network (E = I), exact in ``g`` and ``x``."""
+    """``F(g, x)`` and its gradient for one Brunel network (E = I), exact in ``g`` and ``x``.
+
+    At inhibition ``g`` the E population's input along ``nu_E = nu_I = nu`` has
+    ``d mu / d nu = drift_E + g drift_I`` and ``d sigma^2 / d nu = diffusion_E + g^2 diffusion_I``,
+    with the factors of the excitatory and of the inhibitory sources of the model at ``g = 1``
+    (inhibitory weight ``-J``).
+    """
 
     def __init__(self, network: BrunelNetwork):
-        n0, n1 = (dataclasses.replace(network, g=v).model for v in (0.0, 1.0))
-        self.mu0 = float(n0.mu(0.0)[0])
-        self.a = float(n0.mu(1.0)[0]) - self.mu0               # d mu / d nu at g = 0 (mV/Hz)
-        self.c = float(n1.mu(1.0)[0] - n0.mu(1.0)[0])          # d^2 mu / d nu d g (mV/Hz)
-        self.s0 = float(n0.sigma2(0.0)[0])
-        self.s1 = float(n0.sigma2(1.0)[0]) - self.s0           # d sigma^2 / d nu at g = 0 (mV^2/Hz)
-        self.d = float(n1.sigma2(1.0)[0] - n0.sigma2(1.0)[0])  # coefficient of g^2 nu in sigma^2
-        self.params = network.neuron_params
+        unit = dataclasses.replace(network, g=1.0).model
+        self.exc = unit.rate_line(0, sources=[0])  # the drive and the E inputs
+        inh = unit.rate_line(0, sources=[1])       # the I inputs at g = 1
+        self.c, self.d = inh.drift, inh.diffusion  # coefficients of g (mu) and g^2 (sigma^2) per Hz
+
+    def point(self, g: float, nu: float) -> LinePoint:
+        """The input of E and its transfer at inhibition ``g`` and common rate ``nu`` (Hz)."""
+        line = self.exc._replace(drift=self.exc.drift + g * self.c, diffusion=self.exc.diffusion + g * g * self.d)
+        return line.at(nu)
 
     def __call__(self, g: float, x: float) -> tuple[float, float, float]:
         """``F``, ``dF/dg`` and ``dF/dx`` at ``(g, x)``; NaN where ``Phi`` vanishes."""
         nu = math.exp(x)
-        sigma = math.sqrt(self.s0 + (self.s1 + g * g * self.d) * nu)
-        r = siegert_with_derivatives(self.mu0 + (self.a + g * self.c) * nu, sigma, **self.params)
+        p = self.point(g, nu)
+        r = p.siegert
         if not r.rate > 0:
             return math.nan, math.nan, math.nan
-        f_g = (r.d_mu * self.c * nu + r.d_sigma * g * self.d * nu / sigma) / r.rate
-        f_x = nu * (r.d_mu * (self.a + g * self.c) + r.d_sigma * (self.s1 + g * g * self.d) / (2 * sigma)) / r.rate
-        return math.log(r.rate) - x, f_g, f_x - 1.0
+        # d mu / dg = c nu and d sigma / dg = g d nu / sigma
+        f_g = (r.d_mu * self.c * nu + r.d_sigma * g * self.d * nu / p.sigma) / r.rate
+        return math.log(r.rate) - x, f_g, nu * p.slope / r.rate - 1.0
 
 
 def _trace(res: _Residual, g: float, x: float, direction: float, g_range: tuple[float, float],
@@ -188,10 +197,8 @@ def fixed_point_curve(network: BrunelNetwork, g_range: tuple[float, float] = (0.
     for c in curves:
         g, x, fx = (np.array(v) for v in zip(*c))
         nu = np.exp(x)
-        phi = np.array([siegert_with_derivatives(res.mu0 + (res.a + gk * res.c) * n,
-                                                 math.sqrt(res.s0 + (res.s1 + gk * gk * res.d) * n),
-                                                 **res.params).rate for gk, n in zip(g, nu)])
-        out.append(FixedPointCurve(g=g, rates=nu, stable=fx < 0, relative_residual=np.abs(phi - nu) / nu))
+        phi = np.array([res.point(gk, n).siegert.rate for gk, n in zip(g, nu)])
+        out.append(FixedPointCurve(g=g, rates=nu, pseudo_time_stable=fx < 0, relative_residual=np.abs(phi - nu) / nu))
     return out
 
 

@@ -41,6 +41,7 @@ the problem is first reduced to one unknown per group of such populations.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -50,11 +51,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .brunel import BrunelNetwork
-from .network import MeanFieldNetwork, as_model, sigma_slope
+from .network import MeanFieldNetwork, as_model
 from .siegert import SiegertDerivatives, siegert_with_derivatives
 
 __all__ = ["FixedPoint", "FixedPointError", "NoUniqueStateError", "fixed_points", "stable_fixed_point",
-           "make_fixed_point", "Branch", "bifurcation_diagram"]
+           "as_fixed_point", "make_fixed_point", "Branch", "bifurcation_diagram"]
 
 _TINY = 1e-300
 _ACCEPT = 1e-9  # relative residual for accepting a root
@@ -114,23 +115,14 @@ class FixedPoint:
     names: tuple[str, ...] = ()
 
     @property
-    def eigenvalues(self) -> NDArray[np.complex128]:
-        """Short name of :attr:`pseudo_time_eigenvalues` (eq. 30, not the network with delay)."""
-        return self.pseudo_time_eigenvalues
-
-    @property
-    def stable(self) -> bool:
-        """Short name of :attr:`pseudo_time_stable` (eq. 30, not the network with delay)."""
-        return self.pseudo_time_stable
-
-    @property
     def rate(self) -> float:
         """Mean of the population rates (Hz); for the Brunel network the common rate."""
         return float(np.mean(self.rates))
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         r = ", ".join(f"{n}={v:.10g} Hz" for n, v in zip(self.names, self.rates))
-        return f"FixedPoint({r}, pseudo_time_stable={self.stable}, relative_residual={self.relative_residual:.1e})"
+        return (f"FixedPoint({r}, pseudo_time_stable={self.pseudo_time_stable}, "
+                f"relative_residual={self.relative_residual:.1e})")
 
 
 def _make_many(model: MeanFieldNetwork, rates: NDArray[np.float64], tau: float,
@@ -181,18 +173,16 @@ def make_fixed_point(net: MeanFieldNetwork | BrunelNetwork, rates: ArrayLike, ta
 class _Reduced:
     """The fixed-point equation in one unknown per group of equivalent populations.
 
-    Group rates ``x`` (shape (..., G)) stand for the population rates ``x @ E.T``; the transfer
-    function and its Jacobian come from the model (:meth:`MeanFieldNetwork.transfer_with_jacobian`).
+    Group rates ``x`` (shape (..., G)) stand for the population rates ``x @ E.T``
+    (:meth:`MeanFieldNetwork.group_expansion`); the transfer function and its Jacobian come from the
+    model (:meth:`MeanFieldNetwork.transfer_with_jacobian`).
     """
 
     def __init__(self, model: MeanFieldNetwork):
         self.model = model
         self.groups = model.population_groups()
         self.rep = np.array([g[0] for g in self.groups])
-        E = np.zeros((model.n_populations, len(self.groups)))
-        for k, g in enumerate(self.groups):
-            E[g, k] = 1.0
-        self.E = E
+        self.E = model.group_expansion()
         self.nu_max = model.max_rate[self.rep]  # per group, Hz (inf where t_ref = 0)
         self.line = _Line(self) if len(self.groups) == 1 else None
 
@@ -208,22 +198,15 @@ class _Reduced:
 
 # ---------------------------------------------------------------- 1-D case
 class _Line:
-    """The model restricted to equal rates ``nu`` in every population (a single group).
+    """The fixed-point equation when every population fires at the same rate ``nu`` (a single group).
 
-    Eq. 28-29 are affine in the rates, so along that line ``mu = mu(0) + a nu`` and
-    ``sigma^2 = sigma^2(0) + b nu`` exactly, with ``a`` and ``b`` the row sums of the model's drift
-    and diffusion factors.  The scalar form keeps Newton's inner loop free of array overhead.
+    Vectorised over many rates through :meth:`_Reduced.phi`; at one rate, for Newton's inner loop,
+    through the model's scalar statistics along that line (:meth:`MeanFieldNetwork.rate_line`).
     """
 
     def __init__(self, red: _Reduced):
-        model, k = red.model, int(red.rep[0])
-        ones = red.E[:, 0]
         self.red = red
-        self.mu0 = float(model.mu(0.0)[k])
-        self.s20 = float(model.sigma2(0.0)[k])
-        self.a = float((model.drift_factors @ ones)[k])
-        self.b = float((model.diffusion_factors @ ones)[k])
-        self.params = {name: float(v[k]) for name, v in model.neuron_params.items()}
+        self.rate_line = red.model.rate_line(int(red.rep[0]))
 
     def phi(self, nu: NDArray[np.float64]) -> NDArray[np.float64]:
         p = self.red.phi(np.reshape(nu, (-1, 1)))[:, 0]
@@ -244,13 +227,11 @@ class _Line:
     def g_dg(self, x: float) -> tuple[float, float, SiegertDerivatives]:
         """g(x), g'(x) and the Siegert values at one log-rate ``x`` (scalar: Newton's inner loop)."""
         nu = math.exp(x)
-        sig = math.sqrt(self.s20 + self.b * nu)
-        d = siegert_with_derivatives(self.mu0 + self.a * nu, sig, **self.params)
+        point = self.rate_line.at(nu)
+        d = point.siegert
         if not d.rate > 0:
             return -1e300 - x, math.nan, d
-        slope = float(sigma_slope(sig, self.b))
-        dphi = d.d_mu * self.a + (d.d_sigma * slope if slope != 0.0 else 0.0)
-        return math.log(d.rate) - x, nu * dphi / d.rate - 1.0, d
+        return math.log(d.rate) - x, nu * point.slope / d.rate - 1.0, d
 
 
 def _newton_bracket(line: _Line, lo: float, hi: float, glo: float, ghi: float) -> tuple[float, SiegertDerivatives]:
@@ -517,6 +498,44 @@ def stable_fixed_point(net: MeanFieldNetwork | BrunelNetwork, candidates: list[F
     return stable[0]
 
 
+def as_fixed_point(net: MeanFieldNetwork | BrunelNetwork, fixed_point: FixedPoint | ArrayLike | None = None
+                   ) -> FixedPoint:
+    """The fixed point of ``net`` to analyse: the stationary state by default, else the one given, checked.
+
+    The one place where an analysis of a stationary state (:func:`mfkit.network_stability`,
+    :func:`mfkit.single_neuron.simulate_poisson_inputs`) turns its ``fixed_point`` argument into a
+    :class:`FixedPoint` of ``net``.
+
+    Parameters
+    ----------
+    net : MeanFieldNetwork or BrunelNetwork
+        The network.
+    fixed_point : FixedPoint or array_like, optional
+        A fixed point of ``net`` or its rates (Hz); it must satisfy eq. 27 to a relative residual of
+        1e-9.  Default: :func:`stable_fixed_point` of ``net``.
+
+    Returns
+    -------
+    FixedPoint
+        Built anew from the rates at ``net`` (:func:`make_fixed_point`) when given.
+
+    Raises
+    ------
+    ValueError
+        If ``fixed_point`` is not a fixed point of ``net`` (relative residual above 1e-9), or, by
+        default, if ``net`` has not exactly one stable fixed point (:class:`NoUniqueStateError`).
+    """
+    model = as_model(net)
+    if fixed_point is None:
+        return stable_fixed_point(model)
+    rates = fixed_point.rates if isinstance(fixed_point, FixedPoint) else fixed_point
+    fp = make_fixed_point(model, rates)
+    if not fp.relative_residual <= _ACCEPT:
+        raise ValueError(f"fixed_point is not a fixed point of the network: relative residual "
+                         f"{fp.relative_residual:.2e} > {_ACCEPT:g} at rates {fp.rates.tolist()} Hz")
+    return fp
+
+
 def _is_int(n: object) -> bool:
     return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
 
@@ -531,13 +550,14 @@ class Branch:
         Parameter values along the branch.
     rates : ndarray
         Fixed-point rate (Hz, mean over populations) at each value.
-    stable : ndarray of bool
-        Stability at each value.
+    pseudo_time_stable : ndarray of bool
+        Stability under the pseudo-time relaxation (eq. 30) at each value; not the stability of the
+        network with its delay (:func:`mfkit.network_stability`).
     """
 
     values: NDArray[np.float64]
     rates: NDArray[np.float64]
-    stable: NDArray[np.bool_]
+    pseudo_time_stable: NDArray[np.bool_]
 
 
 def bifurcation_diagram(
@@ -567,8 +587,6 @@ def bifurcation_diagram(
     -------
     list of Branch
     """
-    import dataclasses
-
     base = BrunelNetwork() if base is None else base
     if param not in {f.name for f in dataclasses.fields(BrunelNetwork)}:
         raise ValueError(f"param must be a BrunelNetwork field, got {param!r}")
@@ -576,7 +594,7 @@ def bifurcation_diagram(
     closed: list[list[tuple[float, float, bool]]] = []
     for v in np.asarray(values, dtype=float):
         fps = fixed_points(dataclasses.replace(base, **{param: v}), **fp_kwargs)
-        pts = [(float(v), fp.rate, fp.stable) for fp in fps]
+        pts = [(float(v), fp.rate, fp.pseudo_time_stable) for fp in fps]
         logs = [np.log(max(p[1], 1e-300)) for p in pts]
         new_open: list[list[tuple[float, float, bool]]] = []
         used: set[int] = set()
@@ -601,6 +619,6 @@ def bifurcation_diagram(
     closed += open_
     return [
         Branch(values=np.array([p[0] for p in br]), rates=np.array([p[1] for p in br]),
-               stable=np.array([p[2] for p in br]))
+               pseudo_time_stable=np.array([p[2] for p in br]))
         for br in closed
     ]

@@ -5,9 +5,12 @@ from each population, how strong they are, what the single-neuron parameters are
 the network from outside.  From that it computes, in one place (:meth:`MeanFieldNetwork.input_statistics`),
 the mean input ``mu`` (eq. 28 of Hahne et al. 2017) and the input fluctuation ``sigma`` (eq. 29)
 for any vector of population rates, together with their derivatives with respect to the rates;
-and the Siegert transfer function of each population (eq. 27) with its Jacobian.  Every solver
-and analysis (fixed points, pseudo-time dynamics) takes the statistics from here; the model never
-imports a solver.
+and the Siegert transfer function of each population (eq. 27) with its Jacobian.  Along a line of
+rates the same statistics come as floats (:meth:`MeanFieldNetwork.rate_line`, the inner loop of the
+scalar fixed-point search), and populations with identical input are grouped
+(:meth:`MeanFieldNetwork.population_groups`, :meth:`MeanFieldNetwork.group_expansion`).  Every solver
+and analysis (fixed points, pseudo-time dynamics, stability, the single-neuron simulations) takes
+the statistics from here; the model never imports a solver.
 
 The Brunel (2000) parameterisation of this model lives in :mod:`mfkit.brunel`.
 
@@ -16,9 +19,9 @@ is converted to seconds (``tau_m * 1e-3``), exactly as in NEST's ``diffusion_con
 """
 from __future__ import annotations
 
-import warnings
+import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -26,24 +29,23 @@ from numpy.typing import ArrayLike, NDArray
 from .neuron import NEURON_PARAMS, check_neuron_params
 from .siegert import SiegertDerivatives, siegert, siegert_with_derivatives
 
-__all__ = ["MeanFieldNetwork", "InputStatistics", "as_model"]
+__all__ = ["MeanFieldNetwork", "InputStatistics", "RateLine", "LinePoint", "as_model"]
 
 
-def _frozen(a: ArrayLike, shape: tuple[int, ...], name: str) -> NDArray[np.float64]:
-    """Return a read-only float64 copy of ``a`` broadcast to ``shape``."""
+def _shaped(a: ArrayLike, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """``a`` as an array broadcast to ``shape`` (its dtype kept); a ValueError naming ``name`` otherwise."""
     try:
-        arr = np.array(a, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric, got {a!r}") from exc
-    try:
-        if arr.shape != shape:
-            arr = np.array(np.broadcast_to(arr, shape), dtype=float)
+        arr = np.asarray(a)
+        return arr if arr.shape == shape else np.broadcast_to(arr, shape)
     except ValueError as exc:
-        raise ValueError(
-            f"{name} has shape {arr.shape}, expected {shape} (or a scalar)"
-        ) from exc
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {arr!r}")
+        raise ValueError(f"{name} has shape {np.shape(a)}, expected {shape} (or a scalar)") from exc
+
+
+def _frozen(a: ArrayLike, name: str, *, check: bool = True) -> NDArray[np.float64]:
+    """A read-only float64 copy of ``a``; with ``check``, a ValueError unless it holds finite real numbers."""
+    if check and (np.asarray(a).dtype.kind not in "iuf" or not np.all(np.isfinite(a))):
+        raise ValueError(f"{name} must be finite real numbers, got {a!r}")
+    arr = np.array(a, dtype=float)
     arr.setflags(write=False)
     return arr
 
@@ -71,16 +73,80 @@ class InputStatistics(NamedTuple):
     d_sigma: NDArray[np.float64]
 
 
-def sigma_slope(sigma: ArrayLike, d_sigma2: ArrayLike) -> NDArray[np.float64]:
+def _sigma_slope(sigma, d_sigma2):
     """``d sigma = d(sigma^2) / (2 sigma)``: the chain rule of ``sigma = sqrt(sigma^2)``, 0 where ``sigma = 0``.
 
-    The one place where the derivative of ``sigma`` is formed from that of the variance (eq. 29);
-    used by :meth:`MeanFieldNetwork.input_statistics` and by the scalar fast path of
-    :func:`mfkit.fixed_points`.
+    The one place where the derivative of ``sigma`` is formed from that of the variance (eq. 29):
+    arrays for :meth:`MeanFieldNetwork.input_statistics`, floats for :meth:`RateLine.at`.
     """
+    if isinstance(sigma, float):  # a float: the scalar inner loop, without numpy's overhead
+        return d_sigma2 / (2.0 * sigma) if sigma > 0 else 0.0
     s = np.asarray(sigma, dtype=float)
     return np.divide(d_sigma2, 2.0 * s, out=np.zeros(np.broadcast_shapes(s.shape, np.shape(d_sigma2))),
                      where=s > 0)
+
+
+class LinePoint(NamedTuple):
+    """One point of a :class:`RateLine`: the input of the population and its transfer at a common rate.
+
+    Attributes
+    ----------
+    mu, sigma : float
+        Mean input and input fluctuation in mV (eq. 28-29).
+    siegert : SiegertDerivatives
+        The Siegert rate ``Phi`` (Hz, eq. 27) and its partial derivatives with respect to ``mu`` and
+        ``sigma`` there.
+    slope : float
+        ``dPhi/dnu`` along the line (dimensionless): ``dPhi/dmu * drift + dPhi/dsigma * dsigma/dnu``.
+    """
+
+    mu: float
+    sigma: float
+    siegert: SiegertDerivatives
+    slope: float
+
+
+class RateLine(NamedTuple):
+    """Eq. 27-29 of one population along a line of rates: some populations fire at a common rate ``nu``.
+
+    Eq. 28-29 are affine in the rates, so along the line, exactly,
+
+    .. math::
+
+        \\mu = \\mu_0 + \\text{drift}\\,\\nu, \\qquad \\sigma^2 = \\text{var}_0 + \\text{diffusion}\\,\\nu,
+
+    with ``mu_0`` and ``var_0`` the part of the external drive.  Made by
+    :meth:`MeanFieldNetwork.rate_line`; plain floats, so that :meth:`at` is fast enough for the inner
+    loop of a scalar Newton iteration.
+
+    Attributes
+    ----------
+    mu_0 : float
+        Mean input at ``nu = 0`` (mV).
+    drift : float
+        ``d mu / d nu`` (mV/Hz): the sum of the drift factors of the sources.
+    var_0 : float
+        Input variance at ``nu = 0`` (mV^2).
+    diffusion : float
+        ``d sigma^2 / d nu`` (mV^2/Hz): the sum of the diffusion factors of the sources.
+    neuron : dict of str to float
+        The population's neuron parameters, as keyword arguments of :func:`~mfkit.siegert.siegert`.
+    """
+
+    mu_0: float
+    drift: float
+    var_0: float
+    diffusion: float
+    neuron: dict[str, float]
+
+    def at(self, nu: float) -> LinePoint:
+        """Input statistics, Siegert rate and its slope along the line at the common rate ``nu`` (Hz, >= 0)."""
+        mu = self.mu_0 + self.drift * nu
+        sigma = math.sqrt(self.var_0 + self.diffusion * nu)
+        d = siegert_with_derivatives(mu, sigma, **self.neuron)
+        ds = _sigma_slope(sigma, self.diffusion)
+        # where sigma does not move with nu its term is 0, even if dPhi/dsigma = inf
+        return LinePoint(mu, sigma, d, d.d_mu * self.drift + (d.d_sigma * ds if ds != 0.0 else 0.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,18 +205,21 @@ class MeanFieldNetwork:
     names: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        K = np.array(self.K, dtype=float) if not isinstance(self.K, np.ndarray) else self.K
+        K = np.asarray(self.K)
         if K.ndim != 2 or K.shape[0] != K.shape[1] or K.shape[0] < 1:
             raise ValueError(f"K must be a square (P, P) matrix with P >= 1, got shape {K.shape}")
         P = K.shape[0]
         set_ = object.__setattr__
-        set_(self, "K", _frozen(K, (P, P), "K"))
-        set_(self, "J", _frozen(self.J, (P, P), "J"))
-        for name in NEURON_PARAMS + ("K_ext", "J_ext", "nu_ext"):
-            set_(self, name, _frozen(getattr(self, name), (P,), name))
+        set_(self, "K", _frozen(K, "K"))
+        set_(self, "J", _frozen(_shaped(self.J, (P, P), "J"), "J"))
+        neuron = {name: _shaped(getattr(self, name), (P,), name) for name in NEURON_PARAMS}
+        check_neuron_params(**neuron)  # the neuron's types and ranges, checked in one place
+        for name in NEURON_PARAMS:
+            set_(self, name, _frozen(neuron[name], name, check=False))
+        for name in ("K_ext", "J_ext", "nu_ext"):
+            set_(self, name, _frozen(_shaped(getattr(self, name), (P,), name), name))
         if np.any(self.K < 0):
             raise ValueError(f"K (in-degrees) must be >= 0, got {self.K.tolist()}")
-        check_neuron_params(**self.neuron_params)
         if np.any(self.K_ext < 0):
             raise ValueError(f"K_ext must be >= 0, got {self.K_ext.tolist()}")
         if np.any(self.nu_ext < 0):
@@ -163,7 +232,7 @@ class MeanFieldNetwork:
         set_(self, "names", names)
         if isinstance(self.delay, bool) or not isinstance(self.delay, (int, float, np.integer, np.floating)) \
                 or not 0 <= self.delay < np.inf:
-            raise ValueError(f"delay must be a finite number >= 0 ms, got {self.delay!r}")
+            raise ValueError(f"delay must be finite and >= 0 ms, got {self.delay!r}")
         set_(self, "delay", float(self.delay))
 
     # ------------------------------------------------------------------ sizes
@@ -261,7 +330,7 @@ class MeanFieldNetwork:
         """
         mu, var = self._moments(self.check_rates(rates), nu_ext)
         sigma = np.sqrt(var)
-        d_sigma = sigma_slope(sigma[..., :, None], self.diffusion_factors)
+        d_sigma = _sigma_slope(sigma[..., :, None], self.diffusion_factors)
         return InputStatistics(mu, sigma, self.drift_factors, d_sigma)
 
     def mu(self, rates: ArrayLike, nu_ext: ArrayLike | None = None) -> NDArray[np.float64]:
@@ -362,21 +431,53 @@ class MeanFieldNetwork:
             keys.setdefault(row.tobytes(), []).append(a)
         return list(keys.values())
 
-    def fixed_points(self, **kwargs) -> list:
-        """Deprecated: use :func:`mfkit.fixed_points` (the model does not depend on its solvers)."""
-        warnings.warn("MeanFieldNetwork.fixed_points() is deprecated and will be removed in mfkit 0.3; "
-                      "use mfkit.fixed_points(network)", DeprecationWarning, stacklevel=2)
-        from .fixed_points import fixed_points
+    def group_expansion(self) -> NDArray[np.float64]:
+        """The matrix ``E`` (shape (P, G)) from the rates of the :meth:`population_groups` to those of the populations.
 
-        return fixed_points(self, **kwargs)
+        ``E[a, k] = 1`` when population ``a`` is in group ``k`` (0 otherwise), so one rate per group,
+        ``x`` (shape (..., G)), stands for the population rates ``x @ E.T``, and ``d mu / d nu @ E`` is
+        the derivative of ``mu`` with respect to the group rates.
+        """
+        groups = self.population_groups()
+        E = np.zeros((self.n_populations, len(groups)))
+        for k, group in enumerate(groups):
+            E[group, k] = 1.0
+        return E
 
-    def pseudo_time(self, t_sim: float, dt: float = 0.1, tau: float = 1.0, **kwargs):
-        """Deprecated: use :func:`mfkit.pseudo_time` (the model does not depend on its solvers)."""
-        warnings.warn("MeanFieldNetwork.pseudo_time() is deprecated and will be removed in mfkit 0.3; "
-                      "use mfkit.pseudo_time(network, t_sim)", DeprecationWarning, stacklevel=2)
-        from .pseudo_time import pseudo_time
+    def rate_line(self, population: int = 0, sources: Sequence[int] | None = None) -> RateLine:
+        """Eq. 27-29 of ``population`` when the populations ``sources`` fire at a common rate ``nu``, the others not.
 
-        return pseudo_time(self, t_sim, dt=dt, tau=tau, **kwargs)
+        The statistics along that line as floats (:class:`RateLine`): the scalar fixed-point search
+        (one group of identical populations, every population at the same rate) and the
+        continuation of the Brunel network over ``g`` (its excitatory and inhibitory sources apart)
+        evaluate them in their inner loops.
+
+        Parameters
+        ----------
+        population : int
+            The population whose input and rate are followed (an index in ``[0, P)``).
+        sources : sequence of int, optional
+            Indices of the populations firing at ``nu``; default: every population.
+
+        Returns
+        -------
+        RateLine
+        """
+        P = self.n_populations
+        if isinstance(population, bool) or not isinstance(population, (int, np.integer)) or not 0 <= population < P:
+            raise ValueError(f"population must be an index in [0, {P}), got {population!r}")
+        firing = np.ones(P)
+        if sources is not None:
+            index = np.asarray(sources)
+            if index.ndim != 1 or index.dtype.kind not in "iu" or np.any((index < 0) | (index >= P)):
+                raise ValueError(f"sources must be population indices in [0, {P}), got {sources!r}")
+            firing = np.zeros(P)
+            firing[index] = 1.0
+        mu_0, var_0 = self._moments(np.zeros(P), None)
+        a = int(population)
+        return RateLine(mu_0=float(mu_0[a]), drift=float((self.drift_factors @ firing)[a]), var_0=float(var_0[a]),
+                        diffusion=float((self.diffusion_factors @ firing)[a]),
+                        neuron={name: float(v[a]) for name, v in self.neuron_params.items()})
 
 
 def as_model(net: object) -> MeanFieldNetwork:
@@ -392,13 +493,3 @@ def as_model(net: object) -> MeanFieldNetwork:
         return model
     raise TypeError(f"expected a MeanFieldNetwork or BrunelNetwork, got {type(net).__name__}")
 
-
-def __getattr__(name: str):
-    """``mfkit.network.BrunelNetwork`` moved to :mod:`mfkit.brunel` (deprecated alias for one release)."""
-    if name == "BrunelNetwork":
-        warnings.warn("mfkit.network.BrunelNetwork moved to mfkit.brunel; import it as "
-                      "mfkit.BrunelNetwork", DeprecationWarning, stacklevel=2)
-        from .brunel import BrunelNetwork
-
-        return BrunelNetwork
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,25 +35,36 @@ def check_neuron_params(tau_m: ArrayLike, t_ref: ArrayLike, theta: ArrayLike, V_
     Parameters
     ----------
     tau_m, t_ref, theta, V_reset, tau_syn : float or array_like
-        Neuron parameters (scalars or arrays of one value per population), already numeric.
+        Neuron parameters (scalars or arrays of one value per population).  Anything that is not a
+        real number (a string, a bool, ``None``, a complex number) is out of range too.
     prefix : str
         Prepended to the names in messages, e.g. ``"network."``.
     """
-    a = {name: np.asarray(v, dtype=float) for name, v in
-         dict(tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, tau_syn=tau_syn).items()}
-    allowed = {  # name: (allowed range in words, True where the values are in range)
-        "tau_m": ("> 0 ms", a["tau_m"] > 0),
-        "t_ref": (">= 0 ms", a["t_ref"] >= 0),
-        "theta": (f"> {prefix}V_reset (mV)", ~(a["theta"] <= a["V_reset"])),
-        "V_reset": ("< theta (mV)", np.True_),
-        "tau_syn": (">= 0 ms (0: delta synapses)", a["tau_syn"] >= 0),
+    given = dict(tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, tau_syn=tau_syn)
+    for name, v in given.items():
+        if np.asarray(v).dtype.kind not in "iuf":  # not real numbers: "20", True, None, 1j
+            raise ValueError(f"{prefix}{name} must be finite and {_ALLOWED[name].format(prefix=prefix)}, "
+                             f"got {v!r}")
+    a = {name: np.asarray(v, dtype=float) for name, v in given.items()}
+    in_range = {  # name: True where the values are in range
+        "tau_m": a["tau_m"] > 0,
+        "t_ref": a["t_ref"] >= 0,
+        "theta": ~(a["theta"] <= a["V_reset"]),
+        "V_reset": np.True_,
+        "tau_syn": a["tau_syn"] >= 0,
     }
-    for name, (text, ok) in allowed.items():
+    for name, ok in in_range.items():
         if not (np.all(np.isfinite(a[name])) and np.all(ok)):
+            text = _ALLOWED[name].format(prefix=prefix)
             got = f"got {_show(a[name])}"
             if name == "theta" and np.all(np.isfinite(a[name])):
                 got = f"got theta={_show(a['theta'])}, V_reset={_show(a['V_reset'])}"
             raise ValueError(f"{prefix}{name} must be finite and {text}, {got}")
+
+
+#: The allowed range of each parameter in words (after "finite and"), as in the table above.
+_ALLOWED = {"tau_m": "> 0 ms", "t_ref": ">= 0 ms", "theta": "> {prefix}V_reset (mV)", "V_reset": "< theta (mV)",
+            "tau_syn": ">= 0 ms (0: delta synapses)"}
 
 
 def _show(a: np.ndarray) -> str:

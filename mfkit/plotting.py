@@ -68,7 +68,7 @@ def self_consistency(rates: ArrayLike, phi: ArrayLike, fixed_points: Sequence[Fi
         ax.set_xscale("log")
         ax.set_yscale("log")
     for fp in fixed_points:  # filled: stable under eq. 30, open: unstable
-        ax.plot(fp.rate, fp.rate, "o", color="k", mfc="k" if fp.stable else "w", ms=7, zorder=3)
+        ax.plot(fp.rate, fp.rate, "o", color="k", mfc="k" if fp.pseudo_time_stable else "w", ms=7, zorder=3)
     ax.set_xlabel(r"input rate $\nu$ (Hz)")
     ax.set_ylabel("output rate (Hz)")
     return ax
@@ -143,11 +143,11 @@ def fixed_point_curve(curve: FixedPointCurve, ax: Axes | None = None, color: str
     matplotlib.axes.Axes
     """
     ax = _axes(ax)
-    cut = np.flatnonzero(np.diff(curve.stable.astype(int))) + 1
+    cut = np.flatnonzero(np.diff(curve.pseudo_time_stable.astype(int))) + 1
     for k, (a, b) in enumerate(zip(np.r_[0, cut], np.r_[cut, curve.rates.size])):
         piece = slice(a, min(b + 1, curve.rates.size))  # overlap one point: no gap at the fold
         ax.semilogy(curve.g[piece], curve.rates[piece], color=color,
-                    ls="-" if curve.stable[a] else "--", label=label if k == 0 else None)
+                    ls="-" if curve.pseudo_time_stable[a] else "--", label=label if k == 0 else None)
     ax.set_xlabel("relative inhibition $g$")
     ax.set_ylabel("fixed-point rate (Hz)")
     return ax

@@ -29,6 +29,11 @@ Scheme (step ``dt``):
 through delta synapses (the input of a neuron of the Brunel network if its presynaptic spike trains
 were independent Poisson processes), with the update of NEST's ``iaf_psc_delta``; it separates the
 diffusion approximation from the assumption that the network's input is Poisson.
+:func:`simulate_poisson_inputs` does so for the neurons of a Brunel network at one of its fixed points.
+
+The neuron parameters are checked by :func:`mfkit.neuron.check_neuron_params`, the input statistics
+``mu`` and ``sigma`` of the Poisson inputs come from the model (:class:`mfkit.MeanFieldNetwork`,
+eq. 28-29).
 
 Modulation ``("mu", eps, f)`` means ``mu(t) = mu + eps cos(2 pi f t)``; ``("sigma", eps, f)`` means
 ``sigma(t) = sigma + eps cos(2 pi f t)``; ``t = 0`` at the start of the recording (after
@@ -43,9 +48,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
+
+from .brunel import BrunelNetwork
+from .fixed_points import FixedPoint, as_fixed_point
+from .network import MeanFieldNetwork
+from .neuron import check_neuron_params
+from .spiking._checks import integer_in, number_in
 
 __all__ = ["MAX_STEPS", "LIFRateResult", "ResponseFit", "simulate_lif_rate", "fit_response", "ShotNoiseResult",
-           "simulate_lif_shot_noise"]
+           "simulate_lif_shot_noise", "simulate_poisson_inputs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,16 +128,6 @@ class ResponseFit:
     rate: float
 
 
-def _check_positive(name, value, allow_zero=False):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be finite and {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-    return v
-
-
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -136,17 +138,18 @@ _TWO53 = 1.0 / 9007199254740992.0
 MAX_STEPS = 1e10
 
 
+def _check_seed(seed) -> int:
+    """The seed of a run: an integer in [0, 2**32)."""
+    return integer_in("seed", seed, 0, 2**32 - 1, allow_float=False)
+
+
 def _check_lif(t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset) -> tuple[float, ...]:
     """The run length, step and neuron parameters shared by both simulators, validated and as floats."""
-    t_sim = _check_positive("t_sim", t_sim)
-    dt = _check_positive("dt", dt)
-    tau_m = _check_positive("tau_m", tau_m)
-    t_ref = _check_positive("t_ref", t_ref, allow_zero=True)
-    t_warmup = _check_positive("t_warmup", t_warmup, allow_zero=True)
-    theta, V_reset = float(theta), float(V_reset)
-    if not (math.isfinite(theta) and math.isfinite(V_reset) and V_reset < theta):
-        raise ValueError(f"theta and V_reset must be finite with V_reset < theta, got theta={theta!r}, "
-                         f"V_reset={V_reset!r}")
+    t_sim = number_in("t_sim", t_sim, 0.0, lo_open=True, unit="ms")
+    dt = number_in("dt", dt, 0.0, lo_open=True, unit="ms")
+    t_warmup = number_in("t_warmup", t_warmup, 0.0, unit="ms")
+    check_neuron_params(tau_m, t_ref, theta, V_reset, 0.0)
+    tau_m, t_ref, theta, V_reset = float(tau_m), float(t_ref), float(theta), float(V_reset)
     if dt > tau_m / 10:
         raise ValueError(f"dt must be at most tau_m/10 = {tau_m / 10} ms, got {dt!r}")
     if (t_warmup + t_sim) / dt > MAX_STEPS:
@@ -249,18 +252,13 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
     ValueError
         Naming the bad argument.
     """
-    mu = float(mu)
-    if not math.isfinite(mu):
-        raise ValueError(f"mu must be finite, got {mu!r}")
-    sigma = _check_positive("sigma", sigma)
+    mu = number_in("mu", mu, unit="mV")
+    sigma = number_in("sigma", sigma, 0.0, lo_open=True, unit="mV")
     t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset = _check_lif(t_sim, dt, tau_m, t_ref, t_warmup, theta,
                                                                    V_reset)
-    if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 2:
-        raise ValueError(f"n_groups must be an integer >= 2, got {n_groups!r}")
-    if isinstance(n_neurons, bool) or not isinstance(n_neurons, (int, np.integer)) or n_neurons < n_groups:
-        raise ValueError(f"n_neurons must be an integer >= n_groups ({n_groups}), got {n_neurons!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    n_groups = integer_in("n_groups", n_groups, 2, allow_float=False)
+    n_neurons = integer_in("n_neurons", n_neurons, n_groups, allow_float=False, note="at least n_groups")
+    seed = _check_seed(seed)
 
     n_warm = int(round(t_warmup / dt))
     n_rec = int(round(t_sim / dt))
@@ -278,10 +276,8 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
             raise ValueError(f"modulation must be None or (channel, amplitude, f_Hz), got {modulation!r}") from None
         if channel not in ("mu", "sigma"):
             raise ValueError(f"modulation channel must be 'mu' or 'sigma', got {channel!r}")
-        eps = float(eps)
-        if not math.isfinite(eps):
-            raise ValueError(f"modulation amplitude must be finite, got {eps!r}")
-        f = _check_positive("modulation frequency f", f, allow_zero=True)
+        eps = number_in("modulation amplitude", eps, unit="mV")
+        f = number_in("modulation frequency f", f, 0.0, unit="Hz")
         w = 2e-3 * math.pi * f  # rad/ms
         if channel == "mu":
             # exact: (1/tau) int_t^{t+dt} e^{-(t+dt-s)/tau} eps cos(w s) ds
@@ -371,8 +367,9 @@ class ShotNoiseResult:
         intervals are left out (NaN if none has two).
     mu, sigma : float
         Mean input and noise amplitude of the diffusion approximation (mV, eq. 28-29):
-        ``mu = tau_m (C_E J_E rate_E + C_I J_I rate_I)``,
-        ``sigma^2 = tau_m (C_E J_E^2 rate_E + C_I J_I^2 rate_I)`` (rates in 1/ms).
+        ``mu = tau_m (CE J_E rate_E + CI J_I rate_I)``,
+        ``sigma^2 = tau_m (CE J_E^2 rate_E + CI J_I^2 rate_I)`` (rates in 1/ms), from the model
+        (:meth:`mfkit.MeanFieldNetwork.input_statistics`).
     n_neurons : int
     """
 
@@ -414,14 +411,14 @@ def _run_shot_noise(n_neurons, n_warm, n_rec, lam_E, lam_I, J_E, J_I, decay, the
     return counts, s1, s2
 
 
-def simulate_lif_shot_noise(rate_E, rate_I, *, C_E, C_I, J_E, J_I, t_sim, n_neurons, seed, dt=0.1,
+def simulate_lif_shot_noise(rate_E, rate_I, *, CE, CI, J_E, J_I, t_sim, n_neurons, seed, dt=0.1,
                             tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, t_warmup=200.0) -> ShotNoiseResult:
     """Simulate independent LIF neurons driven by independent Poisson spike trains (delta synapses).
 
-    Every neuron receives ``C_E`` excitatory inputs of weight ``J_E`` and ``C_I`` inhibitory inputs
+    Every neuron receives ``CE`` excitatory inputs of weight ``J_E`` and ``CI`` inhibitory inputs
     of weight ``J_I`` (mV, jumps of ``V``), each an independent Poisson process of rate ``rate_E`` or
     ``rate_I``: in every step of ``dt`` the numbers of input spikes are Poisson with means
-    ``C_E rate_E dt`` and ``C_I rate_I dt``.  The update is that of NEST's ``iaf_psc_delta`` (and of
+    ``CE rate_E dt`` and ``CI rate_I dt``.  The update is that of NEST's ``iaf_psc_delta`` (and of
     :func:`mfkit.simulate_brunel`): ``V <- V e^{-dt/tau_m} + J_E n_E + J_I n_I`` (exact decay), a
     spike and ``V <- V_reset`` when ``V >= theta``, then ``round(t_ref/dt)`` refractory steps during
     which ``V`` stays at ``V_reset`` and the input is discarded.  All neurons start at ``V_reset``;
@@ -434,8 +431,8 @@ def simulate_lif_shot_noise(rate_E, rate_I, *, C_E, C_I, J_E, J_I, t_sim, n_neur
     rate_E, rate_I : float
         Rate of every excitatory and inhibitory input (Hz, >= 0).  For a neuron of the Brunel
         network with independent inputs: ``rate_E = nu + nu_ext``, ``rate_I = nu``.
-    C_E, C_I : int
-        Numbers of excitatory and inhibitory inputs (>= 0).
+    CE, CI : int
+        Numbers of excitatory and inhibitory inputs (>= 0), named as in :class:`mfkit.BrunelNetwork`.
     J_E, J_I : float
         Their weights (mV): ``J_E >= 0``, ``J_I <= 0`` (e.g. ``J`` and ``-g J``).
     t_sim : float
@@ -461,39 +458,87 @@ def simulate_lif_shot_noise(rate_E, rate_I, *, C_E, C_I, J_E, J_I, t_sim, n_neur
     ValueError
         Naming the bad argument.
     """
-    rate_E = _check_positive("rate_E", rate_E, allow_zero=True)
-    rate_I = _check_positive("rate_I", rate_I, allow_zero=True)
-    J_E = _check_positive("J_E", J_E, allow_zero=True)
-    try:
-        J_I = float(J_I)
-    except (TypeError, ValueError):
-        raise ValueError(f"J_I must be a real number, got {J_I!r}") from None
-    if not (math.isfinite(J_I) and J_I <= 0):
-        raise ValueError(f"J_I must be finite and <= 0 (inhibitory), got {J_I!r}")
+    rate_E = number_in("rate_E", rate_E, 0.0, unit="Hz")
+    rate_I = number_in("rate_I", rate_I, 0.0, unit="Hz")
+    J_E = number_in("J_E", J_E, 0.0, unit="mV", note="excitatory")
+    J_I = number_in("J_I", J_I, hi=0.0, unit="mV", note="inhibitory")
     t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset = _check_lif(t_sim, dt, tau_m, t_ref, t_warmup, theta,
                                                                    V_reset)
-    for name, c in (("C_E", C_E), ("C_I", C_I)):
-        if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0:
-            raise ValueError(f"{name} must be an integer >= 0, got {c!r}")
-    if isinstance(n_neurons, bool) or not isinstance(n_neurons, (int, np.integer)) or n_neurons < 2:
-        raise ValueError(f"n_neurons must be an integer >= 2, got {n_neurons!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    CE = integer_in("CE", CE, 0, allow_float=False)
+    CI = integer_in("CI", CI, 0, allow_float=False)
+    n_neurons = integer_in("n_neurons", n_neurons, 2, allow_float=False)
+    seed = _check_seed(seed)
     n_rec = int(round(t_sim / dt))
     if n_rec < 1:
         raise ValueError(f"t_sim must be at least one step dt, got t_sim={t_sim!r}, dt={dt!r}")
-    counts, s1, s2 = _run_shot_noise(int(n_neurons), int(round(t_warmup / dt)), n_rec, C_E * rate_E * dt * 1e-3,
-                                     C_I * rate_I * dt * 1e-3, J_E, J_I, math.exp(-dt / tau_m), theta, V_reset,
-                                     int(round(t_ref / dt)), int(seed))
+    counts, s1, s2 = _run_shot_noise(n_neurons, int(round(t_warmup / dt)), n_rec, CE * rate_E * dt * 1e-3,
+                                     CI * rate_I * dt * 1e-3, J_E, J_I, math.exp(-dt / tau_m), theta, V_reset,
+                                     int(round(t_ref / dt)), seed)
     rates = counts / (t_sim * 1e-3)
     n_isi = counts - 1
     ok = n_isi >= 2
     mean = s1[ok] / n_isi[ok]
     cvs = np.sqrt(np.maximum(s2[ok] / n_isi[ok] - mean**2, 0.0)) / mean
-    n = int(n_neurons)
+    n = n_neurons
     cv, cv_err = (float(cvs.mean()), float(cvs.std(ddof=1) / math.sqrt(cvs.size))) if cvs.size >= 2 \
         else (float("nan"), float("nan"))
-    mu = tau_m * 1e-3 * (C_E * J_E * rate_E + C_I * J_I * rate_I)
-    sigma = math.sqrt(tau_m * 1e-3 * (C_E * J_E**2 * rate_E + C_I * J_I**2 * rate_I))
+    # eq. 28-29 from the model: a neuron of a network whose E and I populations fire at rate_E and rate_I
+    inputs = MeanFieldNetwork(K=[[CE, CI]] * 2, J=[[J_E, J_I]] * 2, tau_m=tau_m, t_ref=t_ref, theta=theta,
+                              V_reset=V_reset).input_statistics([rate_E, rate_I])
     return ShotNoiseResult(rate=float(rates.mean()), rate_err=float(rates.std(ddof=1) / math.sqrt(n)), cv=cv,
-                           cv_err=cv_err, mu=mu, sigma=sigma, n_neurons=n)
+                           cv_err=cv_err, mu=float(inputs.mu[0]), sigma=float(inputs.sigma[0]), n_neurons=n)
+
+
+def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | ArrayLike | None = None, *,
+                            n_intervals: float = 100.0, n_neurons: int = 50, seed: int,
+                            dt: float = 0.1) -> ShotNoiseResult:
+    """Neurons of the Brunel network whose recurrent inputs are independent Poisson trains.
+
+    Each of ``n_neurons`` independent LIF neurons (the network's ``tau_m``, ``t_ref``, ``theta``,
+    ``V_reset``) receives ``CE`` excitatory inputs of weight ``J`` at rate ``nu* + nu_ext`` and
+    ``CI`` inhibitory inputs of weight ``-g J`` at rate ``nu*``, every one an independent Poisson
+    process, where ``nu*`` is the rate of the fixed point (eq. 27) and ``nu_ext`` the external rate
+    (:func:`simulate_lif_shot_noise`, NEST's update, ``dt`` ms steps).  The synaptic jumps are those
+    of the network; only the recurrent spike trains are replaced.
+
+    This separates the two assumptions behind eq. 27-29: the diffusion approximation (the jumps
+    replaced by white noise of the same mean and variance, eq. 28-29) and Poisson statistics of the
+    recurrent input.  Where the result differs from ``nu*`` (:func:`mfkit.siegert`) or from
+    :func:`mfkit.cv_isi`, the diffusion approximation itself fails; where it agrees and the spiking
+    network does not, the recurrent input is the cause.
+
+    Parameters
+    ----------
+    network : BrunelNetwork
+        The network (delta synapses, ``tau_syn = 0``).
+    fixed_point : FixedPoint or array_like, optional
+        A fixed point of ``network``, or its rates (Hz) (default: its only stable fixed point of
+        eq. 30; a ``ValueError`` if there is not exactly one, or if ``fixed_point`` is not a fixed
+        point; see :func:`mfkit.fixed_points.as_fixed_point`).
+    n_intervals : float
+        Simulated time in mean inter-spike intervals of the fixed point: ``t_sim = 1000
+        n_intervals / nu*`` ms (finite, > 0; a ``ValueError`` if that takes more than
+        :data:`MAX_STEPS` steps, as at a nearly silent fixed point).
+    n_neurons, seed, dt
+        As in :func:`simulate_lif_shot_noise`.
+
+    Returns
+    -------
+    ShotNoiseResult
+        Rate and CV over the neurons, with standard errors, and the ``mu``, ``sigma`` of eq. 28-29.
+    """
+    if not isinstance(network, BrunelNetwork):
+        raise TypeError(f"network must be a BrunelNetwork, got {type(network).__name__}")
+    if network.tau_syn != 0:
+        raise ValueError(f"network must have delta synapses (tau_syn = 0), got tau_syn={network.tau_syn!r} ms")
+    n_intervals = number_in("n_intervals", n_intervals, 0.0, lo_open=True)
+    dt = number_in("dt", dt, 0.0, lo_open=True, unit="ms")
+    nu = float(as_fixed_point(network, fixed_point).rates[0])
+    t_sim = 1000.0 * n_intervals / nu if nu > 0 else math.inf
+    if not t_sim / dt <= MAX_STEPS:
+        raise ValueError(f"the fixed point fires at {nu:.3g} Hz: n_intervals={n_intervals!r} intervals take "
+                         f"{t_sim:.3g} ms, more than MAX_STEPS = {MAX_STEPS:g} steps of dt = {dt!r} ms")
+    return simulate_lif_shot_noise(nu + network.nu_ext_hz, nu, CE=network.CE, CI=network.CI, J_E=network.J_ex,
+                                   J_I=network.J_in, t_sim=t_sim, n_neurons=n_neurons,
+                                   seed=seed, dt=dt, tau_m=network.tau_m, t_ref=network.t_ref,
+                                   theta=network.theta, V_reset=network.V_reset)

@@ -31,20 +31,20 @@ merged first (their differences are not driven), so the denominators enter once 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .fixed_points import FixedPoint, NoUniqueStateError, fixed_points, make_fixed_point, stable_fixed_point
+from .brunel import BrunelNetwork
+from .fixed_points import FixedPoint, NoUniqueStateError, as_fixed_point, fixed_points, stable_fixed_point
 from .network import MeanFieldNetwork, as_model
 from .response import characteristic_parts
 from .roots import RootSearchError, winding_number, zeros_in_rectangle
 
 __all__ = ["NetworkStability", "network_stability", "characteristic_function", "PhaseDiagram", "HopfPoints",
            "phase_diagram"]
-
-_ACCEPT = 1e-9  # relative residual of a fixed point given by the caller
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,17 +90,6 @@ class NetworkStability:
         return -self.leading.real
 
 
-def _resolve_fixed_point(model: MeanFieldNetwork, fixed_point) -> FixedPoint:
-    if fixed_point is None:
-        return stable_fixed_point(model)
-    rates = fixed_point.rates if isinstance(fixed_point, FixedPoint) else fixed_point
-    fp = make_fixed_point(model, rates)
-    if not fp.relative_residual <= _ACCEPT:
-        raise ValueError(f"fixed_point is not a fixed point of the network: relative residual "
-                         f"{fp.relative_residual:.2e} > {_ACCEPT:g} at rates {fp.rates.tolist()} Hz")
-    return fp
-
-
 class _Characteristic:
     """The characteristic equation of the network at a fixed point, in one group per set of identical populations.
 
@@ -116,11 +105,8 @@ class _Characteristic:
         if np.any(model.tau_syn > 0):
             raise NotImplementedError("network_stability: the linear response with synaptic filtering "
                                       "(tau_syn > 0) is not implemented")
-        groups = model.population_groups()
-        self.rep = np.array([g[0] for g in groups])
-        expand = np.zeros((model.n_populations, len(groups)))
-        for k, g in enumerate(groups):
-            expand[g, k] = 1.0
+        self.rep = np.array([g[0] for g in model.population_groups()])
+        expand = model.group_expansion()
         stats = model.input_statistics(fp.rates)
         self.R_mu = (stats.d_mu @ expand)[self.rep]        # d mu_a / d nu_group, (G, G)
         self.R_sig = (stats.d_sigma @ expand)[self.rep]
@@ -184,7 +170,7 @@ def characteristic_function(network, fixed_point: FixedPoint | ArrayLike | None 
     poles); see :func:`network_stability` for the arguments.
     """
     model = as_model(network)
-    return _Characteristic(model, _resolve_fixed_point(model, fixed_point))
+    return _Characteristic(model, as_fixed_point(model, fixed_point))
 
 
 def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None, *,
@@ -198,7 +184,7 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     fixed_point : FixedPoint or array_like, optional
         The stationary state (a :class:`FixedPoint` or its rates in Hz); it must satisfy eq. 27
         to a relative residual of 1e-9.  Default: the network's stable fixed point of eq. 30
-        (a ValueError if there is not exactly one).
+        (a ValueError if there is not exactly one); see :func:`mfkit.fixed_points.as_fixed_point`.
     f_max : float
         Search up to ``|Im lambda| / 2 pi = f_max`` Hz (> 0, default 1 kHz).
     re_min : float, optional
@@ -400,10 +386,6 @@ def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_ma
     -------
     PhaseDiagram
     """
-    import dataclasses
-
-    from .brunel import BrunelNetwork
-
     base = BrunelNetwork() if base is None else base
     if not isinstance(base, BrunelNetwork):
         raise TypeError(f"base must be a BrunelNetwork, got {type(base).__name__}")

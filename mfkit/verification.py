@@ -14,9 +14,10 @@ state has a standard deviation ``~ N^{-1/2}``, an oscillation keeps its amplitud
   highest peak, with its contrast against the median level;
 * :func:`measure`: all of these (and the rate and CV) for one :class:`~mfkit.SpikingResult`;
 * :func:`hopf_distance`: how far a point of the (g, eta) plane lies from the Hopf crossings of a
-  :class:`~mfkit.PhaseDiagram`;
-* :func:`simulate_poisson_inputs`: neurons of the network with their recurrent inputs replaced by
-  independent Poisson trains, which tests the diffusion approximation apart from the recurrence.
+  :class:`~mfkit.PhaseDiagram`.
+
+The single-neuron check of the diffusion approximation, neurons of the network with their recurrent
+inputs replaced by independent Poisson trains, is :func:`mfkit.single_neuron.simulate_poisson_inputs`.
 """
 from __future__ import annotations
 
@@ -24,18 +25,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 from scipy.signal import welch
 
-from .brunel import BrunelNetwork
-from .fixed_points import FixedPoint
-from .single_neuron import MAX_STEPS, ShotNoiseResult, simulate_lif_shot_noise
+from .spiking._checks import number_in
 from .spiking.result import SpikingResult
-from .stability import PhaseDiagram, _resolve_fixed_point
+from .stability import PhaseDiagram
 
 __all__ = ["ASYNCHRONOUS_EXPONENT", "RateSpectrum", "SpectralPeak", "SpikingMeasures", "synchrony",
-           "rate_spectrum", "spectral_peak", "size_exponent", "measure", "hopf_distance",
-           "simulate_poisson_inputs"]
+           "rate_spectrum", "spectral_peak", "size_exponent", "measure", "hopf_distance"]
 
 #: ``synchrony ~ N^{-a}``: asynchronous if ``a`` exceeds this, half-way between an oscillation (0) and
 #: finite-size noise (1/2); for a 4x larger network, a ratio of the synchronies above sqrt(2).
@@ -48,11 +46,8 @@ def _check_result(result) -> SpikingResult:
     return result
 
 
-def _positive(name: str, value) -> float:
-    v = float(value)
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    return v
+def _positive(name: str, value, unit: str = "") -> float:
+    return number_in(name, value, 0.0, lo_open=True, unit=unit)
 
 
 def synchrony(result: SpikingResult, bin_width: float = 1.0) -> float:
@@ -70,7 +65,7 @@ def synchrony(result: SpikingResult, bin_width: float = 1.0) -> float:
     float
         ``std`` over the bins of the rate (spikes per neuron per second) of E and I together.
     """
-    return float(_check_result(result).population_rate(_positive("bin_width", bin_width)).rate.std())
+    return float(_check_result(result).population_rate(_positive("bin_width", bin_width, "ms")).rate.std())
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,8 +106,8 @@ def rate_spectrum(result: SpikingResult, bin_width: float = 0.5, segment: float 
     -------
     RateSpectrum
     """
-    h = _check_result(result).population_rate(_positive("bin_width", bin_width))
-    n = int(round(_positive("segment", segment) / bin_width))
+    h = _check_result(result).population_rate(_positive("bin_width", bin_width, "ms"))
+    n = int(round(_positive("segment", segment, "ms") / bin_width))
     if not 4 <= n <= h.rate.size:
         raise ValueError(f"segment must span 4 bins to the whole recording ({result.t_sim} ms), got {segment!r}")
     f, p = welch(h.rate, fs=1000.0 / bin_width, window="hann", nperseg=n, noverlap=n // 2, detrend="constant")
@@ -183,7 +178,7 @@ def size_exponent(sync_small: float, sync_large: float, n_small: int, n_large: i
     n_small, n_large : int
         Their numbers of neurons (``0 < n_small < n_large``).
     """
-    s1, s2 = _positive("sync_small", sync_small), _positive("sync_large", sync_large)
+    s1, s2 = _positive("sync_small", sync_small, "Hz"), _positive("sync_large", sync_large, "Hz")
     if not 0 < n_small < n_large:
         raise ValueError(f"n_small and n_large must satisfy 0 < n_small < n_large, got {n_small!r}, {n_large!r}")
     return math.log(s1 / s2) / math.log(n_large / n_small)
@@ -253,56 +248,3 @@ def hopf_distance(diagram: PhaseDiagram, g: float, eta: float) -> float:
         return math.inf
     return float(np.min(np.maximum(np.abs(h.g - g) / g, np.abs(h.eta - eta) / eta)))
 
-
-def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | ArrayLike | None = None, *,
-                            n_intervals: float = 100.0, n_neurons: int = 50, seed: int,
-                            dt: float = 0.1) -> ShotNoiseResult:
-    """Neurons of the Brunel network whose recurrent inputs are independent Poisson trains.
-
-    Each of ``n_neurons`` independent LIF neurons (the network's ``tau_m``, ``t_ref``, ``theta``,
-    ``V_reset``) receives ``CE`` excitatory inputs of weight ``J`` at rate ``nu* + nu_ext`` and
-    ``CI`` inhibitory inputs of weight ``-g J`` at rate ``nu*``, every one an independent Poisson
-    process, where ``nu*`` is the rate of the fixed point (eq. 27) and ``nu_ext`` the external rate
-    (:func:`mfkit.single_neuron.simulate_lif_shot_noise`, NEST's update, ``dt`` ms steps).  The
-    synaptic jumps are those of the network; only the recurrent spike trains are replaced.
-
-    This separates the two assumptions behind eq. 27-29: the diffusion approximation (the jumps
-    replaced by white noise of the same mean and variance, eq. 28-29) and Poisson statistics of the
-    recurrent input.  Where the result differs from ``nu*`` (:func:`mfkit.siegert`) or from
-    :func:`mfkit.cv_isi`, the diffusion approximation itself fails; where it agrees and the spiking
-    network does not, the recurrent input is the cause.
-
-    Parameters
-    ----------
-    network : BrunelNetwork
-        The network (delta synapses, ``tau_syn = 0``).
-    fixed_point : FixedPoint or array_like, optional
-        A fixed point of ``network``, or its rates (Hz) (default: its only stable fixed point of
-        eq. 30; a ``ValueError`` if there is not exactly one, or if ``fixed_point`` is not a fixed
-        point).
-    n_intervals : float
-        Simulated time in mean inter-spike intervals of the fixed point: ``t_sim = 1000
-        n_intervals / nu*`` ms (finite, > 0; a ``ValueError`` if that takes more than
-        :data:`mfkit.single_neuron.MAX_STEPS` steps, as at a nearly silent fixed point).
-    n_neurons, seed, dt
-        As in :func:`~mfkit.single_neuron.simulate_lif_shot_noise`.
-
-    Returns
-    -------
-    ShotNoiseResult
-        Rate and CV over the neurons, with standard errors, and the ``mu``, ``sigma`` of eq. 28-29.
-    """
-    if not isinstance(network, BrunelNetwork):
-        raise TypeError(f"network must be a BrunelNetwork, got {type(network).__name__}")
-    if network.tau_syn != 0:
-        raise ValueError(f"network must have delta synapses (tau_syn = 0), got tau_syn={network.tau_syn!r} ms")
-    n_intervals, dt = _positive("n_intervals", n_intervals), _positive("dt", dt)
-    nu = float(_resolve_fixed_point(network.model, fixed_point).rates[0])
-    t_sim = 1000.0 * n_intervals / nu if nu > 0 else math.inf
-    if not t_sim / dt <= MAX_STEPS:
-        raise ValueError(f"the fixed point fires at {nu:.3g} Hz: n_intervals={n_intervals!r} intervals take "
-                         f"{t_sim:.3g} ms, more than MAX_STEPS = {MAX_STEPS:g} steps of dt = {dt!r} ms")
-    return simulate_lif_shot_noise(nu + network.nu_ext_hz, nu, C_E=network.CE, C_I=network.CI, J_E=network.J_ex,
-                                   J_I=network.J_in, t_sim=t_sim, n_neurons=n_neurons,
-                                   seed=seed, dt=dt, tau_m=network.tau_m, t_ref=network.t_ref,
-                                   theta=network.theta, V_reset=network.V_reset)

@@ -10,9 +10,11 @@ from mfkit.fixed_points import fixed_points
 from mfkit import BrunelNetwork
 
 
-def test_rates_table_multistable(capsys):
-    assert main(["rates", "--g", "3", "--eta", "0.8"]) == 0
+def test_fixed_points_table_multistable(capsys):
+    """The table names the stability it shows: that of the pseudo-time relaxation (eq. 30)."""
+    assert main(["fixed-points", "--g", "3", "--eta", "0.8"]) == 0
     out = capsys.readouterr().out
+    assert "pseudo-time" in out.splitlines()[2].split() and "network with its delay" in out
     rows = [r for r in (line.split() for line in out.splitlines()) if len(r) == 6 and r[0].isdigit()]
     fps = fixed_points(BrunelNetwork(g=3.0, eta=0.8))
     assert len(rows) == len(fps) == 3
@@ -20,16 +22,18 @@ def test_rates_table_multistable(capsys):
         assert float(row[1]) == pytest.approx(fp.rates[0], rel=1e-11)
         assert float(row[2]) == pytest.approx(fp.mu[0], rel=1e-7)
         assert float(row[3]) == pytest.approx(fp.sigma[0], rel=1e-7)
-        assert row[4] == ("stable" if fp.stable else "unstable")
+        assert row[4] == ("stable" if fp.pseudo_time_stable else "unstable")
+        assert float(row[5]) == pytest.approx(fp.pseudo_time_eigenvalues.real.max(), rel=1e-5)
 
 
-def test_rates_json(capsys):
-    assert main(["rates", "--json"]) == 0
+def test_fixed_points_json(capsys):
+    assert main(["fixed-points", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data) == 1
     assert data[0]["rates_Hz"]["E"] == pytest.approx(32.0331145039, rel=1e-10)
     assert data[0]["mu_mV"]["I"] == pytest.approx(23.983443, abs=5e-7)
-    assert data[0]["stable"] is True
+    assert data[0]["pseudo_time_stable"] is True and "stable" not in data[0]
+    assert data[0]["pseudo_time_max_real_eigenvalue_per_ms"] < 0
 
 
 def test_trajectory_csv(capsys):
@@ -44,13 +48,13 @@ def test_trajectory_csv(capsys):
 @pytest.mark.parametrize(
     "argv, words",
     [
-        (["rates", "--g", "-1"], ["g must be >= 0"]),
-        (["rates", "--eta", "abc"], ["--eta", "not a number"]),
-        (["rates", "--epsilon", "1.5"], ["epsilon", "(0, 1]"]),
-        (["rates", "--order", "0"], ["order"]),
-        (["rates", "--order", "2.5"], ["--order", "invalid int"]),
-        (["rates", "--theta", "inf"], ["--theta", "finite"]),
-        (["rates", "--bogus"], ["unrecognized arguments"]),
+        (["fixed-points", "--g", "-1"], ["g must be >= 0"]),
+        (["fixed-points", "--eta", "abc"], ["--eta", "not a number"]),
+        (["fixed-points", "--epsilon", "1.5"], ["epsilon", "(0, 1]"]),
+        (["fixed-points", "--order", "0"], ["order"]),
+        (["fixed-points", "--order", "2.5"], ["--order", "invalid int"]),
+        (["fixed-points", "--theta", "inf"], ["--theta", "finite"]),
+        (["fixed-points", "--bogus"], ["unrecognized arguments"]),
         (["trajectory", "--dt", "0"], ["dt must be"]),
         ([], ["required"]),
     ],
@@ -65,7 +69,7 @@ def test_bad_arguments_exit_2_with_message(argv, words, capsys):
 
 
 def test_module_entry_point_subprocess():
-    proc = subprocess.run([sys.executable, "-m", "mfkit", "rates", "--g", "5", "--eta", "2"],
+    proc = subprocess.run([sys.executable, "-m", "mfkit", "fixed-points", "--g", "5", "--eta", "2"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "32.0331145039" in proc.stdout and "stable" in proc.stdout

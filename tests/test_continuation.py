@@ -43,13 +43,14 @@ def test_stability_and_fold_against_fixed_points(curves_08):
     assert len(fixed_points(BrunelNetwork(g=g_fold - 1e-3, eta=0.8))) == 3
     assert len(fixed_points(BrunelNetwork(g=g_fold + 1e-3, eta=0.8))) == 1
     for i in [k - 5, k + 5]:  # unstable before the fold (middle branch), stable after it (high branch)
-        fp = min(fixed_points(BrunelNetwork(g=upper.g[i], eta=0.8)), key=lambda f: abs(np.log(f.rate / upper.rates[i])))
-        assert fp.stable == upper.stable[i]
+        fp = min(fixed_points(BrunelNetwork(g=upper.g[i], eta=0.8)),
+                 key=lambda f: abs(np.log(f.rate / upper.rates[i])))
+        assert fp.pseudo_time_stable == upper.pseudo_time_stable[i]
 
 
 def test_single_branch_for_strong_drive():
     (c,) = fixed_point_curve(BrunelNetwork(), (4.0, 6.0))
-    assert not c.folds.size and np.all(c.stable)
+    assert not c.folds.size and np.all(c.pseudo_time_stable)
     assert on_curves([c], 5.0, 32.0331145039)
 
 
@@ -62,6 +63,15 @@ def test_single_branch_for_strong_drive():
 def test_bad_input_names_the_argument(kwargs, name):
     with pytest.raises(ValueError, match=name):
         fixed_point_curve(**kwargs)
+
+
+def test_curve_points_are_fixed_points_of_the_network_at_their_g(curves_08):
+    """The curve's dependence on g (coefficients of the model at g = 1) is that of the BrunelNetwork at each g."""
+    for c in curves_08:
+        inside = np.flatnonzero(c.g >= 0)  # the last point of a curve lies just outside g_range
+        for k in inside[np.linspace(0, inside.size - 1, 12).astype(int)]:
+            net = BrunelNetwork(g=float(c.g[k]), eta=0.8)
+            np.testing.assert_allclose(net.transfer(c.rates[k]), c.rates[k], rtol=1e-11)
 
 
 def test_max_points_limits_a_curve():

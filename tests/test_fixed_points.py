@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from mfkit.fixed_points import (
-    FixedPoint, FixedPointError, NoUniqueStateError, bifurcation_diagram, fixed_points, make_fixed_point,
-    stable_fixed_point,
+    FixedPoint, FixedPointError, NoUniqueStateError, as_fixed_point, bifurcation_diagram, fixed_points,
+    make_fixed_point, stable_fixed_point,
 )
 from mfkit import BrunelNetwork, MeanFieldNetwork
 from mfkit.pseudo_time import pseudo_time
@@ -44,14 +44,14 @@ def test_seed_fixed_point():
     np.testing.assert_allclose(fp.rates, [SEED_RATE, SEED_RATE], rtol=1e-10)
     np.testing.assert_allclose(fp.mu, 23.983443, atol=5e-7)
     np.testing.assert_allclose(fp.sigma, 7.102677, atol=5e-7)
-    assert fp.stable and fp.relative_residual < 1e-12
+    assert fp.pseudo_time_stable and fp.relative_residual < 1e-12
     assert fp.names == ("E", "I")
 
 
 def test_multistable_g3_eta08():
     fps = fixed_points(BrunelNetwork(g=3.0, eta=0.8))
     assert len(fps) == 3
-    assert [fp.stable for fp in fps] == [True, False, True]
+    assert [fp.pseudo_time_stable for fp in fps] == [True, False, True]
     rates = [fp.rate for fp in fps]
     assert rates == sorted(rates)
     for fp in fps:
@@ -73,6 +73,23 @@ def test_stable_fixed_point_is_the_unique_stable_one():
     assert stable_fixed_point(BrunelNetwork(g=3.0, eta=0.8), fps[:2]) is fps[0]
 
 
+def test_as_fixed_point_default_given_and_refused():
+    """The state an analysis starts from: the stationary state, or the given one checked against eq. 27."""
+    net = BrunelNetwork(g=3.0, eta=0.8)
+    low, mid, high = fixed_points(net)
+    seed = as_fixed_point(BrunelNetwork())
+    assert seed.pseudo_time_stable and abs(seed.rates[0] / SEED_RATE - 1) < 1e-9
+    for given in (mid, mid.rates, list(mid.rates)):  # a FixedPoint or its rates: rebuilt at net
+        fp = as_fixed_point(net.model if given is mid else net, given)
+        assert fp is not mid and fp.rates.tolist() == mid.rates.tolist() and not fp.pseudo_time_stable
+    with pytest.raises(NoUniqueStateError):
+        as_fixed_point(net)
+    with pytest.raises(ValueError, match="not a fixed point .* relative residual"):
+        as_fixed_point(net, mid.rates * (1 + 1e-6))
+    with pytest.raises(ValueError, match="not a fixed point"):  # a fixed point of another network
+        as_fixed_point(BrunelNetwork(), low)
+
+
 def test_tiny_rate_fixed_point_eta05():
     fps = fixed_points(BrunelNetwork(g=5.0, eta=0.5))
     assert len(fps) == 1
@@ -82,7 +99,7 @@ def test_tiny_rate_fixed_point_eta05():
     # (mu = 10 mV, sigma = 1 mV for eta = 0.5); checked independently to 1e-9
     assert nu == pytest.approx(float(siegert(10.0, 1.0)), rel=1e-9)
     assert nu == pytest.approx(float(phi_independent(nu, 5.0, 0.5)), rel=1e-12)
-    assert fps[0].stable
+    assert fps[0].pseudo_time_stable
 
 
 @pytest.mark.parametrize(
@@ -92,7 +109,7 @@ def test_tiny_rate_fixed_point_eta05():
 def test_anchor_table(case):
     g, eta, rate = case.split()
     fps = fixed_points(BrunelNetwork(g=float(g), eta=float(eta)))
-    assert len(fps) == 1 and fps[0].stable
+    assert len(fps) == 1 and fps[0].pseudo_time_stable
     half_unit = 0.5 * 10.0 ** -len(rate.split(".")[1])
     assert abs(fps[0].rate - float(rate)) <= half_unit
 
@@ -107,16 +124,17 @@ def test_count_and_accuracy_against_independent_scan(g, eta):
         # stability from the Jacobian agrees with the slope of Phi(nu) (1-D reduction)
         h = 1e-6 * nu
         slope = (phi_independent(nu + h, g, eta) - phi_independent(nu - h, g, eta)) / (2 * h)
-        assert fp.stable == (slope < 1)
+        assert fp.pseudo_time_stable == (slope < 1)
 
 
 def test_eigenvalues_structure_and_tau_scaling():
     fp1 = fixed_points(BrunelNetwork(g=3.0, eta=0.8))[1]
     fp5 = fixed_points(BrunelNetwork(g=3.0, eta=0.8), tau=5.0)[1]
     # E - I difference mode: eigenvalue exactly -1/tau, since E and I receive the same input
-    assert np.min(np.abs(fp1.eigenvalues - (-1.0))) < 1e-12
-    np.testing.assert_allclose(np.sort(fp5.eigenvalues.real), np.sort(fp1.eigenvalues.real) / 5, rtol=1e-9)
-    assert fp1.eigenvalues.real.max() > 0 and not fp5.stable
+    assert np.min(np.abs(fp1.pseudo_time_eigenvalues - (-1.0))) < 1e-12
+    np.testing.assert_allclose(np.sort(fp5.pseudo_time_eigenvalues.real),
+                               np.sort(fp1.pseudo_time_eigenvalues.real) / 5, rtol=1e-9)
+    assert fp1.pseudo_time_eigenvalues.real.max() > 0 and not fp5.pseudo_time_stable
 
 
 def test_stability_agrees_with_pseudo_time():
@@ -136,7 +154,7 @@ def test_equivalent_general_networks_give_the_same_fixed_points():
     assert len(fps) == 3
     for a, b in zip(fps, brunel):
         np.testing.assert_allclose(a.rates, b.rates[0], rtol=1e-10)
-        assert a.stable == b.stable
+        assert a.pseudo_time_stable == b.pseudo_time_stable
 
 
 def test_heterogeneous_network_multistart():
@@ -144,7 +162,7 @@ def test_heterogeneous_network_multistart():
     m = dataclasses.replace(base, V_reset=[0.0, 1.0], tau_m=[20.0, 18.0])
     assert len(m.population_groups()) == 2
     fps = fixed_points(m, n_starts=36)
-    assert [fp.stable for fp in fps] == [True, False, True]
+    assert [fp.pseudo_time_stable for fp in fps] == [True, False, True]
     for fp in fps:
         assert fp.relative_residual < 1e-12
         assert fp.rates[0] != fp.rates[1]  # E and I differ (stated in book/network.ipynb)
@@ -161,7 +179,7 @@ def test_heterogeneous_network_multistart():
 def test_quiescent_fixed_point_without_drive():
     # no external drive: nu = 0 is an exact fixed point (sigma = 0, mu = 0 < theta)
     fps = fixed_points(BrunelNetwork(g=0.0, eta=0.0))
-    assert fps[0].rate == 0.0 and fps[0].stable
+    assert fps[0].rate == 0.0 and fps[0].pseudo_time_stable
     assert len(fps) == independent_root_count(0.0, 0.0) + 1
 
 
@@ -207,7 +225,7 @@ def test_groups_with_different_refractory_periods_are_searched_to_their_own_maxi
         f = siegert(mu, np.sqrt(s2), t_ref=m.t_ref[a]) - nu
         (i,) = np.flatnonzero(np.sign(f[:-1]) != np.sign(f[1:]))  # exactly one root each
         assert nu[i] <= fp.rates[a] <= nu[i + 1]
-    assert fp.rates[0] > 500.0 and fp.stable
+    assert fp.rates[0] > 500.0 and fp.pseudo_time_stable
 
 
 def test_statements_of_the_pseudo_time_chapter():
@@ -223,7 +241,7 @@ def test_statements_of_the_pseudo_time_chapter():
     rates = []
     for g in (2.0, 4.0, 6.0, 8.0):
         fps = fixed_points(BrunelNetwork(g=g, eta=2.0))
-        assert len(fps) == 1 and fps[0].stable
+        assert len(fps) == 1 and fps[0].pseudo_time_stable
         rates.append(fps[0].rate)
     assert np.all(np.diff(rates) < 0)
     # seed: common-mode eigenvalue below -1/tau (the network follows its drive unit)
@@ -236,9 +254,9 @@ def test_bifurcation_diagram_branches():
     branches = bifurcation_diagram([3.0, 3.3, 3.6, 3.7, 4.0], "g", base=BrunelNetwork(eta=0.8))
     assert len(branches) == 3
     full = [b for b in branches if len(b.values) == 5]
-    assert len(full) == 1 and full[0].stable.all() and np.all(full[0].rates < 0.01)
+    assert len(full) == 1 and full[0].pseudo_time_stable.all() and np.all(full[0].rates < 0.01)
     ending = sorted((b for b in branches if len(b.values) == 3), key=lambda b: b.rates[0])
     assert len(ending) == 2 and ending[0].values[-1] == 3.6
-    assert not ending[0].stable.any() and ending[1].stable.all()
+    assert not ending[0].pseudo_time_stable.any() and ending[1].pseudo_time_stable.all()
     with pytest.raises(ValueError, match="param"):
         bifurcation_diagram([1.0], "nonsense")

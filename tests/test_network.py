@@ -201,17 +201,53 @@ def test_scalar_and_trailing_one_rates_mean_equal_rates():
     np.testing.assert_array_equal(net.sigma(3.0), net.sigma([3.0, 3.0]))
 
 
-def test_renamed_per_ms_rates_warn_and_keep_their_values():
+def test_rate_line_is_the_model_along_a_line_of_rates():
+    """RateLine: eq. 27-29 as floats along nu * (1 on the sources, 0 elsewhere), the same numbers as the arrays."""
+    m = MeanFieldNetwork(K=[[800, 200], [600, 150]], J=[[0.1, -0.6], [0.15, -0.5]], tau_m=[20.0, 10.0],
+                         theta=[20.0, 18.0], K_ext=[1000, 800], J_ext=0.1, nu_ext=[12.0, 10.0])
+    for a in (0, 1):
+        for sources, direction in ((None, [1.0, 1.0]), ([1], [0.0, 1.0]), ([0, 1], [1.0, 1.0])):
+            line = m.rate_line(a, sources)
+            assert line.neuron == {k: float(v[a]) for k, v in m.neuron_params.items()}
+            for nu in (0.0, 3.0, 40.0):
+                r = nu * np.array(direction)
+                p = line.at(nu)
+                assert p.mu == pytest.approx(m.mu(r)[a], rel=1e-14, abs=1e-12)
+                assert p.sigma == pytest.approx(m.sigma(r)[a], rel=1e-14)
+                assert p.siegert.rate == pytest.approx(m.transfer(r)[a], rel=1e-12)
+                jac = m.transfer_with_jacobian(r)[1]
+                assert p.slope == pytest.approx(jac[a] @ direction, rel=1e-10)
+    # the line of equal rates of the Brunel network: the common-mode slope of its transfer
     net = BrunelNetwork()
-    with pytest.warns(DeprecationWarning, match="nu_ext_per_ms"):
-        assert net.nu_ext == net.nu_ext_per_ms == net.nu_ext_hz / 1000
-    with pytest.warns(DeprecationWarning, match="nu_th_per_ms"):
-        assert net.nu_th == net.nu_th_per_ms
-    with pytest.warns(DeprecationWarning, match="mfkit.brunel"):
-        from mfkit.network import BrunelNetwork as Old
-    assert Old is BrunelNetwork
-    with pytest.warns(DeprecationWarning, match="mfkit.fixed_points"):
-        assert net.fixed_points()[0].rate == pytest.approx(32.0331145039, rel=1e-10)
+    p = net.model.rate_line().at(32.0)
+    assert p.slope == pytest.approx(net.jacobian(32.0).sum(axis=1)[0] + 1.0, rel=1e-12)
+    for bad in (dict(population=2), dict(population=True), dict(sources=[5]), dict(sources=[-1]),
+                dict(sources=[0.5]), dict(sources=["E"])):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            m.rate_line(**bad)
+
+
+def test_group_expansion_maps_group_rates_to_populations():
+    m = MeanFieldNetwork(K=[[500, 500, 250]] * 3, J=[[0.1, 0.1, -0.3]] * 3, V_reset=[0.0, 1.0, 0.0])
+    assert m.population_groups() == [[0, 2], [1]]
+    E = m.group_expansion()
+    np.testing.assert_array_equal(E, [[1, 0], [0, 1], [1, 0]])
+    np.testing.assert_array_equal(np.array([4.0, 7.0]) @ E.T, [4.0, 7.0, 4.0])
+    np.testing.assert_array_equal(BrunelNetwork().model.group_expansion(), [[1.0], [1.0]])
+
+
+@pytest.mark.parametrize("value", ["20", True, None, 1j, [20.0, "x"]])
+def test_neuron_parameters_that_are_not_numbers_are_refused_by_name(value):
+    """Neuron parameters go through mfkit.neuron.check_neuron_params: one message for a bad value."""
+    with pytest.raises(ValueError, match=r"^tau_m must be finite and > 0 ms, got"):
+        MeanFieldNetwork(K=[[1.0, 1.0]] * 2, J=[[0.1, 0.1]] * 2, tau_m=value)
+    if np.ndim(value) == 0:
+        with pytest.raises(ValueError, match=r"^tau_m must be finite and > 0 ms, got"):
+            BrunelNetwork(tau_m=value)
+    with pytest.raises(ValueError, match=r"^t_ref must be finite and >= 0 ms, got inf"):
+        BrunelNetwork(t_ref=np.inf)
+    with pytest.raises(ValueError, match="tau_m must be one number"):
+        BrunelNetwork(tau_m=np.array([20.0, 10.0]))
 
 
 def test_input_statistics_against_eq_28_29_written_out():
@@ -252,7 +288,7 @@ def test_nan_rates_give_nan():
 
 
 def test_model_does_not_import_its_solvers():
-    """Data flows one way: model -> solvers (no module-level import cycle in mfkit)."""
+    """Data flows one way: model -> solvers (no import cycle in mfkit, counting imports inside functions)."""
     import ast
     import pathlib
 
@@ -264,7 +300,7 @@ def test_model_does_not_import_its_solvers():
         mod = ".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
         pkg = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
         deps = set()
-        for node in ast.parse(path.read_text()).body:  # module level only
+        for node in ast.walk(ast.parse(path.read_text())):  # module level and inside functions
             if isinstance(node, ast.ImportFrom) and node.level:
                 base = pkg.rsplit(".", node.level - 1)[0] if node.level > 1 else pkg
                 target = f"{base}.{node.module}" if node.module else base

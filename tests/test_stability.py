@@ -4,8 +4,7 @@ import pytest
 
 import mfkit
 from mfkit import BrunelNetwork, MeanFieldNetwork, NoUniqueStateError, fixed_points, reference
-from mfkit.roots import RootSearchError
-from mfkit.stability import characteristic_function, network_stability
+from mfkit.stability import network_stability
 
 BRUNEL_VR10 = dict(V_reset=10.0)  # Brunel (2000) used V_r = 10 mV; NEST's example resets to 0 mV
 

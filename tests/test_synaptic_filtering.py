@@ -102,7 +102,7 @@ def test_network_carries_tau_syn_through_transfer_jacobian_fixed_points_and_pseu
     fd = np.column_stack([(net.transfer(nu + h * e) - net.transfer(nu - h * e)) / (2 * h) for e in np.eye(2)])
     np.testing.assert_allclose(net.jacobian(nu) + np.eye(2), fd, rtol=1e-6, atol=1e-9)
     (fp,) = fixed_points(net)
-    assert fp.stable
+    assert fp.pseudo_time_stable
     np.testing.assert_allclose(net.transfer(fp.rates), fp.rates, rtol=1e-12)
     assert fp.rates[0] < fixed_points(net0)[0].rates[0] - 1.0  # filtering lowers the rate
     run = pseudo_time(net, 100.0)

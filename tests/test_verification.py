@@ -11,11 +11,10 @@ import math
 import numpy as np
 import pytest
 
-from mfkit import BrunelNetwork, SpikingResult, fixed_points
-from mfkit.single_neuron import simulate_lif_shot_noise
+from mfkit import SpikingResult
 from mfkit.stability import HopfPoints, PhaseDiagram
-from mfkit.verification import (ASYNCHRONOUS_EXPONENT, hopf_distance, measure, rate_spectrum, simulate_poisson_inputs,
-                                size_exponent, spectral_peak, synchrony)
+from mfkit.verification import (ASYNCHRONOUS_EXPONENT, hopf_distance, measure, rate_spectrum, size_exponent,
+                                spectral_peak, synchrony)
 
 T_SIM, T_WARM, DT = 2000.0, 100.0, 0.1
 
@@ -84,47 +83,3 @@ def test_bad_input(runs):
     with pytest.raises(TypeError, match="PhaseDiagram"):
         hopf_distance(None, 5.0, 2.0)
 
-
-AI = BrunelNetwork(g=5.0, eta=2.0, V_reset=10.0)
-
-
-@pytest.fixture(scope="module")
-def ai_fixed_point():
-    (fp,) = [fp for fp in fixed_points(AI) if fp.pseudo_time_stable]
-    return fp
-
-
-def test_poisson_inputs_are_the_networks_synapses_at_the_fixed_point_rates(ai_fixed_point):
-    fp = ai_fixed_point
-    nu = fp.rates[0]
-    got = simulate_poisson_inputs(AI, n_intervals=20, n_neurons=20, seed=4)
-    want = simulate_lif_shot_noise(nu + AI.nu_ext_hz, nu, C_E=1000, C_I=250, J_E=0.1, J_I=-0.5, t_sim=20000.0 / nu,
-                                   n_neurons=20, seed=4, V_reset=10.0)
-    assert got == want
-    assert (got.mu, got.sigma) == pytest.approx((fp.mu[0], fp.sigma[0]), rel=1e-12)  # eq. 28-29 at the fixed point
-    assert simulate_poisson_inputs(AI, fp, n_intervals=20, n_neurons=20, seed=4) == got
-
-
-def test_poisson_inputs_follow_the_diffusion_limit_at_strong_drive(ai_fixed_point):
-    # mean-driven AI state: many small jumps, so the rate is near eq. 27 (measured 3.5 % below it)
-    s = simulate_poisson_inputs(AI, n_intervals=100, n_neurons=50, seed=2)
-    assert abs(s.rate / ai_fixed_point.rates[0] - 1) < 0.06 and s.rate_err < 0.01 * s.rate
-
-
-def test_poisson_inputs_bad_input():
-    with pytest.raises(TypeError, match="BrunelNetwork"):
-        simulate_poisson_inputs(AI.model, seed=1)
-    with pytest.raises(ValueError, match="tau_syn"):
-        simulate_poisson_inputs(BrunelNetwork(tau_syn=0.5), seed=1)
-    for bad in (0.0, -1.0, math.nan, math.inf):
-        with pytest.raises(ValueError, match="n_intervals"):
-            simulate_poisson_inputs(AI, n_intervals=bad, seed=1)
-        with pytest.raises(ValueError, match="dt"):
-            simulate_poisson_inputs(AI, dt=bad, seed=1)
-    with pytest.raises(ValueError, match="not a fixed point"):
-        simulate_poisson_inputs(AI, [30.0, 30.0], seed=1)
-    with pytest.raises(ValueError, match="stable fixed points"):  # weak inhibition, weak drive: two stable states
-        simulate_poisson_inputs(BrunelNetwork(g=3.0, eta=0.8, V_reset=10.0), seed=1)
-    for eta in (0.0, 0.5):  # silent, and nearly silent (~1e-140 Hz): no interval in any feasible time
-        with pytest.raises(ValueError, match="more than MAX_STEPS"):
-            simulate_poisson_inputs(BrunelNetwork(eta=eta), seed=1)

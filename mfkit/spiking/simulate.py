@@ -69,10 +69,11 @@ def network_params(network) -> dict:
     p["p_rate"] = number_in("network.p_rate", network.p_rate, 0.0, unit="Hz")
     p["delay"] = number_in("network.delay", network.delay, 0.0, lo_open=True, unit="ms")
     tau_syn = getattr(network, "tau_syn", 0.0)
-    neuron = {"tau_m": ("ms", network.tau_m), "t_ref": ("ms", network.t_ref), "theta": ("mV", network.theta),
-              "V_reset": ("mV", network.V_reset), "tau_syn": ("ms", 0.0 if tau_syn is None else tau_syn)}
-    p.update({name: real(f"network.{name}", v, unit) for name, (unit, v) in neuron.items()})
-    check_neuron_params(**{name: p[name] for name in NEURON_PARAMS}, prefix="network.")
+    neuron = {name: getattr(network, name) for name in NEURON_PARAMS if name != "tau_syn"}
+    neuron["tau_syn"] = 0.0 if tau_syn is None else tau_syn
+    check_neuron_params(**neuron, prefix="network.")  # types and ranges, as everywhere in mfkit
+    units = {"theta": "mV", "V_reset": "mV"}  # as floats: one number each, not an array
+    p.update({name: real(f"network.{name}", v, units.get(name, "ms")) for name, v in neuron.items()})
     return p
 
 
