@@ -2,7 +2,8 @@
 
 Every part of mfkit that takes neuron parameters (the network models, the spiking twin) validates
 them with :func:`check_neuron_params`, so the same input gets the same error everywhere.  The
-Siegert kernels check the same ranges point by point inside numba (see :mod:`mfkit.siegert`).
+Siegert, linear-response and CV kernels check the same ranges point by point inside numba
+(``mfkit._kernels.neuron_param_error``) and word a failure with :func:`check_neuron_params`.
 
 ========= ====== =================================================
 name      unit   allowed
