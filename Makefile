@@ -1,10 +1,10 @@
 # mfkit: two commands from a fresh clone with only Python >= 3.10:
 #   make book   -> .venv with pinned dependencies, executes the notebooks, HTML in _build/html
-#   make test   -> same .venv; builds the book, then ONE pytest run: unit tests, nbval on every
-#                  book/*.ipynb, and the headless-Chromium check of every built page
+#   make test   -> same .venv; builds the book, then ONE pytest run on two workers: unit tests, nbval
+#                  on every book/*.ipynb, and the headless-Chromium check of every built page
 #
-# Other targets: book-strict (warnings are errors), rendering (headless Chromium check
-# of the built book), constraints (re-pin), clean, distclean.
+# Other targets: test-science (the science alone), book-strict (warnings are errors), rendering
+# (headless Chromium check of the built book), constraints (re-pin), clean, distclean.
 
 PYTHON     ?= python3
 VENV       ?= .venv
