@@ -187,6 +187,11 @@ def test_every_module_has_a_layer():
     assert not missing, f"place these modules in a layer of LAYERS (tests/test_architecture.py): {missing}"
 
 
+def test_every_layer_entry_is_a_module():
+    stale = sorted(m for _, members in LAYERS for m in members if m not in package())
+    assert not stale, f"LAYERS names modules that do not exist (renamed or removed?): {stale}"
+
+
 @pytest.mark.parametrize("name", MODULES)
 def test_imports_go_down_the_layers(name):
     """The model imports no solver or analysis; no science module imports plotting or verification."""
