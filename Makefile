@@ -1,10 +1,10 @@
 # mfkit: two commands from a fresh clone with only Python >= 3.10:
 #   make book   -> .venv with pinned dependencies, executes the notebooks, HTML in _build/html
-#   make test   -> same .venv; builds the book, then ONE pytest run: unit tests, nbval on every
-#                  book/*.ipynb, and the headless-Chromium check of every built page
+#   make test   -> same .venv; builds the book, then ONE pytest run on two workers: unit tests, nbval
+#                  on every book/*.ipynb, and the headless-Chromium check of every built page
 #
-# Other targets: book-strict (warnings are errors), rendering (headless Chromium check
-# of the built book), constraints (re-pin), clean, distclean.
+# Other targets: test-science (the science alone), book-strict (warnings are errors), rendering
+# (headless Chromium check of the built book), constraints (re-pin), clean, distclean.
 
 PYTHON     ?= python3
 VENV       ?= .venv
@@ -18,16 +18,22 @@ JB         := $(BIN)/jupyter-book
 PYTEST_ARGS ?=
 NBVAL_ARGS ?= --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg
 JB_STRICT  := -W -n --keep-going
+# pytest-xdist: 2 worker processes; --dist loadfile keeps a file's tests on one worker, so the cells
+# of a notebook run in order in one kernel. Files are handed out longest first (tests/conftest.py
+# orders them; --no-loadscope-reorder keeps that order). PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 2
+XDIST      := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 # A forced MPLBACKEND (e.g. Agg) would stop notebook kernels from emitting their figures.
 NO_MPL     := env -u MPLBACKEND
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book book-stored book-strict test rendering constraints clean distclean
+.PHONY: help venv book book-stored book-strict test test-science rendering constraints clean distclean
 
 help:
 	@echo "make book        build the HTML book into _build/html (creates .venv if missing)"
 	@echo "make test        builds the book, then unit tests + nbval + browser check (creates .venv if missing)"
 	@echo "                 EXTRAS=book,test,nest also installs NEST and runs the backend comparisons"
+	@echo "make test-science the unit tests of the science alone (no policy, records or rendering checks, no notebooks)"
 	@echo "make book-strict book build with warnings as errors (-W -n --keep-going)"
 	@echo "make book-stored strict build of the outputs stored in the notebooks (no execution; used by make test)"
 	@echo "make rendering   open every built page in headless Chromium (needs chromium)"
@@ -65,7 +71,14 @@ book-stored: $(STAMP)
 # (tests/test_rendering.py, skipped outside CI when chromium is missing), so the book is built first.
 # -rs: the summary lists every skip with its reason (e.g. the NEST tests without EXTRAS=...,nest).
 test: book-stored
-	$(NO_MPL) $(BIN)/python -m pytest tests book -rs $(NBVAL_ARGS) $(PYTEST_ARGS)
+	$(NO_MPL) $(BIN)/python -m pytest book tests -rs $(XDIST) $(NBVAL_ARGS) $(PYTEST_ARGS)
+
+# The science alone: the unit tests without the checks of the project's own rules (marker policy),
+# of the committed benchmark records (records) and of the built book (rendering); no notebook, no
+# book build.
+SCIENCE    := not policy and not records and not rendering
+test-science: $(STAMP)
+	$(NO_MPL) $(BIN)/python -m pytest tests -m "$(SCIENCE)" -rs $(XDIST) $(PYTEST_ARGS)
 
 # Only the browser check of the built book (tests marked `rendering`).
 rendering: book

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.policy
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 CHAPTERS = sorted(BOOK.glob("*.ipynb"))
 HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
 MAX_VISIBLE_LINES = 15
-
-#: Chapters still being restructured (issue 11); an entry must go when its chapter passes.
-PENDING: set[str] = set()
 
 
 def cells(path: Path) -> list[dict]:
@@ -81,13 +80,7 @@ def problems(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_chapter_structure(path):
-    if path.name in PENDING:
-        pytest.skip(f"{path.name}: restructuring pending (issue 11)")
     assert problems(path) == []
-
-
-def test_pending_chapters_still_fail():
-    assert {p.name for p in CHAPTERS if p.name in PENDING and problems(p)} == PENDING & {p.name for p in CHAPTERS}
 
 
 def test_intro_links_every_page():

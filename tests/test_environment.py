@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.policy
+
 ROOT = Path(__file__).resolve().parents[1]
 
 try:  # Python >= 3.11

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.policy
+
 BOOK = Path(__file__).resolve().parents[1] / "book"
 
 #: Numbers with >= 4 significant digits that are not results, with the reason they may be typed.
@@ -26,10 +28,6 @@ ALLOWED: dict[str, str] = {
     "052119": "article number (Schuecker et al. 2015, PRE 92:052119)",
     "e1005179": "article number (Schuecker et al. 2017, PLOS Comput Biol)",
 }
-
-#: Pages still being rewritten to glue their numbers (issue 11); an entry must go as soon as its page is
-#: clean (test_pending_pages_are_still_dirty fails on a stale entry).
-PENDING: set[str] = set()
 
 # Markup whose digits are not prose: glue roles and directives, citations and references,
 # URLs, labels/targets and HTML attributes.
@@ -106,10 +104,6 @@ def _typed_by_page() -> dict[str, dict[str, list[str]]]:
 
 
 def test_no_typed_results_in_the_book():
-    found = {page: hits for page, hits in _typed_by_page().items() if page not in PENDING}
+    found = _typed_by_page()
     assert not found, ("numbers typed into the prose (glue them from the code, or add a real "
                        f"non-result to ALLOWED with its reason): {found}")
-
-
-def test_pending_pages_are_still_dirty():
-    assert PENDING <= set(_typed_by_page()), "remove the now clean pages from PENDING"
