@@ -14,8 +14,8 @@ analyses:
   (:func:`as_fixed_point`, :func:`make_fixed_point`), their curve over the inhibition through the
   folds (:func:`fixed_point_curve`, :func:`bifurcation_diagram`), and the pseudo-time dynamics
   itself as NEST integrates it (:func:`pseudo_time`);
-* beyond the stationary state: the linear response of the LIF neuron (:func:`linear_response`) and its spike-train spectrum
-  (:func:`spike_train_spectrum`),
+* beyond the stationary state: the linear response of the LIF neuron (:func:`linear_response`),
+  the power spectrum of its spike train (:func:`spike_train_spectrum`),
   the stability of the network with its synaptic delay (:func:`network_stability`), Brunel's
   phase diagram (:func:`phase_diagram`) and the CV of the inter-spike intervals (:func:`cv_isi`);
 * the spiking twin of the same network (:func:`simulate_brunel`, :class:`SpikingResult`),
