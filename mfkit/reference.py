@@ -18,7 +18,8 @@ import mpmath as mp
 import numpy as np
 
 __all__ = ["siegert", "siegert_with_derivatives", "siegert_array", "erfcx_integral", "ReferenceRate",
-           "linear_response", "linear_response_laplace", "linear_response_array", "cv_isi", "cv_isi_nested"]
+           "linear_response", "linear_response_laplace", "linear_response_array", "cv_isi", "cv_isi_nested",
+           "spike_train_spectrum"]
 
 DEFAULT_DPS = 50
 
@@ -323,3 +324,33 @@ def cv_isi_nested(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, dps
         period = t_ref + tau_m * mp.sqrt(mp.pi) * _integral(a, b, dps)
         cv = mp.sqrt(2 * mp.pi * V) * tau_m / period
     return +cv
+
+
+# --- spike-train power spectrum (mfkit.response.spike_train_spectrum) -----------------------------
+
+def spike_train_spectrum(f, mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, dps: int = 30):
+    """Reference two-sided power spectrum (Hz, an mpmath number) of the LIF neuron's spike train.
+
+    Renewal process (Lindner, Schimansky-Geier & Longtin 2002): S = nu0 (1 - |F|^2)/|1 - F|^2 with
+    F = e^{-i w t_ref} u(y_r)/u(y_th) (w = 2 pi f/1000 rad/ms, u of :func:`_backward_solution` at
+    a = i Omega/2, Omega = w tau_m), i.e. S = nu0 (|u(y_th)|^2 - |u(y_r)|^2)/|u(y_th) - e^{-i w t_ref} u(y_r)|^2.
+    Numerator and denominator vanish like Omega^2 (the numerator like Omega^2 Var(ISI)): guard digits
+    for that. At f = 0 exactly, nu0 CV^2 (:func:`cv_isi`, :func:`siegert`).
+    """
+    with mp.workdps(dps + 10):
+        f = mp.mpf(f)
+        if f == 0:
+            return siegert(mu, sigma, tau_m, t_ref, theta, V_reset, dps=dps + 10) * cv_isi(
+                mu, sigma, tau_m, t_ref, theta, V_reset, dps=dps + 10) ** 2
+        omega = 2 * mp.pi * f / 1000 * mp.mpf(tau_m)
+        guard = 30 + max(0, int(-4 * mp.log10(omega)))
+    with mp.workdps(dps + guard):
+        mu, sigma, tau_m, t_ref, theta, V_reset = (mp.mpf(v) for v in (mu, sigma, tau_m, t_ref, theta, V_reset))
+        w = 2 * mp.pi * mp.mpf(f) / 1000
+        nu0 = siegert(mu, sigma, tau_m, t_ref, theta, V_reset, dps=dps + guard)
+        a = 1j * w * tau_m / 2
+        u_th = _backward_solution((theta - mu) / sigma, a)[0]
+        u_r = _backward_solution((V_reset - mu) / sigma, a)[0]
+        S = nu0 * (abs(u_th) ** 2 - abs(u_r) ** 2) / abs(u_th - mp.exp(-1j * w * t_ref) * u_r) ** 2
+    with mp.workdps(dps):
+        return +S

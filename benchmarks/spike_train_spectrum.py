@@ -1,0 +1,84 @@
+"""Benchmark: time per point of mfkit.spike_train_spectrum, side by side with mfkit.linear_response.
+
+Usage::
+
+    python benchmarks/spike_train_spectrum.py [--n 2000] [--rounds 5] [--json PATH]
+
+Inputs: ``--n`` points with mu uniform in [-10, 40] mV, sigma uniform in [0.5, 15] mV, f log-uniform
+in [0.1, 10000] Hz, the seed neuron (tau_m = 20 ms, t_ref = 2 ms, theta = 20 mV, V_reset = 0), fixed
+seed. Every round times, interleaved, one vectorised call of each function on all points (the mean
+channel of linear_response); the result is the median over ``--rounds`` rounds (at least 3) with min and
+max (the spread), and the 1-minute load average before every round and after the last. Goal: 20 us per
+point. The script prints; with ``--json`` it also writes the numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import machine, write_json
+
+GOAL_US = 20.0
+
+
+def inputs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return (10 ** rng.uniform(-1.0, 4.0, n), rng.uniform(-10.0, 40.0, n), rng.uniform(0.5, 15.0, n))
+
+
+def summary(times: list[float], per: int) -> dict:
+    """Median, min and max over the rounds of the time per point (microseconds)."""
+    us = [t / per * 1e6 for t in times]
+    return dict(median_us=statistics.median(us), min_us=min(us), max_us=max(us))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="write the results to this file")
+    args = parser.parse_args(argv)
+    if args.rounds < 3:
+        parser.error("--rounds must be >= 3 (the result is a median)")
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from mfkit.response import linear_response, spike_train_spectrum
+
+    f, mu, sigma = inputs(args.n)
+    spike_train_spectrum(f[:3], mu[:3], sigma[:3])  # compile / load the cache outside the timing
+    linear_response(f[:3], mu[:3], sigma[:3])
+
+    t_spec, t_resp, loads = [], [], []
+    for _ in range(args.rounds):
+        loads.append(os.getloadavg()[0])
+        t0 = time.perf_counter()
+        spike_train_spectrum(f, mu, sigma)
+        t_spec.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        linear_response(f, mu, sigma)
+        t_resp.append(time.perf_counter() - t0)
+    loads.append(os.getloadavg()[0])
+
+    spec, resp = summary(t_spec, args.n), summary(t_resp, args.n)
+    result = dict(n=args.n, rounds=args.rounds, machine=machine("numpy", "numba", load_average=False),
+                  load_average_1min_before_each_round_and_after=loads, spike_train_spectrum=spec,
+                  linear_response=resp, ratio_spectrum_to_response=spec["median_us"] / resp["median_us"],
+                  goal_us_per_point=GOAL_US)
+    print(f"{args.n} inputs (mu in [-10, 40] mV, sigma in [0.5, 15] mV, f in [0.1, 1e4] Hz), median of "
+          f"{args.rounds} interleaved rounds, load average {min(loads):.2f}-{max(loads):.2f}")
+    for name, s in (("spike_train_spectrum", spec), ("linear_response", resp)):
+        print(f"  mfkit.{name:22s} {s['median_us']:7.2f} us/point (min {s['min_us']:.2f}, max {s['max_us']:.2f})")
+    print(f"  ratio spectrum/response {result['ratio_spectrum_to_response']:.2f}; goal {GOAL_US:g} us/point: "
+          f"{'met' if spec['median_us'] <= GOAL_US else 'NOT met'}")
+    if args.json:
+        write_json(args.json, result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
