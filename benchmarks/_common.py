@@ -1,5 +1,5 @@
 """Helpers shared by the benchmark scripts: the machine record stored with every result
-file and the writing of that file.
+file, the summary of timed rounds and the writing of that file.
 
 The scripts are run as ``python benchmarks/<name>.py``; Python puts their folder first on
 ``sys.path``, so ``from _common import ...`` finds this module.
@@ -10,6 +10,7 @@ import importlib
 import json
 import os
 import platform
+import statistics
 from pathlib import Path
 
 
@@ -42,3 +43,9 @@ def write_json(path, data, indent: int = 2, **dumps_kwargs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=indent, **dumps_kwargs) + "\n")
     return path
+
+
+def summary(times: list[float], per: int) -> dict:
+    """Median, min and max over the rounds of the time per point (microseconds)."""
+    us = [t / per * 1e6 for t in times]
+    return dict(median_us=statistics.median(us), min_us=min(us), max_us=max(us))

@@ -28,14 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from _common import machine, write_json
+from _common import machine, summary, write_json
 
 REGIMES = {  # name: (f, mu, sigma) for a block of identical inputs
     "seed input, f = 1 Hz": (1.0, 23.983443, 7.102677),
@@ -74,12 +73,6 @@ def run_nnmt(python: str, f: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> t
 def inputs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     return (10 ** rng.uniform(-2.0, np.log10(2000.0), n), rng.uniform(-10.0, 40.0, n), rng.uniform(0.5, 15.0, n))
-
-
-def summary(times: list[float], per: int) -> dict:
-    """Median, min and max over the rounds of the time per point (microseconds)."""
-    us = [t / per * 1e6 for t in times]
-    return dict(median_us=statistics.median(us), min_us=min(us), max_us=max(us))
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from _common import machine, write_json
+from _common import machine, summary, write_json
 
 GOAL_US = 20.0
 
@@ -29,12 +28,6 @@ GOAL_US = 20.0
 def inputs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     return (10 ** rng.uniform(-1.0, 4.0, n), rng.uniform(-10.0, 40.0, n), rng.uniform(0.5, 15.0, n))
-
-
-def summary(times: list[float], per: int) -> dict:
-    """Median, min and max over the rounds of the time per point (microseconds)."""
-    us = [t / per * 1e6 for t in times]
-    return dict(median_us=statistics.median(us), min_us=min(us), max_us=max(us))
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -1,7 +1,8 @@
-"""Helpers shared by the spiking test modules (tests/ is on sys.path under pytest's default
-import mode, so they ``from _helpers import ...``)."""
+"""Helpers shared by the test modules (tests/ is on sys.path under pytest's default import mode, so
+they ``from _helpers import ...``): random single-neuron inputs, and networks for the spiking tests."""
 from __future__ import annotations
 
+import math
 import os
 from types import SimpleNamespace
 
@@ -18,6 +19,18 @@ REQUIRE_NEST = os.environ.get("MFKIT_REQUIRE_NEST", "") == "1"
 needs_nest = pytest.mark.skipif(not (HAVE_NEST or REQUIRE_NEST),
                                 reason='NEST not importable (pip install "mfkit[nest]"; '
                                        "make test EXTRAS=book,test,nest)")
+
+def random_inputs(seed: int, n: int, neurons, y_range: tuple[float, float]) -> list[tuple]:
+    """``n`` inputs ``(mu, sigma, neuron)``: neuron ``k % len(neurons)``, sigma log-uniform in [0.5, 20] mV
+    and ``(theta - mu) / sigma`` uniform in ``y_range`` (numpy generator ``seed``)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        nk = neurons[k % len(neurons)]
+        s = 10 ** rng.uniform(math.log10(0.5), math.log10(20))
+        out.append((nk["theta"] - rng.uniform(*y_range) * s, s, nk))
+    return out
+
 
 _FIELDS = ("NE", "NI", "CE", "CI", "J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay")
 

@@ -24,6 +24,8 @@ import mfkit
 from mfkit import reference
 from mfkit.response import Y_MAX, _response, linear_response
 
+from _helpers import random_inputs
+
 SEED = dict(mu=23.983443, sigma=7.102677)
 NEURONS = (
     dict(tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0),  # the seed neuron
@@ -103,17 +105,7 @@ def test_vectorised_equals_scalar(grid_reference):
 
 # ---------------------------------------------------------------- f -> 0
 
-def _zero_limit_inputs():
-    rng = np.random.default_rng(7)
-    out = []
-    for i in range(40):
-        nk = NEURONS[i % 4]
-        s = 10 ** rng.uniform(math.log10(0.5), math.log10(20))
-        out.append((nk["theta"] - rng.uniform(-12, 5) * s, s, nk))
-    return out
-
-
-@pytest.mark.parametrize("mu, sigma, nk", _zero_limit_inputs())
+@pytest.mark.parametrize("mu, sigma, nk", random_inputs(7, 40, NEURONS, (-12, 5)))
 def test_f_zero_is_the_siegert_derivative(mu, sigma, nk):
     d = mfkit.siegert_with_derivatives(mu, sigma, **nk)
     chi_mu = linear_response(0.0, mu, sigma, **nk)

@@ -23,6 +23,8 @@ from mfkit import reference
 from mfkit.neuron import check_neuron_params
 from mfkit.response import Y_MAX, spike_train_spectrum
 
+from _helpers import random_inputs
+
 RTOL = 1e-8
 NEURONS = (  # t_ref 0 and 2 ms, V_reset 0 and 10 mV, and a neuron with other units' offsets
     dict(tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0),
@@ -95,17 +97,9 @@ def test_vectorised_equals_scalar(grid_reference):
 
 # ---------------------------------------------------------------- limits
 
-def _limit_inputs():
-    rng = np.random.default_rng(11)
-    out = []
-    for i in range(15):
-        nk = NEURONS[i % 5]
-        s = 10 ** rng.uniform(math.log10(0.5), math.log10(20))
-        out.append((nk["theta"] - rng.uniform(-12, 3) * s, s, nk))
-    return out
+LIMIT_INPUTS = random_inputs(11, 15, NEURONS, (-12, 3))
 
-
-@pytest.mark.parametrize("mu, sigma, nk", _limit_inputs())
+@pytest.mark.parametrize("mu, sigma, nk", LIMIT_INPUTS)
 def test_f_zero_is_rate_times_cv_squared_and_the_limit_of_the_march(mu, sigma, nk):
     nu = mfkit.siegert(mu, sigma, **nk)
     cv = mfkit.cv_isi(mu, sigma, **nk)
@@ -122,7 +116,7 @@ def test_reference_f_zero_limit():
     assert abs(spike_train_spectrum(0.0, mu, sigma) / float(s0) - 1) < 1e-13
 
 
-@pytest.mark.parametrize("mu, sigma, nk", _limit_inputs())
+@pytest.mark.parametrize("mu, sigma, nk", LIMIT_INPUTS)
 def test_high_frequency_limit_is_the_rate(mu, sigma, nk):
     nu = mfkit.siegert(mu, sigma, **nk)
     assert spike_train_spectrum(1e6, mu, sigma, **nk) == nu
