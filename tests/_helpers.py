@@ -32,6 +32,27 @@ def random_inputs(seed: int, n: int, neurons, y_range: tuple[float, float]) -> l
     return out
 
 
+def regime_grid(seed: int, neurons, regimes) -> list[tuple[str, float, float, float, dict]]:
+    """Points ``(regime, f, mu, sigma, neuron)`` for tests against the mpmath references.
+
+    ``regimes`` lists ``(name, n, f, y_th, sigma)``; each of ``f`` (Hz), ``y_th = (theta - mu) / sigma``
+    and ``sigma`` (mV) is a range ``("log" | "lin", lo, hi)`` drawn log-uniformly or uniformly, in that
+    order, from one numpy generator ``seed``; the k-th point of a regime has neuron ``k % len(neurons)``.
+    """
+    rng = np.random.default_rng(seed)
+
+    def draw(kind: str, lo: float, hi: float) -> float:
+        return 10 ** rng.uniform(math.log10(lo), math.log10(hi)) if kind == "log" else rng.uniform(lo, hi)
+
+    pts = []
+    for name, n, f, y_th, sigma in regimes:
+        for k in range(n):
+            fk, yk, sk = draw(*f), draw(*y_th), draw(*sigma)
+            nk = neurons[k % len(neurons)]
+            pts.append((name, float(fk), float(nk["theta"] - yk * sk), float(sk), nk))
+    return pts
+
+
 _FIELDS = ("NE", "NI", "CE", "CI", "J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay")
 
 

@@ -24,7 +24,7 @@ import mfkit
 from mfkit import reference
 from mfkit.response import Y_MAX, _response, linear_response
 
-from _helpers import random_inputs
+from _helpers import random_inputs, regime_grid
 
 SEED = dict(mu=23.983443, sigma=7.102677)
 NEURONS = (
@@ -36,34 +36,15 @@ NEURONS = (
 RTOL = 1e-8
 
 
-def _grid() -> list[tuple[str, float, float, float, dict]]:
-    """(regime, f, mu, sigma, neuron) from fixed-seed generators, one per regime."""
-    rng = np.random.default_rng(20261130)
-    pts = []
-
-    def add(regime, f, y_th, sigma, neuron):
-        mu = neuron["theta"] - y_th * sigma
-        pts.append((regime, float(f), float(mu), float(sigma), neuron))
-
-    def log_uniform(lo, hi):
-        return 10 ** rng.uniform(math.log10(lo), math.log10(hi))
-
-    for i in range(16):
-        add("typical", log_uniform(0.01, 2000), rng.uniform(-6, 3), log_uniform(0.5, 20), NEURONS[i % 4])
-    for i in range(12):
-        add("subthreshold", log_uniform(0.01, 2000), rng.uniform(2, 6), log_uniform(0.5, 20), NEURONS[i % 4])
-    for i in range(12):
-        add("suprathreshold", log_uniform(0.01, 2000), rng.uniform(-12, -3), log_uniform(0.5, 20), NEURONS[i % 4])
-    for i in range(8):
-        add("small sigma", log_uniform(0.01, 2000), rng.uniform(-40, 8), rng.uniform(0.5, 1.0), NEURONS[i % 4])
-    for i in range(8):
-        add("high f", rng.uniform(500, 2000), rng.uniform(-8, 4), log_uniform(0.5, 20), NEURONS[i % 4])
-    for i in range(8):
-        add("low f", log_uniform(0.01, 1), rng.uniform(-8, 4), log_uniform(0.5, 20), NEURONS[i % 4])
-    return pts
-
-
-GRID = _grid()
+#: (regime, f, mu, sigma, neuron) from a fixed-seed generator, one block per regime
+GRID = regime_grid(20261130, NEURONS, [
+    ("typical", 16, ("log", 0.01, 2000), ("lin", -6, 3), ("log", 0.5, 20)),
+    ("subthreshold", 12, ("log", 0.01, 2000), ("lin", 2, 6), ("log", 0.5, 20)),
+    ("suprathreshold", 12, ("log", 0.01, 2000), ("lin", -12, -3), ("log", 0.5, 20)),
+    ("small sigma", 8, ("log", 0.01, 2000), ("lin", -40, 8), ("lin", 0.5, 1.0)),
+    ("high f", 8, ("lin", 500, 2000), ("lin", -8, 4), ("log", 0.5, 20)),
+    ("low f", 8, ("log", 0.01, 1), ("lin", -8, 4), ("log", 0.5, 20)),
+])
 
 
 @pytest.fixture(scope="module")

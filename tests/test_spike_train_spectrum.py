@@ -23,7 +23,7 @@ from mfkit import reference
 from mfkit.neuron import check_neuron_params
 from mfkit.response import Y_MAX, spike_train_spectrum
 
-from _helpers import random_inputs
+from _helpers import random_inputs, regime_grid
 
 RTOL = 1e-8
 NEURONS = (  # t_ref 0 and 2 ms, V_reset 0 and 10 mV, and a neuron with other units' offsets
@@ -35,36 +35,16 @@ NEURONS = (  # t_ref 0 and 2 ms, V_reset 0 and 10 mV, and a neuron with other un
 )
 
 
-def _grid() -> list[tuple[str, float, float, float, dict]]:
-    """(regime, f, mu, sigma, neuron) from a fixed-seed generator: f from 0.1 Hz to 10 kHz.
-
-    The high-frequency points keep |y| moderate (the mpmath closed form is slow there otherwise).
-    """
-    rng = np.random.default_rng(20261207)
-    pts = []
-
-    def add(regime, f, y_th, sigma, neuron):
-        pts.append((regime, float(f), float(neuron["theta"] - y_th * sigma), float(sigma), neuron))
-
-    def log_uniform(lo, hi):
-        return 10 ** rng.uniform(math.log10(lo), math.log10(hi))
-
-    for i in range(8):
-        add("typical", log_uniform(0.1, 1000), rng.uniform(-6, 3), log_uniform(1, 20), NEURONS[i % 5])
-    for i in range(5):
-        add("subthreshold", log_uniform(0.1, 1000), rng.uniform(2, 6), log_uniform(1, 20), NEURONS[i % 5])
-    for i in range(6):
-        add("suprathreshold", log_uniform(0.1, 300), rng.uniform(-12, -3), log_uniform(0.5, 5), NEURONS[i % 5])
-    for i in range(5):
-        add("small sigma", log_uniform(0.1, 100), rng.uniform(-40, 6), rng.uniform(0.5, 1.0), NEURONS[i % 5])
-    for i in range(6):
-        add("high f", log_uniform(1000, 10000), rng.uniform(-3, 2), log_uniform(4, 20), NEURONS[i % 5])
-    for i in range(5):
-        add("low f", log_uniform(0.1, 1), rng.uniform(-12, 4), log_uniform(0.5, 20), NEURONS[i % 5])
-    return pts
-
-
-GRID = _grid()
+#: (regime, f, mu, sigma, neuron) from a fixed-seed generator: f from 0.1 Hz to 10 kHz; the high-frequency
+#: points keep |y| moderate (the mpmath closed form is slow there otherwise)
+GRID = regime_grid(20261207, NEURONS, [
+    ("typical", 8, ("log", 0.1, 1000), ("lin", -6, 3), ("log", 1, 20)),
+    ("subthreshold", 5, ("log", 0.1, 1000), ("lin", 2, 6), ("log", 1, 20)),
+    ("suprathreshold", 6, ("log", 0.1, 300), ("lin", -12, -3), ("log", 0.5, 5)),
+    ("small sigma", 5, ("log", 0.1, 100), ("lin", -40, 6), ("lin", 0.5, 1.0)),
+    ("high f", 6, ("log", 1000, 10000), ("lin", -3, 2), ("log", 4, 20)),
+    ("low f", 5, ("log", 0.1, 1), ("lin", -12, 4), ("log", 0.5, 20)),
+])
 
 
 @pytest.fixture(scope="module")
