@@ -15,7 +15,8 @@ analyses:
   folds (:func:`fixed_point_curve`, :func:`bifurcation_diagram`), and the pseudo-time dynamics
   itself as NEST integrates it (:func:`pseudo_time`);
 * beyond the stationary state: the linear response of the LIF neuron (:func:`linear_response`),
-  the power spectrum of its spike train (:func:`spike_train_spectrum`),
+  the power spectrum of its spike train (:func:`spike_train_spectrum`), the spectra of the
+  population rates of a finite network (:func:`rate_spectrum`, :class:`RateSpectra`),
   the stability of the network with its synaptic delay (:func:`network_stability`), Brunel's
   phase diagram (:func:`phase_diagram`) and the CV of the inter-spike intervals (:func:`cv_isi`);
 * the spiking twin of the same network (:func:`simulate_brunel`, :class:`SpikingResult`),
@@ -35,6 +36,7 @@ from .network import InputStatistics, LinePoint, MeanFieldNetwork, RateLine
 from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
 from .response import linear_response, spike_train_spectrum
 from .siegert import FOURCAUD_BRUNEL_ALPHA, SiegertDerivatives, siegert, siegert_with_derivatives
+from .spectra import RateSpectra, rate_spectrum
 from .spiking import SpikingResult, simulate_brunel
 from .stability import NetworkStability, PhaseDiagram, network_stability, phase_diagram
 
@@ -49,5 +51,5 @@ __all__ = [
     "PseudoTimeResult", "pseudo_time", "load_nest_trajectory",
     "SpikingResult", "simulate_brunel",
     "linear_response", "spike_train_spectrum", "NetworkStability", "network_stability", "PhaseDiagram", "phase_diagram",
-    "cv_isi",
+    "RateSpectra", "rate_spectrum", "cv_isi",
 ]

@@ -10,8 +10,8 @@ state has a standard deviation ``~ N^{-1/2}``, an oscillation keeps its amplitud
 * :func:`size_exponent`: the exponent ``a`` of ``synchrony ~ N^{-a}`` from two network sizes
   (1/2: finite-size noise, 0: an oscillation); :data:`ASYNCHRONOUS_EXPONENT` is the threshold
   half-way between them;
-* :func:`rate_spectrum` and :func:`spectral_peak`: Welch spectrum of the population rate and its
-  highest peak, with its contrast against the median level;
+* :func:`measured_rate_spectrum` and :func:`spectral_peak`: Welch spectrum of the population rate and
+  its highest peak, with its contrast against the median level;
 * :func:`measure`: all of these (and the rate and CV) for one :class:`~mfkit.SpikingResult`;
 * :func:`hopf_distance`: how far a point of the (g, eta) plane lies from the Hopf crossings of a
   :class:`~mfkit.PhaseDiagram`.
@@ -33,7 +33,7 @@ from .spiking.result import SpikingResult
 from .stability import PhaseDiagram
 
 __all__ = ["ASYNCHRONOUS_EXPONENT", "RateSpectrum", "SpectralPeak", "SpikingMeasures", "synchrony",
-           "rate_spectrum", "spectral_peak", "size_exponent", "measure", "hopf_distance"]
+           "measured_rate_spectrum", "spectral_peak", "size_exponent", "measure", "hopf_distance"]
 
 #: ``synchrony ~ N^{-a}``: asynchronous if ``a`` exceeds this, half-way between an oscillation (0) and
 #: finite-size noise (1/2); for a 4x larger network, a ratio of the synchronies above sqrt(2).
@@ -87,11 +87,17 @@ class RateSpectrum:
     resolution: float
 
 
-def rate_spectrum(result: SpikingResult, bin_width: float = 0.5, segment: float = 250.0) -> RateSpectrum:
-    """Welch estimate of the power spectrum of the population rate (all neurons).
+def measured_rate_spectrum(result: SpikingResult, bin_width: float = 0.5, segment: float = 250.0,
+                           population: int | None = None) -> RateSpectrum:
+    """Welch estimate of the power spectrum of the population rate of a spiking run.
 
     The rate in bins of ``bin_width`` ms is cut into segments of ``segment`` ms overlapping by half,
-    each detrended by its mean and weighted by a Hann window; their periodograms are averaged.
+    each detrended by its mean and weighted by a Hann window; their periodograms are averaged.  The
+    result is the one-sided density of the rate in Hz (:func:`scipy.signal.welch`,
+    ``scaling="density"``), the normalisation of the prediction ``mfkit.rate_spectrum(...).psd``:
+    for one population (``population=a``) directly comparable with ``psd[:, a]``; for all neurons
+    pooled (default) with the cross-spectra weighted by the population sizes,
+    ``sum_ab N_a N_b cross[:, a, b] / N^2``.
 
     Parameters
     ----------
@@ -101,12 +107,18 @@ def rate_spectrum(result: SpikingResult, bin_width: float = 0.5, segment: float 
     segment : float
         Segment length (ms, at least 4 bins and at most the recording): the resolution is
         ``1000 / segment`` Hz.
+    population : int, optional
+        None (default): the rate of all neurons; 0 or 1: the rate of the excitatory or inhibitory
+        neurons.
 
     Returns
     -------
     RateSpectrum
     """
-    h = _check_result(result).population_rate(_positive("bin_width", bin_width, "ms"))
+    which = {None: "all", 0: "E", 1: "I"}
+    if population is not None and (isinstance(population, bool) or population not in (0, 1)):
+        raise ValueError(f"population must be None (all neurons), 0 (E) or 1 (I), got {population!r}")
+    h = _check_result(result).population_rate(_positive("bin_width", bin_width, "ms"), which[population])
     n = int(round(_positive("segment", segment, "ms") / bin_width))
     if not 4 <= n <= h.rate.size:
         raise ValueError(f"segment must span 4 bins to the whole recording ({result.t_sim} ms), got {segment!r}")
@@ -199,7 +211,7 @@ class SpikingMeasures:
     synchrony : float
         :func:`synchrony` (Hz).
     peak : SpectralPeak
-        Highest peak of :func:`rate_spectrum`.
+        Highest peak of :func:`measured_rate_spectrum`.
     resolution : float
         Frequency resolution of the spectrum (Hz).
     """
@@ -215,7 +227,7 @@ class SpikingMeasures:
 def measure(result: SpikingResult, *, sync_bin: float = 1.0, spectrum_bin: float = 0.5,
             segment: float = 250.0, f_min: float = 5.0, f_max: float = 1000.0) -> SpikingMeasures:
     """Rate, CV, synchrony and spectral peak of one run (arguments as in the functions used)."""
-    spectrum = rate_spectrum(result, spectrum_bin, segment)
+    spectrum = measured_rate_spectrum(result, spectrum_bin, segment)
     return SpikingMeasures(N=result.N, rate=float(result.rates[0]), cv=float(result.cv_isi[0]),
                            synchrony=synchrony(result, sync_bin), peak=spectral_peak(spectrum, f_min, f_max),
                            resolution=spectrum.resolution)

@@ -38,7 +38,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("parameterisation: the Brunel / NEST-example network", {"mfkit.brunel"}),
     ("solvers and analyses",
      {"mfkit.fixed_points", "mfkit.pseudo_time", "mfkit.continuation", "mfkit.stability", "mfkit.roots",
-      "mfkit.response", "mfkit.isi", "mfkit.single_neuron", "mfkit.spiking"}),
+      "mfkit.response", "mfkit.isi", "mfkit.single_neuron", "mfkit.spiking",
+      "mfkit.spectra"}),
     ("presentation: public API, checks against the theory, figures, command line",
      {"mfkit", "mfkit.verification", "mfkit.plotting", "mfkit.__main__"}),
 ]

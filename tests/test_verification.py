@@ -13,8 +13,8 @@ import pytest
 
 from mfkit import SpikingResult
 from mfkit.stability import HopfPoints, PhaseDiagram
-from mfkit.verification import (ASYNCHRONOUS_EXPONENT, hopf_distance, measure, rate_spectrum, size_exponent,
-                                spectral_peak, synchrony)
+from mfkit.verification import (ASYNCHRONOUS_EXPONENT, hopf_distance, measure, measured_rate_spectrum,
+                                size_exponent, spectral_peak, synchrony)
 
 T_SIM, T_WARM, DT = 2000.0, 100.0, 0.1
 
@@ -44,15 +44,26 @@ def test_finite_size_scaling_separates_noise_from_oscillation(runs):
 
 
 def test_spectrum_and_peak(runs):
-    s = rate_spectrum(runs[0.5, 4000], bin_width=0.5, segment=250.0)
+    s = measured_rate_spectrum(runs[0.5, 4000], bin_width=0.5, segment=250.0)
     assert s.resolution == pytest.approx(4.0) and s.f[-1] == pytest.approx(1000.0)
     peak = spectral_peak(s)
     assert peak.frequency == pytest.approx(50.0, abs=1.0) and peak.contrast > 100
-    flat = spectral_peak(rate_spectrum(runs[0.0, 4000]))
+    flat = spectral_peak(measured_rate_spectrum(runs[0.0, 4000]))
     assert flat.contrast < 10
     m = measure(runs[0.5, 4000])
     assert m.N == 4000 and m.peak == peak and m.resolution == s.resolution
     assert m.rate == pytest.approx(20.0, rel=0.05) and m.cv == pytest.approx(1.0, abs=0.1)
+
+
+def test_spectrum_of_one_population(runs):
+    # independent Poisson neurons: one-sided density 2 nu / N of the rate of N of them, at every f > 0
+    r = runs[0.0, 4000]
+    for population, n in ((None, r.N), (0, r.NE), (1, r.NI)):
+        s = measured_rate_spectrum(r, population=population)
+        assert np.mean(s.power[s.f > 20]) == pytest.approx(2 * 20.0 / n, rel=0.05)
+    assert np.array_equal(measured_rate_spectrum(r, population=None).power, measured_rate_spectrum(r).power)
+    with pytest.raises(ValueError, match="population"):
+        measured_rate_spectrum(r, population=2)
 
 
 def test_hopf_distance():
@@ -73,9 +84,9 @@ def test_bad_input(runs):
     with pytest.raises(TypeError, match="SpikingResult"):
         synchrony("run")
     with pytest.raises(ValueError, match="segment"):
-        rate_spectrum(r, segment=5000.0)
+        measured_rate_spectrum(r, segment=5000.0)
     with pytest.raises(ValueError, match="f_min"):
-        spectral_peak(rate_spectrum(r), f_min=100.0, f_max=50.0)
+        spectral_peak(measured_rate_spectrum(r), f_min=100.0, f_max=50.0)
     with pytest.raises(ValueError, match="n_small"):
         size_exponent(1.0, 0.5, 400, 100)
     with pytest.raises(ValueError, match="sync_large"):

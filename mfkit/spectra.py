@@ -1,0 +1,181 @@
+"""Power spectra of the population rates of a finite network (Brunel & Hakim 1999; Lindner, Doiron & Longtin 2005; Trousdale et al. 2012).
+
+Around the stationary state ``nu*`` each population's rate, averaged over its ``N_a`` neurons,
+fluctuates because every neuron's spike train is noisy and the noise is shared through the
+recurrent input.  Linearised, a rate fluctuation ``delta r_b`` changes the mean and the fluctuation
+of the input to ``a`` one delay ``D`` later (eq. 28-29), and ``a``'s rate answers with the linear
+responses of the LIF neuron (:func:`mfkit.linear_response`), on top of its own finite-size noise
+``xi_a``:
+
+.. math::
+
+    \\delta r(f) = e^{-\\lambda D} W(\\lambda)\\,\\delta r(f) + \\xi(f)
+    \\;\\Rightarrow\\;
+    \\delta r(f) = T(f)\\,\\xi(f), \\qquad T = \\big(I - e^{-\\lambda D} W(\\lambda)\\big)^{-1},
+
+    W_{ab} = \\chi^{\\mu}_a(f) \\frac{\\partial \\mu_a}{\\partial \\nu_b}
+           + \\chi^{\\sigma}_a(f) \\frac{\\partial \\sigma_a}{\\partial \\nu_b},
+    \\qquad \\lambda = 2\\pi i f / 1000 \\text{ (1/ms)},
+
+the ``W`` of the characteristic equation of :func:`mfkit.network_stability`.  ``xi_a`` is the mean
+of ``N_a`` independent spike trains, uncorrelated between populations, with two-sided spectrum
+``S_a(f) / N_a`` (``S_a``: :func:`mfkit.spike_train_spectrum`, or ``nu_a`` for Poisson trains).  The
+two-sided cross-spectral matrix is ``T diag(S / N) T^H``; :func:`rate_spectrum` reports it one-sided
+(doubled), as :func:`scipy.signal.welch` with ``scaling="density"`` estimates it from a rate in Hz.
+
+What the approximation neglects:
+
+* everything beyond linear response around the stationary state (valid while the fluctuations are
+  small, i.e. for large ``N_a``; near a Hopf bifurcation the spectrum diverges instead of saturating);
+* the discreteness of the synaptic input (diffusion approximation, white noise; ``tau_syn = 0``);
+* the neurons' intrinsic noise is that of a renewal process with the ISI density of the neuron
+  driven by stationary white noise (``intrinsic="renewal"``) or a Poisson process
+  (``intrinsic="poisson"``); the intrinsic trains of different neurons are independent: correlations
+  between neurons arise only through the shared population rates fed back by ``W`` (no shared
+  inputs from common presynaptic neurons beyond that, no correction of the single-neuron spectrum by
+  the network's feedback on its own spike train);
+* the fixed point itself is the one of the infinite network (eq. 27): the finite network's own
+  nonlinearity and finite-size effects do not move it.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .fixed_points import FixedPoint, as_fixed_point
+from .network import as_model
+from .response import linear_response, spike_train_spectrum
+
+__all__ = ["RateSpectra", "rate_spectrum"]
+
+_INTRINSIC = ("renewal", "poisson")
+
+
+@dataclass(frozen=True, eq=False)
+class RateSpectra:
+    """Predicted spectra of the population rates of a finite network around a stationary state.
+
+    Attributes
+    ----------
+    f : ndarray, shape (F,)
+        Frequencies (Hz).
+    psd : ndarray, shape (F, P)
+        One-sided power spectral density (Hz^2/Hz) of each population's rate (Hz, averaged over its
+        neurons): the real diagonal of :attr:`cross`.
+    cross : ndarray of complex, shape (F, P, P)
+        One-sided cross-spectral density matrix (Hz^2/Hz), ``cross[k, a, b] = 2 <dr_a dr_b^*>(f_k)``;
+        Hermitian at every frequency.
+    fixed_point : FixedPoint
+        The stationary state.
+    n_neurons : ndarray of int, shape (P,)
+        Population sizes used.
+    intrinsic : str
+        ``"renewal"`` or ``"poisson"``: the single-neuron noise.
+    """
+
+    f: NDArray[np.float64]
+    psd: NDArray[np.float64]
+    cross: NDArray[np.complex128]
+    fixed_point: FixedPoint
+    n_neurons: NDArray[np.int64]
+    intrinsic: str
+
+
+def _frequencies(f: ArrayLike) -> NDArray[np.float64]:
+    try:
+        freq = np.array(f, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"f must be real frequencies in Hz, got {f!r}") from None
+    if freq.ndim > 1:
+        raise ValueError(f"f must be a scalar or a 1-d array of frequencies, got shape {freq.shape}")
+    freq = np.atleast_1d(freq)
+    bad = ~np.isnan(freq) & ~((freq >= 0) & (freq < np.inf))
+    if np.any(bad):
+        raise ValueError(f"f must be finite and >= 0 Hz (NaN allowed), got {freq[bad][0]!r}")
+    return freq
+
+
+def _sizes(network, n_neurons: int | Sequence[int] | None, P: int) -> NDArray[np.int64]:
+    if n_neurons is None:
+        if not (hasattr(network, "NE") and hasattr(network, "NI")):
+            raise ValueError("n_neurons is required: a MeanFieldNetwork has no population sizes")
+        n_neurons = (network.NE, network.NI)
+    values = np.broadcast_to(np.asarray(n_neurons, dtype=object), (P,)) if np.ndim(n_neurons) == 0 \
+        else np.asarray(n_neurons, dtype=object)
+    if values.shape != (P,):
+        raise ValueError(f"n_neurons must be an integer or {P} integers (one per population), got {n_neurons!r}")
+    for n in values:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n_neurons must be integers >= 1, got {n_neurons!r}")
+    return values.astype(np.int64)
+
+
+def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | None = None, *,
+                  n_neurons: int | Sequence[int] | None = None, intrinsic: str = "renewal") -> RateSpectra:
+    """Power and cross spectra of the population rates of a finite network, from linear response.
+
+    ``one-sided cross(f) = 2 T diag(S / N) T^H`` with ``T = (I - e^{-lambda D} W(lambda))^{-1}``
+    (see the module notes for the equation and what it neglects).  ``N`` independent Poisson neurons
+    at rate ``nu`` without coupling give ``psd = 2 nu / N``.
+
+    Parameters
+    ----------
+    network : MeanFieldNetwork or BrunelNetwork
+        The network (white noise, ``tau_syn = 0``); its ``delay`` (ms) delays every connection.
+    f : array_like, shape (F,) or scalar
+        Frequencies (Hz), finite and >= 0; NaN gives NaN.
+    fixed_point : FixedPoint or array_like, optional
+        The stationary state; default the unique stable fixed point
+        (:func:`mfkit.fixed_points.as_fixed_point`).
+    n_neurons : int or sequence of int, optional
+        Neurons per population (>= 1; one value for all populations, or one per population).
+        Default ``(NE, NI)`` of a :class:`~mfkit.BrunelNetwork`; required for a
+        :class:`~mfkit.MeanFieldNetwork`.
+    intrinsic : {"renewal", "poisson"}
+        Spectrum of a single neuron's spike train: the renewal spectrum of the LIF neuron at its
+        stationary input (:func:`mfkit.spike_train_spectrum`) or that of a Poisson train (``nu_a``).
+
+    Returns
+    -------
+    RateSpectra
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: negative or non-finite ``f``, missing or bad ``n_neurons``, unknown
+        ``intrinsic``; and as :func:`mfkit.fixed_points.as_fixed_point`.
+    NotImplementedError
+        If ``tau_syn > 0`` in any population (the linear response with synaptic filtering).
+    """
+    if not isinstance(intrinsic, str) or intrinsic not in _INTRINSIC:
+        raise ValueError(f"intrinsic must be 'renewal' or 'poisson', got {intrinsic!r}")
+    freq = _frequencies(f)
+    model = as_model(network)
+    P = model.n_populations
+    sizes = _sizes(network, n_neurons, P)
+    if np.any(model.tau_syn > 0):
+        raise NotImplementedError("rate_spectrum: the linear response with synaptic filtering "
+                                  "(tau_syn > 0) is not implemented")
+    fp = as_fixed_point(model, fixed_point)
+    stats = model.input_statistics(fp.rates)
+    params = {k: v for k, v in model.neuron_params.items() if k != "tau_syn"}
+    col = freq[:, None]                                        # (F, 1) against (P,)
+    chi_mu = linear_response(col, stats.mu, stats.sigma, modulation="mu", **params)
+    chi_sig = linear_response(col, stats.mu, stats.sigma, modulation="sigma", **params)
+    W = chi_mu[:, :, None] * stats.d_mu + chi_sig[:, :, None] * stats.d_sigma        # (F, P, P)
+    lam = 2j * np.pi * freq * 1e-3
+    loop = np.exp(-lam * model.delay)[:, None, None] * W
+    if intrinsic == "renewal":
+        single = spike_train_spectrum(col, stats.mu, stats.sigma, **params)           # (F, P)
+    else:
+        single = np.broadcast_to(fp.rates, (freq.size, P))
+    T = np.linalg.solve(np.eye(P) - loop, np.broadcast_to(np.eye(P, dtype=complex), loop.shape))
+    cross = 2.0 * (T * (single / sizes)[:, None, :]) @ np.conj(np.swapaxes(T, -1, -2))
+    cross = 0.5 * (cross + np.conj(np.swapaxes(cross, -1, -2)))  # Hermitian to the last bit
+    psd = np.diagonal(cross, axis1=-2, axis2=-1).real.copy()
+    for a in (freq, psd, cross, sizes):
+        a.setflags(write=False)
+    return RateSpectra(f=freq, psd=psd, cross=cross, fixed_point=fp, n_neurons=sizes, intrinsic=intrinsic)
