@@ -11,7 +11,8 @@ Sub-commands
     (``time_ms,rate_E_Hz,rate_I_Hz``).
 ``stability``
     The stability of each stationary state with the synaptic delay: the leading eigenvalues of
-    the network (damping and frequency) next to those of eq. 30, and the verdict.
+    the network (damping and frequency) next to those of eq. 30, the limit of the real parts of
+    the modes beyond the frequency window, and the verdict.
 
 Bad arguments give a message on stderr and exit status 2.
 """
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "stable under eq. 30 (roots of det(I - e^{-lambda d} W(lambda)) = 0).")
     _add_network_args(ps)
     ps.add_argument("--re-min", type=_finite, default=None,
-                    help="search Re lambda down to this (1/ms; default -1/tau_m)")
+                    help="search Re lambda down to this (1/ms; default -5/tau_m)")
     ps.add_argument("--f-max", type=_finite, default=1000.0, help="search frequencies up to this (Hz, default %(default)s)")
     ps.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.set_defaults(_sub={"fixed-points": pr, "trajectory": pt, "stability": ps})
@@ -177,6 +178,7 @@ def _stability(net: BrunelNetwork, args: argparse.Namespace, parser: argparse.Ar
             "pseudo_time_eigenvalues_per_ms": [mode(complex(v)) for v in fp.pseudo_time_eigenvalues],
             "network_eigenvalues_per_ms": [mode(complex(v)) for v in st.eigenvalues if v.imag >= 0],
             "stable": st.stable, "frequency_Hz": st.frequency, "delay_ms": st.delay, "re_min_per_ms": st.re_min,
+            "f_max_Hz": st.f_max, "asymptote_per_ms": st.asymptote if math.isfinite(st.asymptote) else None,
         } for fp, st in states], indent=2))
         return 0
     print(f"Brunel network g={net.g:g} eta={net.eta:g} V_reset={net.V_reset:g} mV delay={net.delay:g} ms")
@@ -188,6 +190,9 @@ def _stability(net: BrunelNetwork, args: argparse.Namespace, parser: argparse.Ar
               + ("" if modes else " none"))
         for v in modes:
             print(f"  Re {v.real:+.5f} per ms   f {abs(v.imag) / (2 * math.pi) * 1e3:9.2f} Hz")
+        print(f"modes beyond {st.f_max:g} Hz: real parts tend to {st.asymptote:.3g} per ms"
+              + (f" (near multiples of 1/delay = {1e3 / st.delay:.4g} Hz)" if math.isfinite(st.asymptote)
+                 else " (no recurrent noise: no chain of modes)"))
         if st.stable:
             verdict = "stable: the asynchronous state holds"
         else:

@@ -69,8 +69,9 @@ from . import _special as sp
 from ._kernels import (GL_NODES, GL_WEIGHTS, as_real, broadcast_flat, neuron_param_error, out_of_range,
                        raise_neuron_error, siegert_point, values_at)
 from .isi import cv_isi
+from .siegert import siegert
 
-__all__ = ["linear_response", "spike_train_spectrum", "characteristic_parts", "Y_MAX"]
+__all__ = ["linear_response", "linear_response_limit", "spike_train_spectrum", "characteristic_parts", "Y_MAX"]
 
 #: Largest |theta - mu|/sigma and |V_reset - mu|/sigma accepted (the cost grows like their square).
 Y_MAX = 200.0
@@ -519,6 +520,48 @@ def linear_response(f: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayL
     if error[0] >= 0:
         _raise(int(error[0]), values_at(flat, steps, int(error[1])))
     return out.reshape(shape)
+
+
+def linear_response_limit(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: ArrayLike = 2.0,
+                          theta: ArrayLike = 20.0, V_reset: ArrayLike = 0.0,
+                          modulation: str = "mu") -> float | np.ndarray:
+    """The limit of :func:`linear_response` as f -> inf (Hz per mV, real).
+
+    The mean channel vanishes (like f^(-1/2)).  The noise channel tends to ``2 nu0 / sigma``: the
+    flux through threshold is ``-(sigma^2 / 2 tau_m) dP/dV`` there, the density cannot follow a fast
+    modulation, so the flux follows sigma^2 at once, ``delta nu / nu0 = delta sigma^2 / sigma^2``
+    (Brunel, Chance, Fourcaud & Abbott 2001; Lindner & Schimansky-Geier 2001).  It approaches the
+    limit like f^(-1/2).
+
+    Parameters
+    ----------
+    mu, sigma, tau_m, t_ref, theta, V_reset : array_like
+        As in :func:`linear_response` (white noise, sigma > 0).
+    modulation : {"mu", "sigma"}
+        Which input is modulated (the sigma channel per mV of sigma).
+
+    Returns
+    -------
+    float or ndarray
+        Broadcast over the arguments; a float when all are scalars.  NaN in gives NaN.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``modulation``, sigma not finite and > 0, or a neuron parameter out of range (the
+        words of :func:`mfkit.siegert`).
+    TypeError
+        If an argument is not real-valued.
+    """
+    if not isinstance(modulation, str) or modulation not in ("mu", "sigma"):
+        raise ValueError(f"modulation must be 'mu' or 'sigma', got {modulation!r}")
+    s = np.asarray(as_real("sigma", sigma), dtype=float)
+    bad = ~np.isnan(s) & ~((s > 0.0) & (s < np.inf))
+    if np.any(bad):
+        raise out_of_range("sigma", "finite and > 0 mV (white-noise response)", float(s[bad][0]))
+    nu0 = siegert(mu, sigma, tau_m, t_ref, theta, V_reset)
+    out = 0.0 * nu0 if modulation == "mu" else 2.0 * nu0 / s
+    return float(out) if np.ndim(out) == 0 else out
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -20,7 +20,7 @@ These eigenvalues belong to the network.  The eigenvalues reported by :func:`mfk
 nothing about oscillations of the network.
 
 Completeness: the roots are the zeros of an entire function (the rows of ``I - e^{-lambda d} W``
-multiplied by the denominators of ``chi``), found in the rectangle ``-1/tau_m < Re lambda <= R``,
+multiplied by the denominators of ``chi``), found in the rectangle ``re_min < Re lambda <= R``,
 ``|Im lambda| <= 2 pi f_max`` by the argument principle (:mod:`mfkit.roots`).  ``R`` is raised
 until ``|e^{-lambda d} W(lambda)| < 1/2`` on the boundary of the half-strip right of it; by the
 maximum modulus principle (the loop gain is analytic, bounded and vanishing there) no root lies
@@ -28,6 +28,29 @@ beyond.  When the loop gain is below 1/2 already on the boundary of the half-str
 left edge of the search (a nearly silent network), no root lies in the region and none is counted;
 :func:`phase_diagram` uses the same test at ``Re lambda = 0``.  Populations with identical input and parameters are
 merged first (their differences are not driven), so the denominators enter once per group.
+
+Beyond the window: the equation is of neutral type.  At high frequency ``chi^mu -> 0`` and
+``chi^sigma -> 2 nu0 / sigma`` (:func:`mfkit.response.linear_response_limit`), so
+``W(lambda) -> W_inf = chi^sigma(inf) d sigma / d nu`` and the roots with large ``|Im lambda|``
+approach those of ``det(I - e^{-lambda d} W_inf) = 0``: for every non-zero eigenvalue ``w`` of
+``W_inf`` a chain with ``Re lambda -> ln|w| / d`` near ``Im lambda = (arg w + 2 pi k) / d`` (Rouche's
+theorem on vertical strips, as for neutral delay equations: Bellman & Cooke 1963, ch. 12; Hale &
+Verduyn Lunel 1993, ch. 9; it assumes ``W -> W_inf`` uniformly in vertical strips, which the
+``f^(-1/2)`` approach of ``chi`` on the imaginary axis suggests).  The least damped chain tends to
+``ln(rho(W_inf)) / d``, :attr:`NetworkStability.asymptote`.  With ``d sigma_a^2 / d nu_b`` from
+eq. 29, ``W_inf = diag(nu) X`` and ``V = X diag(nu)`` is the matrix of shares ``V_ab`` of population
+``a``'s input variance ``sigma_a^2`` contributed by ``b``; so ``rho(W_inf) = rho(V) <= max_a
+sigma_rec,a^2 / sigma_a^2`` (the recurrent share, ``< 1`` whenever every population receives some
+external noise: the asymptote is then negative; for Brunel's E and I with one input ``W_inf`` has
+rank one and ``rho`` is that share, 0.921 at the seed).  From which side the chain approaches is not
+proven in general.  At the seed (:class:`~mfkit.BrunelNetwork` defaults, asymptote -0.055 per ms)
+it was checked numerically: on the imaginary axis ``ln(rho(W(f))) / d`` approaches the asymptote from
+below like ``f^(-1/2)`` (by 0.0057 per ms at 1 MHz, 0.00057 at 100 MHz), and a complete search up to
+40 kHz (``Re lambda > -0.15``) finds the chain's real parts increasing with frequency and all below
+the asymptote (-0.239 per ms at 714 Hz, -0.137 at 4.7 kHz, -0.084 at 39 kHz), so there the
+asymptote bounds the modes beyond the window from above.
+Elsewhere members can lie above it: at g = 2.6, eta = 1.5, V_reset = 10 mV (SR, asymptote -0.010
+per ms) the member at 2.67 kHz grows at +0.019 per ms.
 """
 from __future__ import annotations
 
@@ -40,7 +63,7 @@ from numpy.typing import ArrayLike, NDArray
 from .brunel import BrunelNetwork
 from .fixed_points import FixedPoint, NoUniqueStateError, as_fixed_point, fixed_points, stable_fixed_point
 from .network import MeanFieldNetwork, as_model
-from .response import characteristic_parts
+from .response import characteristic_parts, linear_response_limit
 from .roots import RootSearchError, winding_number, zeros_in_rectangle
 
 __all__ = ["NetworkStability", "network_stability", "characteristic_function", "PhaseDiagram", "HopfPoints",
@@ -54,11 +77,12 @@ class NetworkStability:
     Attributes
     ----------
     eigenvalues : ndarray of complex
-        Roots ``lambda`` (1/ms) of ``det(I - e^{-lambda d} W(lambda)) = 0`` with
-        ``Re lambda > re_min`` (default ``-1/tau_m``) and ``|Im lambda| <= 2 pi f_max``, sorted by
-        real part, descending (conjugate pairs: positive imaginary part first).
+        Roots ``lambda`` (1/ms) of ``Delta(lambda) = det(I - e^{-lambda d} W(lambda)) = 0`` with
+        ``Re lambda > re_min`` and ``|Im lambda| <= 2 pi f_max``, sorted by real part, descending
+        (conjugate pairs: positive imaginary part first).
     stable : bool
-        All real parts < 0.
+        All real parts < 0 and ``asymptote < 0`` (a neutral equation with its chain of roots
+        accumulating at ``Re lambda >= 0`` is not exponentially stable).
     frequency : float
         ``|Im lambda| / 2 pi`` in Hz of the leading eigenvalue (largest real part), 0 if it is real.
     fixed_point : FixedPoint
@@ -69,6 +93,15 @@ class NetworkStability:
         Largest frequency searched, Hz.
     re_min : float
         Smallest real part searched, 1/ms.
+    asymptote : float
+        ``ln(rho(W_inf)) / d`` (1/ms), ``W_inf`` the limit of ``W`` at high frequency: the limit of
+        the real parts of the roots as ``|Im lambda| -> inf`` (the least damped chain; see the
+        module notes for what is proven and what was checked).  ``-inf`` where ``W_inf = 0`` (no
+        recurrent noise) or ``d = 0`` (no chain).
+    derivatives : ndarray of complex
+        ``Delta'(lambda)`` (ms) at each eigenvalue (same order), from Cauchy's formula on a small
+        circle: near a simple root the transfer function of the rate spectrum,
+        ``T = (I - e^{-lambda d} W)^{-1} = adj / Delta``, has the pole ``adj / (Delta' (lambda - lambda_k))``.
     """
 
     eigenvalues: NDArray[np.complex128]
@@ -78,6 +111,8 @@ class NetworkStability:
     delay: float
     f_max: float
     re_min: float
+    asymptote: float
+    derivatives: NDArray[np.complex128]
 
     @property
     def leading(self) -> complex:
@@ -88,6 +123,50 @@ class NetworkStability:
     def damping(self) -> float:
         """``-Re`` of the leading eigenvalue in 1/ms (> 0: the state is stable)."""
         return -self.leading.real
+
+    def dominant_mode(self, f: ArrayLike) -> complex | NDArray[np.complex128]:
+        """The eigenvalue whose pole dominates the transfer function at ``f`` Hz.
+
+        For each frequency, the ``lambda_k`` with the largest pole term
+        ``|1 / (Delta'(lambda_k) (2 pi i f / 1000 - lambda_k))|``, i.e. the root of the
+        characteristic equation that produces a peak of the predicted rate spectrum
+        (:func:`mfkit.rate_spectrum`) there.  The adjugate and the single-neuron noise, common to
+        all poles at one frequency, are left out; only the roots in the window are candidates.
+        The least damped root need not dominate: a root near a pole of ``W`` has a large
+        ``Delta'`` and a weak pole term (the 40 Hz root at the seed).
+
+        Parameters
+        ----------
+        f : array_like
+            Frequencies (Hz) in ``[0, f_max]``; NaN gives NaN.
+
+        Returns
+        -------
+        complex or ndarray of complex
+            Shaped like ``f``; NaN where no eigenvalue lies in the window.
+
+        Raises
+        ------
+        ValueError
+            If ``f`` is not real, or negative, infinite or above ``f_max``.
+        """
+        try:
+            freq = np.asarray(f, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"f must be real frequencies in Hz, got {f!r}") from None
+        bad = ~np.isnan(freq) & ~((freq >= 0) & (freq <= self.f_max))
+        if np.any(bad):
+            raise ValueError(f"f must be in [0, f_max] = [0, {self.f_max:g}] Hz (NaN allowed), "
+                             f"got {freq[bad].ravel()[0]!r}")
+        out = np.full(freq.shape, complex(np.nan, np.nan))
+        known = ~np.isnan(freq)
+        # for f >= 0 the root with Im >= 0 of a conjugate pair has the larger pole term (Delta is real on the real axis)
+        upper = self.eigenvalues.imag >= 0
+        if np.any(upper):
+            lam, d = self.eigenvalues[upper], self.derivatives[upper]
+            s = 2j * np.pi * freq[known][:, None] * 1e-3
+            out[known] = lam[np.argmin(np.abs(d * (s - lam)), axis=-1)]  # the largest pole term
+        return complex(out) if out.ndim == 0 else out
 
 
 class _Characteristic:
@@ -161,6 +240,41 @@ class _Characteristic:
         den, num = self.parts(lam)
         return np.linalg.norm(num / den[..., :, None], ord=2, axis=(-2, -1))
 
+    def derivative(self, lam: NDArray[np.complex128]) -> NDArray[np.complex128]:
+        """``Delta'(lam)`` (ms) of ``Delta = det(I - e^{-lam d} W)`` at each ``lam`` (1-d), by Cauchy's formula.
+
+        The mean of ``Delta(lam + r e^{it}) e^{-it} / r`` over 16 points of a circle (exact for the
+        Taylor terms below degree 17; ``Delta`` is analytic away from the poles of ``W``).  Starting
+        from ``r = 1e-3`` per ms, ``r`` is halved until two successive radii agree to 1e-4 (no pole
+        of ``W`` inside the circle, the Taylor remainder negligible).
+        """
+        ring = np.exp(2j * np.pi * np.arange(16) / 16)
+        lam = np.asarray(lam, dtype=complex)
+
+        def cauchy(r: float) -> NDArray[np.complex128]:
+            return np.mean(self.determinant(lam[:, None] + r * ring) * np.conj(ring), axis=-1) / r
+
+        r, d = 1e-3, cauchy(1e-3)
+        for _ in range(10):
+            r *= 0.5
+            d, previous = cauchy(r), d
+            if np.all(np.abs(d - previous) <= 1e-4 * np.abs(d)):
+                return d
+        raise RootSearchError("the derivative of the characteristic determinant does not settle down to a "
+                              f"circle of radius {r:g} per ms around the roots (a pole of W next to a root)")
+
+    def asymptote(self) -> float:
+        """``ln(rho(W_inf)) / d`` (1/ms): where the roots' real parts tend as ``|Im lam| -> inf``.
+
+        ``W_inf`` is ``W`` with the linear responses at their high-frequency limits
+        (:func:`mfkit.response.linear_response_limit`); ``-inf`` if ``W_inf = 0`` or ``d = 0``.
+        """
+        lim_mu, lim_sig = (linear_response_limit(self.mu, self.sigma, **self.params, modulation=m)
+                           for m in ("mu", "sigma"))
+        w_inf = lim_mu[:, None] * self.R_mu + lim_sig[:, None] * self.R_sig
+        rho = float(np.max(np.abs(np.linalg.eigvals(w_inf))))
+        return float(np.log(rho) / self.delay) if rho > 0 and self.delay > 0 else -np.inf
+
 
 def characteristic_function(network, fixed_point: FixedPoint | ArrayLike | None = None):
     """The entire function whose zeros are the network's eigenvalues at ``fixed_point`` (1/ms).
@@ -177,6 +291,10 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
                       f_max: float = 1000.0, re_min: float | None = None) -> NetworkStability:
     """Eigenvalues of the linearised rate dynamics with delay around a fixed point (Brunel 2000).
 
+    Every root in the window ``re_min < Re lambda``, ``|Im lambda| <= 2 pi f_max`` (certified by the
+    argument principle), and the limit of the real parts of the roots beyond it
+    (:attr:`NetworkStability.asymptote`; see the module notes).
+
     Parameters
     ----------
     network : MeanFieldNetwork or BrunelNetwork
@@ -186,10 +304,17 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
         to a relative residual of 1e-9.  Default: the network's stable fixed point of eq. 30
         (a ValueError if there is not exactly one); see :func:`mfkit.fixed_points.as_fixed_point`.
     f_max : float
-        Search up to ``|Im lambda| / 2 pi = f_max`` Hz (> 0, default 1 kHz).
+        Search up to ``|Im lambda| / 2 pi = f_max`` Hz (> 0).  Default 1 kHz, the Nyquist frequency
+        of the 0.5 ms bins in which a population rate is usually measured: a measured spectrum
+        ends there.  The modes beyond (the neutral chain near multiples of ``1/delay``) are reported
+        through the asymptote.
     re_min : float, optional
-        Search down to ``Re lambda = re_min`` (1/ms, in [-6/tau_m, 0)); default ``-1/tau_m``.
-        Deeper searches find strongly damped modes (e.g. the resonance of a stable state).
+        Search down to ``Re lambda = re_min`` (1/ms, in [-6/tau_m, 0), ``tau_m`` of the slowest
+        population).  Default ``-5/tau_m`` (-0.25 per ms for tau_m = 20 ms): a mode damped that
+        fast has decayed to e^-5 (< 1 %) within one membrane time constant and gives a spectral
+        peak of half-width ``5 / (2 pi tau_m)`` (40 Hz); the modes that shape the predicted rate
+        spectrum at the seed lie inside (the least damped one at 40 Hz, -0.143 per ms, and the one
+        that makes its peak near 130 Hz, -0.177 per ms, :meth:`NetworkStability.dominant_mode`).
 
     Returns
     -------
@@ -206,7 +331,7 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     G = characteristic_function(network, fixed_point)
     tau = float(np.max(G.tau))
     if re_min is None:
-        x0 = -1.0 / tau
+        x0 = -5.0 / tau
     elif isinstance(re_min, bool) or not isinstance(re_min, (int, float, np.integer, np.floating)) \
             or not -6.0 / tau <= re_min < 0:
         raise ValueError(f"re_min must be in [-6/tau_m, 0) = [{-6.0 / tau:g}, 0) per ms, got {re_min!r}")
@@ -221,11 +346,15 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     roots = np.where(np.abs(roots.imag) <= 1e-10 * np.maximum(1.0, np.abs(roots)), roots.real + 0j, roots)
     order = np.lexsort((-roots.imag, -np.round(roots.real, 12)))
     ev = roots[order]
-    ev.setflags(write=False)
+    deriv = G.derivative(ev) if ev.size else np.zeros(0, dtype=complex)
+    for a in (ev, deriv):
+        a.setflags(write=False)
     lead = ev[0] if ev.size else complex(np.nan)
     freq = abs(lead.imag) / (2 * np.pi) * 1e3 if ev.size and lead.imag != 0 else 0.0
-    return NetworkStability(eigenvalues=ev, stable=bool(np.all(ev.real < 0)), frequency=float(freq),
-                            fixed_point=G.fixed_point, delay=G.delay, f_max=float(f_max), re_min=x0)
+    asymptote = G.asymptote()
+    return NetworkStability(eigenvalues=ev, stable=bool(np.all(ev.real < 0) and asymptote < 0),
+                            frequency=float(freq), fixed_point=G.fixed_point, delay=G.delay, f_max=float(f_max),
+                            re_min=x0, asymptote=asymptote, derivatives=deriv)
 
 
 def _right_edge(G: _Characteristic, y: float) -> float:
@@ -378,7 +507,13 @@ def phase_diagram(g_values: ArrayLike, eta_values: ArrayLike, base=None, *, f_ma
     base : BrunelNetwork, optional
         Every other parameter (default: the seed network; Brunel (2000) used ``V_reset=10``).
     f_max : float
-        Largest frequency (Hz) of the eigenvalues counted.
+        Largest frequency (Hz) of the eigenvalues counted; default 1 kHz, the window of
+        :func:`network_stability`.  The synchronous regular (SR) instability near ``1/delay`` is the
+        first member of the neutral chain (see the module notes) and lies inside 1 kHz for
+        ``delay = 1.5`` ms (raise ``f_max`` for delays below about 1 ms).  Scans along g (eta = 1.5,
+        2, 4; V_reset = 0 and 10 mV; roots up to 6 kHz) found that member crossing first; deeper in
+        the SR region further members beyond 1 kHz become unstable too (e.g. 2.67 kHz at g = 2.6,
+        eta = 1.5, V_reset = 10 mV) and are not counted in ``n_unstable``.
     tol : float
         Relative accuracy of the crossing points.
 

@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from mfkit.__main__ import main
@@ -87,3 +88,21 @@ def test_stability_command_text_and_json(capsys):
     with pytest.raises(SystemExit):
         main(["stability", "--re-min", "-5"])  # outside [-6/tau_m, 0): a usage error
     assert "re_min" in capsys.readouterr().err
+
+
+def test_stability_command_shows_the_seed_modes_and_the_asymptote(capsys):
+    """At the seed the default region holds modes, and the line on the modes beyond the window gives
+    the asymptote of network_stability."""
+    from mfkit import network_stability
+
+    st = network_stability(BrunelNetwork())
+    assert main(["stability"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    modes = [line.split() for line in lines if line.startswith("  Re ")]
+    assert len(modes) == np.count_nonzero(st.eigenvalues.imag >= 0) > 0
+    assert [float(m[1]) for m in modes] == pytest.approx(st.eigenvalues[st.eigenvalues.imag >= 0].real, abs=1e-5)
+    (beyond,) = [line for line in lines if line.startswith("modes beyond 1000 Hz: real parts tend to ")]
+    assert float(beyond.split("tend to ")[1].split()[0]) == pytest.approx(st.asymptote, rel=1e-3)
+    assert main(["stability", "--json"]) == 0
+    (state,) = json.loads(capsys.readouterr().out)
+    assert state["asymptote_per_ms"] == pytest.approx(st.asymptote, rel=1e-12) and state["f_max_Hz"] == 1000.0

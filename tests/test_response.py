@@ -188,6 +188,28 @@ def test_high_frequency_gain_decays_like_inverse_square_root(mu, sigma, nk):
     assert -55.0 < phase < -35.0, phase  # tends to -45 degrees (lag)
 
 
+@pytest.mark.parametrize("mu, sigma, nk", [
+    (23.983443, 7.102677, {}), (15.0, 3.0, {}), (18.0, 4.0, NEURONS[1]), (-55.0, 5.0, NEURONS[3]),
+])
+def test_limit_at_high_frequency(mu, sigma, nk):
+    """linear_response_limit: the mean channel vanishes, the noise channel tends to 2 nu0 / sigma; the
+    response at 1 MHz and 100 MHz closes in on it like f^-1/2."""
+    lim = mfkit.response.linear_response_limit(mu, sigma, **nk, modulation="sigma")
+    assert lim == pytest.approx(2 * mfkit.siegert(mu, sigma, **nk) / sigma, rel=1e-14)
+    assert mfkit.response.linear_response_limit(mu, sigma, **nk) == 0.0
+    err = [abs(linear_response(f, mu, sigma, **nk, modulation="sigma") - lim) for f in (1e6, 1e8)]
+    assert err[1] < 0.15 * err[0] and err[1] < 2e-3 * lim
+
+
+def test_limit_bad_input_and_nan():
+    limit = mfkit.response.linear_response_limit
+    assert np.isnan(limit(np.array([np.nan]), 5.0, modulation="sigma")[0])
+    for kwargs, match in ((dict(sigma=0.0), "sigma must be finite and > 0"), (dict(sigma=-1.0), "sigma"),
+                          (dict(sigma=5.0, modulation="var"), "modulation"),
+                          (dict(sigma=5.0, theta=-1.0), "theta")):
+        with pytest.raises(ValueError, match=match):
+            limit(20.0, **kwargs)
+
 def test_phase_convention():
     """Lag = negative phase. Noise-driven input: lags at low f. At the seed point the phase is a
     small lead at low f with t_ref = 2 ms (refractoriness; a lag with t_ref = 0): checked against

@@ -9,15 +9,17 @@ from mfkit.stability import network_stability
 BRUNEL_VR10 = dict(V_reset=10.0)  # Brunel (2000) used V_r = 10 mV; NEST's example resets to 0 mV
 
 
-def residual_with_reference(net, st, lam):
-    """|1 - e^{-lam d} W(lam)| with W from the mpmath closed form (E and I share their input)."""
+def residual_with_reference(net, st, lam, signed=False):
+    """|1 - e^{-lam d} W(lam)| (the complex value if ``signed``) with W from the mpmath closed form
+    (E and I share their input)."""
     fp, m = st.fixed_point, net.model
     stats = m.input_statistics(fp.rates)
     p = dict(tau_m=m.tau_m[0], t_ref=m.t_ref[0], theta=m.theta[0], V_reset=m.V_reset[0])
     chi_mu = complex(reference.linear_response_laplace(lam, fp.mu[0], fp.sigma[0], **p, dps=30))
     chi_sig = complex(reference.linear_response_laplace(lam, fp.mu[0], fp.sigma[0], **p, modulation="sigma", dps=30))
     w = chi_mu * stats.d_mu[0].sum() + chi_sig * stats.d_sigma[0].sum()
-    return abs(1 - np.exp(-lam * m.delay) * w)
+    delta = 1 - np.exp(-lam * m.delay) * w
+    return delta if signed else abs(delta)
 
 
 @pytest.mark.parametrize("kw, stable, f_lo, f_hi", [
@@ -44,15 +46,91 @@ def test_brunels_example_states(kw, stable, f_lo, f_hi):
         assert np.min(np.abs(st.eigenvalues - np.conj(lam))) < 1e-9
 
 
-def test_default_region_is_re_above_minus_one_over_tau_m():
+def test_default_region_is_re_above_minus_five_over_tau_m():
     net = BrunelNetwork(**BRUNEL_VR10)
-    deep = network_stability(net, re_min=-0.25)
+    deep = network_stability(net, re_min=-6 / 20.0)
     default = network_stability(net)
-    assert default.re_min == -1 / 20.0
-    expected = deep.eigenvalues[deep.eigenvalues.real > -1 / 20.0]
+    assert default.re_min == -5 / 20.0
+    expected = deep.eigenvalues[deep.eigenvalues.real > -5 / 20.0]
     np.testing.assert_allclose(default.eigenvalues, expected, atol=1e-9)
     # AI at V_r = 10 mV: the least damped mode is the ~124 Hz resonance, damped within 10 ms
     assert 110 < deep.frequency < 140 and deep.damping > 0.1
+
+
+def test_default_region_holds_the_seed_modes():
+    """NEST's seed: the least damped mode (~40 Hz) and the one near the spectral peak (~130 Hz) are
+    in the default region, which the old default (Re > -1/tau_m) left empty."""
+    st = network_stability(BrunelNetwork())
+    assert st.stable and st.eigenvalues.size > 0
+    freqs = np.abs(st.eigenvalues.imag) / (2 * np.pi) * 1e3
+    assert np.any((freqs > 30) & (freqs < 50)) and np.any((freqs > 110) & (freqs < 150))
+    assert np.all(st.eigenvalues.real < -1 / 20.0)
+
+
+def test_asymptote_is_the_high_frequency_limit_of_the_loop():
+    """ln(rho(W(f)))/D with W from linear_response at 1 MHz and 100 MHz tends to the asymptote (like
+    f^-1/2), which for E and I with one input is ln(sigma_rec^2 / sigma^2)/D, the recurrent share."""
+    net = BrunelNetwork()
+    st = network_stability(net)
+    fp, m = st.fixed_point, net.model
+    stats = m.input_statistics(fp.rates)
+    p = dict(tau_m=m.tau_m[0], t_ref=m.t_ref[0], theta=m.theta[0], V_reset=m.V_reset[0])
+    errors = []
+    for f in (1e6, 1e8):
+        chi_mu = mfkit.linear_response(f, fp.mu[0], fp.sigma[0], **p)
+        chi_sig = mfkit.linear_response(f, fp.mu[0], fp.sigma[0], **p, modulation="sigma")
+        W = chi_mu * stats.d_mu + chi_sig * stats.d_sigma
+        errors.append(abs(np.log(np.max(np.abs(np.linalg.eigvals(W)))) / net.delay - st.asymptote))
+    assert errors[1] < 0.02 * abs(st.asymptote) and errors[1] < errors[0] / 5
+    var_rec = net.tau_m * (net.CE * net.J ** 2 + net.CI * (net.g * net.J) ** 2) * fp.rates[0] * 1e-3
+    assert st.asymptote == pytest.approx(np.log(var_rec / fp.sigma[0] ** 2) / net.delay, rel=1e-9)
+    assert -0.06 < st.asymptote < -0.05
+
+
+def test_chain_beyond_the_window_approaches_the_asymptote_from_below():
+    """At the seed the roots near multiples of 1/D up to 5 kHz are more damped than the asymptote and
+    their damping decreases with frequency."""
+    st = network_stability(BrunelNetwork(), f_max=5000.0, re_min=-0.25)
+    chain = st.eigenvalues[st.eigenvalues.imag / (2 * np.pi) * 1e3 > 500]
+    chain = chain[np.argsort(chain.imag)]
+    k = chain.imag / (2 * np.pi) * st.delay
+    np.testing.assert_allclose(k, np.arange(1, chain.size + 1), atol=0.1)  # one root near each k / D
+    assert chain.size >= 6
+    assert np.all(chain.real < st.asymptote) and np.all(np.diff(chain.real) > 0)
+    assert chain.real[-1] > st.re_min + 0.5 * (st.asymptote - st.re_min)  # and they come closer
+
+
+def test_no_recurrent_noise_no_chain():
+    m = MeanFieldNetwork(K=[[0.0]], J=[[0.0]], K_ext=1, J_ext=0.1, nu_ext=[24000.0], delay=1.5)
+    st = network_stability(m)
+    assert st.asymptote == -np.inf and st.eigenvalues.size == 0 and st.stable
+
+
+def test_dominant_mode_at_the_predicted_peak():
+    """The predicted rate spectrum of the seed peaks near 130 Hz; the root named there is the one
+    with the nearest frequency, not the least damped root (40 Hz)."""
+    net = BrunelNetwork()
+    st = network_stability(net)
+    f = np.arange(60.0, 1000.0, 1.0)
+    peak = f[np.argmax(mfkit.rate_spectrum(net, f).psd[:, 0])]
+    upper = st.eigenvalues[st.eigenvalues.imag > 0]
+    nearest = upper[np.argmin(np.abs(upper.imag / (2 * np.pi) * 1e3 - peak))]
+    lam = st.dominant_mode(peak)
+    assert isinstance(lam, complex) and lam == nearest and lam != st.leading
+    out = st.dominant_mode(np.array([[peak, np.nan]]))
+    assert out.shape == (1, 2) and out[0, 0] == lam and np.isnan(out[0, 1])
+
+
+def test_derivatives_against_the_reference():
+    """Delta'(lambda_k) by a centred difference of 1 - e^{-lam D} W(lam) with the mpmath responses."""
+    net = BrunelNetwork()
+    st = network_stability(net)
+    h = 1e-5
+    for lam, d in zip(st.eigenvalues[:4:2], st.derivatives[:4:2]):
+        lam = complex(lam)
+        fd = (residual_with_reference(net, st, lam + h, signed=True)
+              - residual_with_reference(net, st, lam - h, signed=True)) / (2 * h)
+        assert abs(d - fd) < 1e-6 * abs(fd)
 
 
 def test_pseudo_time_stability_is_not_network_stability():
@@ -97,6 +175,12 @@ def test_bad_input():
         network_stability(BrunelNetwork(tau_syn=2.0))
     with pytest.raises(TypeError):
         network_stability("network")
+    st = network_stability(net)
+    for f in (-1.0, np.inf, [10.0, -np.inf], st.f_max * 1.01):
+        with pytest.raises(ValueError, match="f must be in"):
+            st.dominant_mode(f)
+    with pytest.raises(ValueError, match="f must be real"):
+        st.dominant_mode("high")
 
 
 def test_explicit_fixed_point_of_a_multistable_network():
