@@ -208,8 +208,13 @@ def siegert(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: Arr
     the reset. This is an approximation: its error is of the next order, dt/tau_m; it needs the
     noise of a step to dominate its drift near threshold, ``|theta - mu|/sigma << sqrt(tau_m/dt)``
     (it fails in the nearly deterministic limit sigma -> 0, where the grid delays every spike by up
-    to ``dt``), and it does not apply to few large jumps per step (shot noise, whose own overshoot
-    adds to it). Use it with ``dt`` at most tau_m/10, as enforced.
+    to ``dt``), and many input jumps per step: with about one jump per step (the Brunel network's
+    inputs at dt = 0.1 ms) a crossing is rarely undone within a step and the grid costs less than
+    this predicts (at 1.3 Hz, about 1 % instead of 8 %). ``dt`` is at most tau_m/10, as enforced.
+    For white-noise neurons (tau_m = 20 ms, 0.8-63 Hz, rates lowered by 0.5-13 % at dt = 0.1 ms) the
+    measured change of the rate (:func:`mfkit.single_neuron.simulate_lif_rate`, ``crossing="grid"``
+    against ``"bridge"``) agreed with this one to within 0.15 % of the rate at dt = 0.1 ms, and
+    within the statistical errors (0.02-0.4 %) at dt = 0.01 ms.
 
     Examples
     --------

@@ -82,6 +82,8 @@ class LIFRateResult:
     seed : int
         Seed of the run; two runs with the same seed, ``n_neurons``, ``dt``, ``t_warmup`` and
         ``t_sim`` use the same noise for every neuron and step.
+    crossing : str
+        ``"bridge"`` or ``"grid"``: how the threshold was tested (:func:`simulate_lif_rate`).
     """
 
     t: np.ndarray
@@ -94,6 +96,7 @@ class LIFRateResult:
     modulation: tuple | None
     seed: int = 0
     n_warmup: int = 0
+    crossing: str = "bridge"
 
     @property
     def rate(self) -> np.ndarray:
@@ -310,7 +313,7 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
     rates = counts / (sizes[:, None] * dt * 1e-3)
     return LIFRateResult(t=(np.arange(n_rec) + 0.5) * dt, rates_by_group=rates, dt=dt, n_neurons=int(n_neurons),
                          n_groups=int(n_groups), mu=mu, sigma=sigma, modulation=modulation, seed=int(seed),
-                         n_warmup=n_warm)
+                         n_warmup=n_warm, crossing=crossing)
 
 
 def fit_response(result: LIFRateResult, reference: LIFRateResult | None = None) -> ResponseFit:
@@ -437,7 +440,10 @@ def simulate_lif_shot_noise(rate_E, rate_I, *, CE, CI, J_E, J_I, t_sim, n_neuron
     which ``V`` stays at ``V_reset`` and the input is discarded.  All neurons start at ``V_reset``;
     the first ``t_warmup`` ms are discarded.  In the diffusion limit (many small inputs) the rate
     tends to :func:`mfkit.siegert` and the CV to :func:`mfkit.cv_isi` at the ``mu`` and ``sigma``
-    of eq. 28-29 (stored in the result).
+    of eq. 28-29 (stored in the result); with many inputs per step, since the threshold is tested
+    only at the end of each step, the rate tends to :func:`mfkit.siegert` with ``dt`` (lower: the
+    crossings made and undone within a step are missed), and to eq. 27 itself only as ``dt -> 0``
+    too.
 
     Parameters
     ----------
@@ -517,8 +523,10 @@ def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | Ar
     This separates the two assumptions behind eq. 27-29: the diffusion approximation (the jumps
     replaced by white noise of the same mean and variance, eq. 28-29) and Poisson statistics of the
     recurrent input.  Where the result differs from ``nu*`` (:func:`mfkit.siegert`) or from
-    :func:`mfkit.cv_isi`, the diffusion approximation itself fails; where it agrees and the spiking
-    network does not, the recurrent input is the cause.
+    :func:`mfkit.cv_isi`, the diffusion approximation itself fails, or the threshold's time grid
+    (the neurons test it every ``dt``, as NEST does; :func:`mfkit.siegert` with ``dt`` gives its
+    share in the limit of many small jumps per step); where it agrees and the spiking network does
+    not, the recurrent input is the cause.
 
     Parameters
     ----------

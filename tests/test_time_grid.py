@@ -177,6 +177,12 @@ def test_network_fixed_point_on_a_grid_solves_the_corrected_eq27():
         # pseudo-time (eq. 30) relaxes to it
         traj = mfkit.pseudo_time(dataclasses.replace(net, dt=0.1), t_sim=60.0, dt=0.1, method="ode", drive="constant")
         np.testing.assert_allclose(traj.final, grid.rates, rtol=1e-6)
+    # the continuation over g follows the fixed points on the grid
+    net = BrunelNetwork(eta=2.0, dt=0.1)
+    (curve,) = mfkit.fixed_point_curve(net, g_range=(5.5, 6.0))
+    for k in (0, len(curve.g) // 2):
+        state = mfkit.stable_fixed_point(dataclasses.replace(net, g=float(curve.g[k])))
+        assert curve.rates[k] == pytest.approx(state.rates[0], rel=1e-9)
 
 
 def test_network_jacobian_on_a_grid_matches_finite_differences():
