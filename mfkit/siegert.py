@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike
 from . import _special as sp
 from ._kernels import (FOURCAUD_BRUNEL_ALPHA, GL_NODES, GL_WEIGHTS, TIME_GRID_BETA, as_real, broadcast_flat,
                        raise_siegert_input_error, raise_time_grid_error, siegert_input_error, siegert_point,
-                       siegert_point_on_grid, time_grid_error, values_at)
+                       time_grid_error, values_at)
 
 __all__ = ["siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA", "TIME_GRID_BETA"]
 
@@ -89,7 +89,7 @@ def _loop_on_grid(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, dt, steps, w
             error[1] = i
             return
         grid = TIME_GRID_BETA * math.sqrt(step / p[1])
-        r, dm, ds = siegert_point_on_grid(mu[i * steps[0]], *p, grid, want, coef, nodes, weights)
+        r, dm, ds = siegert_point(mu[i * steps[0]], *p, want, coef, nodes, weights, grid)
         out[0, i] = r
         if want:
             out[1, i] = dm
@@ -119,7 +119,7 @@ def _evaluate(want: bool, dt: ArrayLike | None, *args):
             if time_grid_error(step, tau_m, values[6]) >= 0:
                 raise_time_grid_error(step, tau_m, values[6])
             grid = TIME_GRID_BETA * math.sqrt(step / tau_m)
-            out = siegert_point_on_grid(*values[:7], grid, want, sp.COEF, GL_NODES, GL_WEIGHTS)
+            out = siegert_point(*values[:7], want, sp.COEF, GL_NODES, GL_WEIGHTS, grid)
         return out if want else out[:1]
     shape, flat, steps = broadcast_flat(values)
     out = np.empty((3 if want else 1, math.prod(shape)))
