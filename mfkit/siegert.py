@@ -52,44 +52,33 @@ class SiegertDerivatives(NamedTuple):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _loop(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, want, out, error, coef, nodes, weights):
+def _loop(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, want, out, error, coef, nodes, weights, dt=None):
     """siegert_point over flat inputs; input k is read at i * steps[k] (step 0 for a broadcast scalar).
 
-    Stops at the first invalid input, leaving (error code, position) in ``error``.
+    ``dt``: None (continuous time; numba compiles the loop without the time grid) or the time steps,
+    the 8th input. Stops at the first invalid input, leaving (error code, position) in ``error``; a
+    bad time step has the code -2 - :func:`~mfkit._kernels.time_grid_error`.
     """
     for i in range(out.shape[1]):
         p = (sigma[i * steps[1]], tau_m[i * steps[2]], t_ref[i * steps[3]], theta[i * steps[4]],
              V_reset[i * steps[5]], tau_syn[i * steps[6]])
         k = siegert_input_error(*p)
-        if k >= 0:
-            error[0] = k
-            error[1] = i
-            return
-        r, dm, ds = siegert_point(mu[i * steps[0]], *p, want, coef, nodes, weights)
-        out[0, i] = r
-        if want:
-            out[1, i] = dm
-            out[2, i] = ds
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _loop_on_grid(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, dt, steps, want, out, error, coef, nodes,
-                  weights):
-    """:func:`_loop` with a time grid ``dt`` (ms, the 8th input); a bad step gives error code -2 - its code."""
-    for i in range(out.shape[1]):
-        p = (sigma[i * steps[1]], tau_m[i * steps[2]], t_ref[i * steps[3]], theta[i * steps[4]],
-             V_reset[i * steps[5]], tau_syn[i * steps[6]])
-        step = dt[i * steps[7]]
-        k = siegert_input_error(*p)
-        if k < 0:
-            k = time_grid_error(step, p[1], p[5])
-            k = -2 - k if k >= 0 else k
-        if k != -1:
-            error[0] = k
-            error[1] = i
-            return
-        grid = TIME_GRID_BETA * math.sqrt(step / p[1])
-        r, dm, ds = siegert_point(mu[i * steps[0]], *p, want, coef, nodes, weights, grid)
+        if dt is None:
+            if k >= 0:
+                error[0] = k
+                error[1] = i
+                return
+            r, dm, ds = siegert_point(mu[i * steps[0]], *p, want, coef, nodes, weights)
+        else:
+            step = dt[i * steps[7]]
+            if k < 0 and time_grid_error(step, p[1], p[5]) >= 0:
+                k = -2 - time_grid_error(step, p[1], p[5])
+            if k != -1:
+                error[0] = k
+                error[1] = i
+                return
+            r, dm, ds = siegert_point(mu[i * steps[0]], *p, want, coef, nodes, weights,
+                                      TIME_GRID_BETA * math.sqrt(step / p[1]))
         out[0, i] = r
         if want:
             out[1, i] = dm
@@ -97,7 +86,7 @@ def _loop_on_grid(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, dt, steps, w
 
 
 def _raise(code: int, point: list[float]) -> None:
-    """Raise the error of code ``code`` (:func:`_loop_on_grid`'s) at ``point`` (mu, ..., tau_syn[, dt])."""
+    """Raise the error of code ``code`` (:func:`_loop`'s) at ``point`` (mu, ..., tau_syn[, dt])."""
     if code <= -2:
         raise_time_grid_error(point[7], point[2], point[6])
     raise_siegert_input_error(code, *point[1:7])
@@ -124,10 +113,7 @@ def _evaluate(want: bool, dt: ArrayLike | None, *args):
     shape, flat, steps = broadcast_flat(values)
     out = np.empty((3 if want else 1, math.prod(shape)))
     error = np.full(2, -1, dtype=np.int64)
-    if dt is None:
-        _loop(*flat, steps, want, out, error, sp.COEF, GL_NODES, GL_WEIGHTS)
-    else:
-        _loop_on_grid(*flat, steps, want, out, error, sp.COEF, GL_NODES, GL_WEIGHTS)
+    _loop(*flat[:7], steps, want, out, error, sp.COEF, GL_NODES, GL_WEIGHTS, *flat[7:])
     if error[0] != -1:
         _raise(int(error[0]), values_at(flat, steps, int(error[1])))
     return tuple(o.reshape(shape) for o in out)
