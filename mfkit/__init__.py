@@ -4,7 +4,8 @@ Hahne et al. (2017), eq. 27-30, with data flowing one way, model -> statistics -
 analyses:
 
 * the neuron: the Siegert transfer function (:func:`siegert`, :func:`siegert_with_derivatives`,
-  eq. 27), with its parameters checked in one place (:mod:`mfkit.neuron`);
+  eq. 27; with a threshold tested on a time grid, `dt`), with its parameters checked in one place
+  (:mod:`mfkit.neuron`);
 * the model: :class:`MeanFieldNetwork` (populations, in-degrees, weights, neurons, drive) and its
   input statistics (:class:`InputStatistics`, eq. 28-29; along a line of rates :class:`RateLine`),
   and its Brunel/NEST-example parameterisation :class:`BrunelNetwork`;
@@ -35,7 +36,7 @@ from .isi import cv_isi
 from .network import InputStatistics, LinePoint, MeanFieldNetwork, RateLine
 from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
 from .response import linear_response, spike_train_spectrum
-from .siegert import FOURCAUD_BRUNEL_ALPHA, SiegertDerivatives, siegert, siegert_with_derivatives
+from .siegert import FOURCAUD_BRUNEL_ALPHA, TIME_GRID_BETA, SiegertDerivatives, siegert, siegert_with_derivatives
 from .spectra import RateSpectra, rate_spectrum
 from .spiking import SpikingResult, simulate_brunel
 from .stability import NetworkStability, PhaseDiagram, network_stability, phase_diagram
@@ -43,7 +44,7 @@ from .stability import NetworkStability, PhaseDiagram, network_stability, phase_
 __version__ = "0.1.0"
 
 __all__ = [
-    "siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA",
+    "siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA", "TIME_GRID_BETA",
     "BrunelNetwork", "MeanFieldNetwork", "InputStatistics", "RateLine", "LinePoint",
     "FixedPoint", "FixedPointError", "NoUniqueStateError", "fixed_points", "stable_fixed_point", "as_fixed_point",
     "make_fixed_point", "Branch", "bifurcation_diagram",

@@ -9,7 +9,9 @@
   :func:`raise_siegert_input_error` add sigma >= 0 (the inputs of the Siegert rate and of the CV);
   :func:`out_of_range` words the messages for inputs other than neuron parameters the same way.
 * The Siegert rate of one input and its derivatives, :func:`siegert_point` (eq. 27 of Hahne et al.
-  2017), which the linear response and the CV of the inter-spike intervals need too.
+  2017), which the linear response and the CV of the inter-spike intervals need too, and
+  optionally with the threshold raised by a time grid (:data:`TIME_GRID_BETA`;
+  :func:`time_grid_error` and :func:`raise_time_grid_error` check its step).
 
 How eq. 27 is evaluated. The integrand e^{u^2}(1 + erf u) = erfcx(-u) overflows for u > 26.6 and
 the naive 1 + erf u underflows for u << 0; with G(x) = int_0^x erfcx and Dawson's function D,
@@ -35,16 +37,24 @@ from typing import NoReturn
 import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike
+from scipy.special import zeta
 
 from . import _special as sp
-from .neuron import NEURON_DEFAULTS, NEURON_PARAMS, check_neuron_params
+from .neuron import NEURON_DEFAULTS, NEURON_PARAMS, check_neuron_params, check_time_grid
 
-__all__ = ["FOURCAUD_BRUNEL_ALPHA", "GL_NODES", "GL_WEIGHTS", "SIGMA_NEGATIVE", "as_real", "broadcast_flat",
-           "values_at", "neuron_param_error", "raise_neuron_error", "siegert_input_error",
-           "raise_siegert_input_error", "out_of_range", "siegert_point"]
+__all__ = ["FOURCAUD_BRUNEL_ALPHA", "TIME_GRID_BETA", "GL_NODES", "GL_WEIGHTS", "SIGMA_NEGATIVE", "as_real",
+           "broadcast_flat", "values_at", "neuron_param_error", "raise_neuron_error", "siegert_input_error",
+           "raise_siegert_input_error", "time_grid_error", "raise_time_grid_error", "out_of_range",
+           "siegert_point"]
 
 #: alpha = sqrt(2) |zeta(1/2)| of Fourcaud & Brunel (2002); the bounds shift by alpha/2 sqrt(tau_syn/tau_m).
 FOURCAUD_BRUNEL_ALPHA = 2.0652531522312172
+
+#: beta = -zeta(1/2) / sqrt(2 pi) = 0.5826: a Gaussian random walk with steps of standard deviation s,
+#: looked at only after each step, first exceeds a barrier as if it were continuous and the barrier
+#: beta s higher (Siegmund 1979; Broadie, Glasserman & Kou 1997). For the LIF neuron whose threshold is
+#: tested every dt ms, s = sigma sqrt(dt/tau_m): y_th moves up by beta sqrt(dt/tau_m).
+TIME_GRID_BETA = float(-zeta(0.5) / math.sqrt(2.0 * math.pi))
 
 #: The 14-point Gauss-Legendre rule on [-1, 1] of :func:`siegert_point`'s short intervals.
 GL_NODES, GL_WEIGHTS = np.polynomial.legendre.leggauss(14)
@@ -160,6 +170,26 @@ def raise_siegert_input_error(code: int, sigma: float, tau_m: float, t_ref: floa
     raise_neuron_error(code, tau_m, t_ref, theta, V_reset, tau_syn)
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def time_grid_error(dt, tau_m, tau_syn):
+    """1 if the time step dt (ms) is outside (0, tau_m/10], 2 if tau_syn > 0 (no grid correction), else -1.
+
+    The ranges of :func:`mfkit.neuron.check_time_grid`, tested in the same order; a NaN passes.
+    """
+    if dt <= 0.0 or dt > tau_m / 10.0:
+        return 1
+    if tau_syn > 0.0:
+        return 2
+    return -1
+
+
+def raise_time_grid_error(dt: float, tau_m: float, tau_syn: float) -> NoReturn:
+    """Raise the ``ValueError`` of :func:`mfkit.neuron.check_time_grid` for a point :func:`time_grid_error` flags."""
+    check_time_grid(dt, tau_m, tau_syn)
+    raise AssertionError(f"time_grid_error and check_time_grid disagree on dt={dt}, tau_m={tau_m}, "
+                         f"tau_syn={tau_syn}")
+
+
 # ------------------------------------------------------------------ the Siegert rate, eq. 27
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -185,13 +215,15 @@ def _scaled_integrand(b, d, es, coef):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn):
+def _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn, grid=None):
     """sigma -> 0+: 1/nu = t_ref + tau_m ln((mu - V_reset)/(mu - theta)) for mu > theta, else 0.
 
     Returns (rate, d rate/d mu, d rate/d sigma), the limits sigma -> 0+ of the noisy values:
 
     * mu > theta: d_sigma = -s d_mu. The shift s moves both bounds to theta + s sigma and
       V_reset + s sigma, which is the same as moving mu by -s sigma (0 for delta synapses).
+      A time grid (``grid``, see :func:`siegert_point`) raises the threshold alone by a further
+      grid sigma, which adds grid d nu/d theta = -grid nu tau_m / ((mu - theta) period).
     * mu < theta: all zero (the rate vanishes like e^{-y_th^2}).
     * mu == theta: rate 0, d_mu = d_sigma = +inf. The rate there is ~1000/(tau_m ln(1/sigma)), so
       d_sigma (the one-sided derivative at sigma = 0) and d_mu both grow like 1/(sigma ln^2 sigma);
@@ -202,6 +234,9 @@ def _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn):
     period = t_ref + tau_m * math.log1p((theta - V_reset) / (mu - theta))
     rate = 1000.0 / period
     d_mu = rate * tau_m * (theta - V_reset) / (period * (mu - V_reset) * (mu - theta))
+    if grid is not None and grid > 0.0:
+        shift = 0.5 * FOURCAUD_BRUNEL_ALPHA * math.sqrt(tau_syn / tau_m) if tau_syn > 0.0 else 0.0
+        return rate, d_mu, -shift * d_mu - grid * rate * tau_m / ((mu - theta) * period)
     if tau_syn > 0.0:
         return rate, d_mu, -0.5 * FOURCAUD_BRUNEL_ALPHA * math.sqrt(tau_syn / tau_m) * d_mu
     return rate, d_mu, 0.0
@@ -222,34 +257,47 @@ def _tail(x, numerator, sigma, want, coef):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, weights):
+def siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, nodes, weights, grid=None):
     """Siegert rate nu (Hz, eq. 27) and, if ``want``, d nu/d mu and d nu/d sigma (Hz/mV) for one input.
 
     The parameters must have passed the checks (sigma >= 0, :func:`neuron_param_error`); NaN in any
     gives NaN, and infinite mu or sigma give the limits documented in :func:`mfkit.siegert`.
     ``coef`` is :data:`mfkit._special.COEF`, ``nodes, weights`` are :data:`GL_NODES`, :data:`GL_WEIGHTS`.
     Returns the triple (nu, d_mu, d_sigma), with zero derivatives when ``want`` is false.
+
+    ``grid``: None (continuous time; numba then compiles the function without the code below that
+    tests ``grid is not None``), or the raise of the threshold's bound by a time grid,
+    ``TIME_GRID_BETA sqrt(dt/tau_m)`` >= 0: y_th = (theta - mu)/sigma + s + grid, y_r unchanged. It is a
+    constant in the scaled variable, so the bounds keep their sigma-dependence y - s - grid
+    (threshold) and y - s (reset) in d nu/d sigma, which therefore includes the move of the raised
+    threshold theta + grid sigma with sigma. On a grid, sigma = +inf with finite mu gives the limit
+    with bounds s and s + grid, and with mu = +-inf it is NaN.
     """
+    raised = grid is not None and grid > 0.0  # for the branches that need no value of grid
     if (mu != mu or sigma != sigma or tau_m != tau_m or t_ref != t_ref or theta != theta
-            or V_reset != V_reset or tau_syn != tau_syn):
+            or V_reset != V_reset or tau_syn != tau_syn or (grid is not None and grid != grid)):
         return math.nan, math.nan, math.nan
     if sigma == math.inf or abs(mu) == math.inf:
         if sigma != math.inf:  # finite sigma: the rate saturates (mu = +inf) or vanishes (mu = -inf)
             return (1000.0 / t_ref, 0.0, 0.0) if mu > 0.0 else (0.0, 0.0, 0.0)
-        if mu == -math.inf:  # the limit depends on how mu and sigma grow: indeterminate
+        if mu == -math.inf or (raised and mu == math.inf):  # the limit depends on the path: indeterminate
             return math.nan, math.nan, math.nan
-        # finite mu or mu = +inf: both bounds tend to s or below it, the integral to 0
-        return 1000.0 / t_ref, 0.0, 0.0
+        if not raised:  # finite mu or mu = +inf: both bounds tend to s or below it, the integral to 0
+            return 1000.0 / t_ref, 0.0, 0.0
+        # finite mu on a grid: the bounds tend to s and s + grid, evaluated below (y_th0 = y_r0 = 0)
     if sigma == 0.0:
-        return _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn)
+        return _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn, grid)
     y_th0 = (theta - mu) / sigma  # the unshifted bounds enter d nu/d sigma
     if abs(y_th0) == math.inf:  # |theta - mu| > 1.8e308 sigma: the noise is below double precision
-        return _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn)
+        return _deterministic(mu, tau_m, t_ref, theta, V_reset, tau_syn, grid)
     shift = 0.5 * FOURCAUD_BRUNEL_ALPHA * math.sqrt(tau_syn / tau_m) if tau_syn > 0.0 else 0.0
     y_r0 = (V_reset - mu) / sigma  # may overflow to -inf for subnormal sigma: see _tail
     b = y_th0 + shift  # y_th
     a = y_r0 + shift  # y_r
     delta = (theta - V_reset) / sigma  # b - a, without cancellation
+    if grid is not None:  # the time grid raises the threshold's bound alone
+        b += grid
+        delta += grid
     s = b * b if b > 0.0 else 0.0
     if s > 745.0:  # rate below the smallest double
         return 0.0, 0.0, 0.0
@@ -267,18 +315,26 @@ def siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, 
             f2 += weights[i] * (ufp - shift * fp)
         J *= 0.5 * delta
         f1 *= 0.5 * delta
-        f2 *= 0.5 * delta
+        f2 *= 0.5 * delta  # [(u - s) f]_a^b; the threshold's bound is y_th0 = b - s - grid
+        if grid is not None and want:  # e^{-s} f(b)
+            f2 -= grid * (math.erfc(-b) if b > 0.0 else sp.erfcx(coef, -b))
     elif b <= 0.0:  # above threshold: int_p^q erfcx, p = -y_th, q = -y_r
         p = -b
         q = -a
         if p >= sp.X_ASYM:
             p0p, p1p, psp, pdp, pmp = sp.asymptotic_sums(p)
             p0q, p1q, psq, pdq, pmq = sp.asymptotic_sums(q)
-            log_ratio = math.log1p((theta - V_reset) / ((mu - theta) - shift * sigma))  # ln(q/p)
+            gap, drop = theta - V_reset, (mu - theta) - shift * sigma  # (q - p) sigma, p sigma
+            if grid is not None:
+                gap += grid * sigma
+                drop = (mu - theta) - (shift + grid) * sigma
+            log_ratio = math.log1p(gap / drop)  # ln(q/p)
             J = (log_ratio + psq - psp) * sp.INV_SQRT_PI
             if want:
                 f1 = (p0p / p - p0q / q) * sp.INV_SQRT_PI
                 f2 = (pdq - pdp) * sp.INV_SQRT_PI - shift * f1  # x erfcx(x) - 1/sqrt(pi) = PD/sqrt(pi)
+                if grid is not None:
+                    f2 -= grid * (p0p / p * sp.INV_SQRT_PI)  # erfcx(p) = p0p/(p sqrt(pi))
         else:
             Gq, eq, qeq = _tail(q, mu - V_reset, sigma, want, coef)
             J = Gq - sp.erfcx_integral(coef, p)
@@ -286,6 +342,8 @@ def siegert_point(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, want, coef, 
                 ep = sp.erfcx(coef, p)
                 f1 = ep - eq
                 f2 = (qeq - p * ep) - shift * f1
+                if grid is not None:
+                    f2 -= grid * ep
     else:
         if a >= 0.0:  # far below threshold, mu <= V_reset
             e_ab = math.exp(-delta * (a + b))  # e^{a^2 - b^2}

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .network import InputStatistics, MeanFieldNetwork
-from .neuron import check_neuron_params
+from .neuron import check_neuron_params, check_time_grid
 
 __all__ = ["BrunelNetwork"]
 
@@ -58,6 +58,12 @@ class BrunelNetwork:
         the stability of the stationary state and by the spiking twin.
     tau_syn : float
         Synaptic time constant in ms (>= 0, 0 = delta synapses).
+    dt : float or None
+        Time grid of the theory: the threshold is tested only every ``dt`` ms, as in a simulation
+        with that step (:func:`mfkit.simulate_brunel`, NEST); eq. 27 then raises the threshold by
+        ``beta sigma sqrt(dt/tau_m)`` (:attr:`MeanFieldNetwork.dt`, :func:`mfkit.siegert`).  ``None``
+        (default): continuous time.  In ``(0, tau_m/10]``, with ``tau_syn = 0``.  It does not set the
+        step of a simulation (``simulate_brunel``'s own ``dt``).
     """
 
     g: float = 5.0
@@ -71,6 +77,7 @@ class BrunelNetwork:
     V_reset: float = 0.0
     delay: float = 1.5
     tau_syn: float = 0.0
+    dt: float | None = None
 
     def __post_init__(self) -> None:
         def num(name: str) -> float:
@@ -104,6 +111,10 @@ class BrunelNetwork:
                 raise ValueError(f"{name} must be one number (every neuron of the network has it), got {v!r}")
         if self.delay <= 0:
             raise ValueError(f"delay must be > 0 ms, got {self.delay!r}")
+        if self.dt is not None:
+            if np.ndim(self.dt) != 0:
+                raise ValueError(f"dt must be None or one time step in ms, got {self.dt!r}")
+            check_time_grid(self.dt, self.tau_m, self.tau_syn)
         if self.CE < 1:
             raise ValueError(
                 f"epsilon * 4 * order must give at least one excitatory input (CE >= 1), "
@@ -230,7 +241,7 @@ class BrunelNetwork:
             cached = MeanFieldNetwork(
                 K=K, J=Jm, tau_m=self.tau_m, t_ref=self.t_ref, theta=self.theta,
                 V_reset=self.V_reset, tau_syn=self.tau_syn,
-                K_ext=1.0, J_ext=self.J_ex, nu_ext=self.p_rate, delay=self.delay, names=("E", "I"),
+                K_ext=1.0, J_ext=self.J_ex, nu_ext=self.p_rate, delay=self.delay, names=("E", "I"), dt=self.dt,
             )
             object.__setattr__(self, "_model", cached)
         return cached

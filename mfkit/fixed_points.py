@@ -134,7 +134,7 @@ def _make_many(model: MeanFieldNetwork, rates: NDArray[np.float64], tau: float,
     """
     r = model.check_rates(np.reshape(rates, (-1, model.n_populations)))
     stats = model.input_statistics(r)
-    d = known if known is not None else siegert_with_derivatives(stats.mu, stats.sigma, **model.neuron_params)
+    d = known if known is not None else siegert_with_derivatives(stats.mu, stats.sigma, **model.transfer_params)
     phi = np.asarray(d.rate, dtype=float)
     dphi = model.rate_jacobian(stats, d)
     mu, sig = stats.mu, stats.sigma

@@ -26,7 +26,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .neuron import NEURON_PARAMS, check_neuron_params
+from .neuron import NEURON_PARAMS, check_neuron_params, check_time_grid
 from .siegert import SiegertDerivatives, siegert, siegert_with_derivatives
 
 __all__ = ["MeanFieldNetwork", "InputStatistics", "RateLine", "LinePoint", "as_model"]
@@ -131,6 +131,8 @@ class RateLine(NamedTuple):
         ``d sigma^2 / d nu`` (mV^2/Hz): the sum of the diffusion factors of the sources.
     neuron : dict of str to float
         The population's neuron parameters, as keyword arguments of :func:`~mfkit.siegert.siegert`.
+    dt : float or None
+        The threshold's time grid (ms; None: continuous time), :attr:`MeanFieldNetwork.dt`.
     """
 
     mu_0: float
@@ -138,12 +140,13 @@ class RateLine(NamedTuple):
     var_0: float
     diffusion: float
     neuron: dict[str, float]
+    dt: float | None = None
 
     def at(self, nu: float) -> LinePoint:
         """Input statistics, Siegert rate and its slope along the line at the common rate ``nu`` (Hz, >= 0)."""
         mu = self.mu_0 + self.drift * nu
         sigma = math.sqrt(self.var_0 + self.diffusion * nu)
-        d = siegert_with_derivatives(mu, sigma, **self.neuron)
+        d = siegert_with_derivatives(mu, sigma, **self.neuron, dt=self.dt)
         ds = _sigma_slope(sigma, self.diffusion)
         # where sigma does not move with nu its term is 0, even if dPhi/dsigma = inf
         return LinePoint(mu, sigma, d, d.d_mu * self.drift + (d.d_sigma * ds if ds != 0.0 else 0.0))
@@ -185,6 +188,15 @@ class MeanFieldNetwork:
         (:func:`mfkit.network_stability`).  Default 0.
     names : sequence of str, optional
         Population names (default ``"P0", "P1", ...``; two populations default to ``"E", "I"``).
+    dt : float or None
+        The neurons' threshold is tested only every ``dt`` ms, as in a simulation with that step
+        (NEST's ``iaf_psc_delta``, :func:`mfkit.simulate_brunel`): eq. 27 is then evaluated with the
+        threshold raised by ``beta sigma sqrt(dt/tau_m)`` (the ``dt`` of :func:`mfkit.siegert`, an
+        approximation; see there), in every fixed point (eq. 27, 30), the pseudo-time dynamics and
+        the continuation.  ``None`` (default): continuous time.  In ``(0, tau_m/10]`` and only with
+        ``tau_syn = 0``.  The linear response on a grid is not implemented: the stability and the
+        spectra (:func:`mfkit.network_stability`, :func:`mfkit.rate_spectrum`) refuse a network with
+        ``dt`` set.
 
     Notes
     -----
@@ -203,6 +215,7 @@ class MeanFieldNetwork:
     nu_ext: NDArray[np.float64] = 0.0  # type: ignore[assignment]
     delay: float = 0.0
     names: tuple[str, ...] = field(default=())
+    dt: float | None = None
 
     def __post_init__(self) -> None:
         K = np.asarray(self.K)
@@ -234,6 +247,12 @@ class MeanFieldNetwork:
                 or not 0 <= self.delay < np.inf:
             raise ValueError(f"delay must be finite and >= 0 ms, got {self.delay!r}")
         set_(self, "delay", float(self.delay))
+        if self.dt is not None:
+            if np.ndim(self.dt) != 0:
+                raise ValueError(f"dt must be None or one time step in ms (the same for every population), "
+                                 f"got {self.dt!r}")
+            check_time_grid(self.dt, self.tau_m, self.tau_syn)
+            set_(self, "dt", float(self.dt))
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -245,6 +264,15 @@ class MeanFieldNetwork:
     def neuron_params(self) -> dict[str, NDArray[np.float64]]:
         """Per-population neuron parameters as keyword arguments of :func:`~mfkit.siegert.siegert`."""
         return {name: getattr(self, name) for name in NEURON_PARAMS}
+
+    @property
+    def transfer_params(self) -> dict[str, NDArray[np.float64] | float | None]:
+        """Keyword arguments of :func:`~mfkit.siegert.siegert` for every population's transfer function (eq. 27).
+
+        The neuron parameters (:attr:`neuron_params`) and the threshold's time grid :attr:`dt`: every
+        evaluation of eq. 27 by the model and its solvers takes them from here.
+        """
+        return {**self.neuron_params, "dt": self.dt}
 
     @property
     def max_rate(self) -> NDArray[np.float64]:
@@ -349,7 +377,7 @@ class MeanFieldNetwork:
     def transfer(self, rates: ArrayLike, nu_ext: ArrayLike | None = None) -> NDArray[np.float64]:
         """Output rates ``Phi_a(mu_a(rates), sigma_a(rates))`` in Hz (eq. 27)."""
         mu, var = self._moments(self.check_rates(rates), nu_ext)
-        return np.asarray(siegert(mu, np.sqrt(var), **self.neuron_params), dtype=float)
+        return np.asarray(siegert(mu, np.sqrt(var), **self.transfer_params), dtype=float)
 
     @staticmethod
     def rate_jacobian(stats: InputStatistics, derivatives: SiegertDerivatives) -> NDArray[np.float64]:
@@ -379,7 +407,7 @@ class MeanFieldNetwork:
             See :meth:`rate_jacobian`.
         """
         stats = self.input_statistics(rates)
-        d = siegert_with_derivatives(stats.mu, stats.sigma, **self.neuron_params)
+        d = siegert_with_derivatives(stats.mu, stats.sigma, **self.transfer_params)
         return np.asarray(d.rate, dtype=float), self.rate_jacobian(stats, d)
 
     def jacobian(self, rates: ArrayLike, tau: float = 1.0) -> NDArray[np.float64]:
@@ -477,7 +505,7 @@ class MeanFieldNetwork:
         a = int(population)
         return RateLine(mu_0=float(mu_0[a]), drift=float((self.drift_factors @ firing)[a]), var_0=float(var_0[a]),
                         diffusion=float((self.diffusion_factors @ firing)[a]),
-                        neuron={name: float(v[a]) for name, v in self.neuron_params.items()})
+                        neuron={name: float(v[a]) for name, v in self.neuron_params.items()}, dt=self.dt)
 
 
 def as_model(net: object) -> MeanFieldNetwork:

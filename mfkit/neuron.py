@@ -14,13 +14,17 @@ theta     mV     finite, > V_reset (threshold)
 V_reset   mV     finite (reset potential)
 tau_syn   ms     finite, >= 0 (synaptic time constant, 0 = delta)
 ========= ====== =================================================
+
+A time grid on which the threshold is tested (``dt``, the step of a simulator such as NEST's
+``iaf_psc_delta``; ``None``: continuous time) is checked by :func:`check_time_grid`: a step in
+``(0, tau_m/10]`` ms, for white-noise input only (``tau_syn = 0``).
 """
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["NEURON_PARAMS", "NEURON_DEFAULTS", "check_neuron_params"]
+__all__ = ["NEURON_PARAMS", "NEURON_DEFAULTS", "check_neuron_params", "check_time_grid"]
 
 #: Names of the single-neuron parameters, in the order of :func:`mfkit.siegert`'s arguments.
 NEURON_PARAMS = ("tau_m", "t_ref", "theta", "V_reset", "tau_syn")
@@ -61,6 +65,38 @@ def check_neuron_params(tau_m: ArrayLike, t_ref: ArrayLike, theta: ArrayLike, V_
             if name == "theta" and np.all(np.isfinite(a[name])):
                 got = f"got theta={_show(a['theta'])}, V_reset={_show(a['V_reset'])}"
             raise ValueError(f"{prefix}{name} must be finite and {text}, {got}")
+
+
+def check_time_grid(dt: ArrayLike | None, tau_m: ArrayLike, tau_syn: ArrayLike, *, prefix: str = "") -> None:
+    """Raise a ``ValueError`` unless ``dt`` is ``None`` or a time step allowed for the threshold's time grid.
+
+    Allowed: ``0 < dt <= tau_m/10`` ms (for every ``tau_m`` given), and then ``tau_syn = 0``: the
+    correction for a threshold tested every ``dt`` (:data:`mfkit.TIME_GRID_BETA`) is one of white
+    noise; with ``tau_syn > 0`` the membrane potential is smooth and it does not apply.
+
+    Parameters
+    ----------
+    dt : float, array_like or None
+        Time step (ms); ``None`` means continuous time and passes.
+    tau_m, tau_syn : float or array_like
+        Membrane and synaptic time constants (ms), already checked by :func:`check_neuron_params`.
+    prefix : str
+        Prepended to the names in messages, e.g. ``"network."``.
+    """
+    if dt is None:
+        return
+    if np.asarray(dt).dtype.kind not in "iuf":
+        raise ValueError(f"{prefix}dt must be None (continuous time) or a time step in (0, tau_m/10] ms, got {dt!r}")
+    step, tau = np.broadcast_arrays(np.asarray(dt, dtype=float), np.asarray(tau_m, dtype=float))
+    bad = ~((step > 0) & (step <= tau / 10.0))
+    if np.any(bad):
+        first = np.argmax(bad.ravel())  # the first offending point
+        raise ValueError(f"{prefix}dt must be None (continuous time) or a time step in (0, tau_m/10] ms, got "
+                         f"dt={float(step.ravel()[first])!r} with {prefix}tau_m={float(tau.ravel()[first])!r}")
+    if np.any(np.asarray(tau_syn, dtype=float) > 0):
+        raise ValueError(f"{prefix}dt (a threshold tested every dt ms) needs white noise, {prefix}tau_syn = 0: the "
+                         f"time-grid correction is that of a Gaussian random walk, and with tau_syn > 0 the membrane "
+                         f"potential is smooth; got tau_syn={_show(np.asarray(tau_syn, dtype=float))}")
 
 
 #: The allowed range of each parameter in words (after "finite and"), as in the table above.

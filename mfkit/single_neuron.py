@@ -21,7 +21,9 @@ Scheme (step ``dt``):
 * a threshold crossing *within* the step, with both end points below threshold, is detected with
   the Brownian-bridge probability ``exp(-2 (theta - V_0)(theta - V_1) / (s^2 dt))``,
   ``s^2 = sigma_k^2 / tau_m``, so the rate is not biased by a discrete-time threshold
-  (Giraudo & Sacerdote 1999; Mannella 1999);
+  (Giraudo & Sacerdote 1999; Mannella 1999) -- unless ``crossing="grid"``, which tests the
+  threshold only at the end of each step, as NEST's ``iaf_psc_delta`` does, and so misses the
+  crossings made and undone within a step (the neuron of :func:`mfkit.siegert` with ``dt``);
 * after a spike (counted in the step in which it occurs) ``V`` stays at ``V_reset`` for
   ``round(t_ref/dt)`` steps.
 
@@ -80,6 +82,8 @@ class LIFRateResult:
     seed : int
         Seed of the run; two runs with the same seed, ``n_neurons``, ``dt``, ``t_warmup`` and
         ``t_sim`` use the same noise for every neuron and step.
+    crossing : str
+        ``"bridge"`` or ``"grid"``: how the threshold was tested (:func:`simulate_lif_rate`).
     """
 
     t: np.ndarray
@@ -92,6 +96,7 @@ class LIFRateResult:
     modulation: tuple | None
     seed: int = 0
     n_warmup: int = 0
+    crossing: str = "bridge"
 
     @property
     def rate(self) -> np.ndarray:
@@ -173,10 +178,10 @@ def _unit(base, idx):
 
 
 @njit(cache=True)
-def _run(n_neurons, n_groups, n_warm, n_rec, decay, drift, noise, bridge, theta, V_reset, n_ref, seed):
+def _run(n_neurons, n_groups, n_warm, n_rec, decay, drift, noise, bridge, use_bridge, theta, V_reset, n_ref, seed):
     # Counter-based random numbers: the normal and the uniform of neuron i in step k are functions of
     # (seed, i, k) only, so two runs with the same seed share their noise step by step ("common random
-    # numbers") whatever their spikes do.
+    # numbers") whatever their spikes do. Without the bridge (use_bridge False) the uniforms are not used.
     base_n = _mix(np.uint64(seed) * _GAMMA + np.uint64(1))
     base_u = _mix(np.uint64(seed) * _GAMMA + np.uint64(2))
     counts = np.zeros((n_groups, n_rec))
@@ -197,7 +202,7 @@ def _run(n_neurons, n_groups, n_warm, n_rec, decay, drift, noise, bridge, theta,
             V0 = V
             V = V * decay + drift[k] + noise[k] * z
             spike = V >= theta
-            if not spike:
+            if not spike and use_bridge:
                 q = (theta - V0) * (theta - V) * bridge[k]
                 if q < 40.0:
                     spike = _unit(base_u, idx) < math.exp(-q)
@@ -210,7 +215,8 @@ def _run(n_neurons, n_groups, n_warm, n_rec, decay, drift, noise, bridge, theta,
 
 
 def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref=2.0, theta=20.0,
-                      V_reset=0.0, modulation=None, seed, t_warmup=100.0, n_groups=8) -> LIFRateResult:
+                      V_reset=0.0, modulation=None, seed, t_warmup=100.0, n_groups=8,
+                      crossing="bridge") -> LIFRateResult:
     """Simulate ``n_neurons`` independent LIF neurons driven by white noise; return their population rate.
 
     ``tau_m dV/dt = -V + mu(t) + sigma(t) sqrt(tau_m) xi(t)``, threshold ``theta``, reset ``V_reset``,
@@ -242,6 +248,14 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
         Discarded initial time (ms, >= 0).
     n_groups : int
         Number of disjoint groups of neurons whose rates are kept separately (>= 2), for error bars.
+    crossing : {"bridge", "grid"}
+        How the threshold is tested.  ``"bridge"`` (default): at the end of each step and, in
+        between, with the Brownian-bridge probability of a crossing within the step, so that the
+        rate is that of continuous time (:func:`mfkit.siegert`).  ``"grid"``: only at the end of each
+        step, as NEST's ``iaf_psc_delta`` and :func:`mfkit.simulate_brunel` do; the crossings made
+        and undone within a step are missed and the rate is that of :func:`mfkit.siegert` with
+        ``dt`` (to first order in ``sqrt(dt/tau_m)``).  The two share their Gaussian noise step by
+        step (same seed).
 
     Returns
     -------
@@ -259,6 +273,8 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
     n_groups = integer_in("n_groups", n_groups, 2, allow_float=False)
     n_neurons = integer_in("n_neurons", n_neurons, n_groups, allow_float=False, note="at least n_groups")
     seed = _check_seed(seed)
+    if not isinstance(crossing, str) or crossing not in ("bridge", "grid"):
+        raise ValueError(f"crossing must be 'bridge' or 'grid', got {crossing!r}")
 
     n_warm = int(round(t_warmup / dt))
     n_rec = int(round(t_sim / dt))
@@ -291,13 +307,13 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
     noise = sig * math.sqrt((1 - decay**2) / 2)
     bridge = 2 * tau_m / (sig**2 * dt)
     n_ref = int(round(t_ref / dt))
-    counts = _run(int(n_neurons), int(n_groups), n_warm, n_rec, decay, drift, noise, bridge, theta, V_reset,
-                  n_ref, int(seed))
+    counts = _run(int(n_neurons), int(n_groups), n_warm, n_rec, decay, drift, noise, bridge, crossing == "bridge",
+                  theta, V_reset, n_ref, int(seed))
     sizes = np.bincount(np.arange(n_neurons) % n_groups, minlength=n_groups)
     rates = counts / (sizes[:, None] * dt * 1e-3)
     return LIFRateResult(t=(np.arange(n_rec) + 0.5) * dt, rates_by_group=rates, dt=dt, n_neurons=int(n_neurons),
                          n_groups=int(n_groups), mu=mu, sigma=sigma, modulation=modulation, seed=int(seed),
-                         n_warmup=n_warm)
+                         n_warmup=n_warm, crossing=crossing)
 
 
 def fit_response(result: LIFRateResult, reference: LIFRateResult | None = None) -> ResponseFit:
@@ -424,7 +440,10 @@ def simulate_lif_shot_noise(rate_E, rate_I, *, CE, CI, J_E, J_I, t_sim, n_neuron
     which ``V`` stays at ``V_reset`` and the input is discarded.  All neurons start at ``V_reset``;
     the first ``t_warmup`` ms are discarded.  In the diffusion limit (many small inputs) the rate
     tends to :func:`mfkit.siegert` and the CV to :func:`mfkit.cv_isi` at the ``mu`` and ``sigma``
-    of eq. 28-29 (stored in the result).
+    of eq. 28-29 (stored in the result); with many inputs per step, since the threshold is tested
+    only at the end of each step, the rate tends to :func:`mfkit.siegert` with ``dt`` (lower: the
+    crossings made and undone within a step are missed), and to eq. 27 itself only as ``dt -> 0``
+    too.
 
     Parameters
     ----------
@@ -504,8 +523,10 @@ def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | Ar
     This separates the two assumptions behind eq. 27-29: the diffusion approximation (the jumps
     replaced by white noise of the same mean and variance, eq. 28-29) and Poisson statistics of the
     recurrent input.  Where the result differs from ``nu*`` (:func:`mfkit.siegert`) or from
-    :func:`mfkit.cv_isi`, the diffusion approximation itself fails; where it agrees and the spiking
-    network does not, the recurrent input is the cause.
+    :func:`mfkit.cv_isi`, the diffusion approximation itself fails, or the threshold's time grid
+    (the neurons test it every ``dt``, as NEST does; :func:`mfkit.siegert` with ``dt`` gives its
+    share in the limit of many small jumps per step); where it agrees and the spiking network does
+    not, the recurrent input is the cause.
 
     Parameters
     ----------

@@ -159,6 +159,9 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
     if np.any(model.tau_syn > 0):
         raise NotImplementedError("rate_spectrum: the linear response with synaptic filtering "
                                   "(tau_syn > 0) is not implemented")
+    if model.dt is not None:
+        raise NotImplementedError(f"rate_spectrum: the linear response with the threshold on a time grid "
+                                  f"(network dt = {model.dt} ms) is not implemented; use dt=None")
     fp = as_fixed_point(model, fixed_point)
     stats = model.input_statistics(fp.rates)
     params = {k: v for k, v in model.neuron_params.items() if k != "tau_syn"}

@@ -184,6 +184,9 @@ class _Characteristic:
         if np.any(model.tau_syn > 0):
             raise NotImplementedError("network_stability: the linear response with synaptic filtering "
                                       "(tau_syn > 0) is not implemented")
+        if model.dt is not None:
+            raise NotImplementedError(f"network_stability: the linear response with the threshold on a time grid "
+                                      f"(network dt = {model.dt} ms) is not implemented; use dt=None")
         self.rep = np.array([g[0] for g in model.population_groups()])
         expand = model.group_expansion()
         stats = model.input_statistics(fp.rates)
