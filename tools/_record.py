@@ -7,6 +7,7 @@ regenerated record diffs line by line (:func:`dumps`).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import subprocess
@@ -56,3 +57,16 @@ def dumps(x, indent: int = 0) -> str:
     if isinstance(x, list) and any(isinstance(v, (dict, list)) for v in x):  # one item (or row) per line
         return "[\n" + ",\n".join(pad + dumps(v, indent + 1) for v in x) + "\n" + " " * indent + "]"
     return json.dumps(x, allow_nan=False)
+
+
+def write_record(record, default_output: Path, description: str, argv=None, digits: int = 10) -> None:
+    """The command line of a record script: run ``record(progress)``, write it (:func:`plain`,
+    :func:`dumps`) to the file given as the only argument or ``default_output``, print the size."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("output", nargs="?", type=Path, default=default_output,
+                        help=f"JSON file to write (default: {default_output})")
+    args = parser.parse_args(argv)
+    data = plain(record(progress=lambda msg: print(msg, flush=True)), digits)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(dumps(data) + "\n")
+    print(f"wrote {args.output} ({args.output.stat().st_size / 1024:.0f} KiB, {data['run_time_s']:.0f} s)")

@@ -7,8 +7,9 @@ execution.  This script regenerates that file::
 
     python tools/record_spectra.py [OUTPUT.json]
 
-(about 30 minutes of wall time on the project's shared 2-core development machine, most of it in the
-larger network at the high-rate points; the file stores the time it took).  The points are those of
+(26 minutes of wall time at low priority on the project's shared 2-core development machine, under
+the load of other jobs; a fifth of it at Brunel's SR point, where every neuron fires at 330 Hz; the
+file stores the time it took, and is 0.5 MB).  The points are those of
 the stability chapter's grid (``GRIDS``, ``SKIP`` of ``tools/record_stability.py``, Brunel's AI state
 among them) and the seed network's ``(V_reset, g, eta)`` (:data:`SEED_POINT`), each at the stability
 chapter's two sizes with the same in-degrees (``SIZES``: N = 5,000 and 20,000, C_E = 1,000): a run
@@ -47,7 +48,6 @@ version with the functions of this module and checks it against the record.
 """
 from __future__ import annotations
 
-import argparse
 import datetime
 import math
 import sys
@@ -59,7 +59,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]  # the mfkit of this tree; the tools also when loaded by path
 
-from _record import dumps, plain, version  # noqa: E402
+from _record import plain, version, write_record  # noqa: E402
 from record_stability import BRUNEL_STATES, SIZE_LABELS, SIZES, grid_points  # noqa: E402
 from mfkit import BrunelNetwork, SpikingResult, simulate_brunel  # noqa: E402
 from mfkit.verification import (RateSpectrum, measured_rate_spectrum, measured_spike_train_spectrum,  # noqa: E402
@@ -219,14 +219,7 @@ def record(progress=print) -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"JSON file to write (default: {DEFAULT_OUTPUT})")
-    args = parser.parse_args(argv)
-    data = plain(record(progress=lambda msg: print(msg, flush=True)), digits=DIGITS)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(dumps(data) + "\n")
-    print(f"wrote {args.output} ({args.output.stat().st_size / 1024:.0f} KiB, {data['run_time_s']:.0f} s)")
+    write_record(record, DEFAULT_OUTPUT, __doc__.split("\n\n")[0], argv, digits=DIGITS)
 
 
 if __name__ == "__main__":

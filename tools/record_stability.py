@@ -28,7 +28,6 @@ checks it against the record.
 """
 from __future__ import annotations
 
-import argparse
 import datetime
 import math
 import sys
@@ -40,7 +39,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]  # the mfkit of this tree; _record also when loaded by path
 
-from _record import dumps, plain, version  # noqa: E402
+from _record import plain, version, write_record  # noqa: E402
 from mfkit import (BrunelNetwork, NoUniqueStateError, SpikingResult, cv_isi, network_stability,  # noqa: E402
                    phase_diagram, simulate_brunel, stable_fixed_point)
 from mfkit.single_neuron import fit_response, simulate_lif_rate  # noqa: E402
@@ -279,14 +278,7 @@ def record(progress=print) -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"JSON file to write (default: {DEFAULT_OUTPUT})")
-    args = parser.parse_args(argv)
-    data = plain(record(progress=lambda msg: print(msg, flush=True)))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(dumps(data) + "\n")
-    print(f"wrote {args.output} ({args.output.stat().st_size / 1024:.0f} KiB, {data['run_time_s']:.0f} s)")
+    write_record(record, DEFAULT_OUTPUT, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":
