@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> dict:
               "linear_response_baseline": base, "ratio_rate_spectrum_to_baseline": ratio, "goal_s": GOAL_S}
     lines = [f"seed network, {args.n} frequencies (1 Hz - 1 kHz), median of {args.rounds} interleaved rounds, "
              f"load average {min(loads):.2f}-{max(loads):.2f}"]
-    lines += [f"  mfkit.{name:27s} {t['median_s'] * 1e3:8.1f} ms (min {t['min_s'] * 1e3:.1f}, max {t['max_s'] * 1e3:.1f})"
+    lines += [f"  mfkit.{name:27s} {t['median_s'] * 1e3:8.1f} ms "
+              f"(min {t['min_s'] * 1e3:.1f}, max {t['max_s'] * 1e3:.1f})"
               for name, t in (("rate_spectrum", spec), ("linear_response (baseline)", base))]
     lines.append(f"  ratio {ratio:.2f}; goal {GOAL_S:g} s: {'met' if spec['median_s'] <= GOAL_S else 'NOT met'}")
     print("\n".join(lines))

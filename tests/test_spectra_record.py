@@ -58,7 +58,8 @@ def test_record_holds_its_inputs_and_every_run(rsp, record):
     assert inp["analysis"] == rsp.plain(rsp.ANALYSIS) and inp["spike_train_neurons"] == rsp.SPIKE_TRAIN_NEURONS
     assert inp["points"] == rsp.plain(rsp.points()) == [[p["V_r"], p["g"], p["eta"]] for p in record["points"]]
     edges = rsp.band_edges()
-    assert record["bands"]["edges_Hz"] == (edges - 0.5).tolist() and record["bands"]["n_bins"] == np.diff(edges).tolist()
+    assert record["bands"]["edges_Hz"] == (edges - 0.5).tolist()
+    assert record["bands"]["n_bins"] == np.diff(edges).tolist()
     n_bands = edges.size - 1
     labels = {"small": (5000, 0.1), "big": (20000, 0.1), "small, dt 0.01": (5000, 0.01)}
     assert recorded_point(record, 0.0, 5.0, 2.0)["name"] == "seed" and recorded_point(record, *POINT)["name"] == "AI"
@@ -125,7 +126,8 @@ def comparisons(rsp, rerun, record_point) -> list[tuple[str, float, float, float
     for pop in ("E", "I"):
         a, b = new[pop], rec[pop]
         out += [(f"{pop} rate", a["rate"], a["rate_err"], b["rate"], b["rate_err"]),
-                (f"{pop} power 5-500 Hz", a["power_5_500"], a["power_5_500_err"], b["power_5_500"], b["power_5_500_err"]),
+                (f"{pop} power 5-500 Hz", a["power_5_500"], a["power_5_500_err"], b["power_5_500"],
+                 b["power_5_500_err"]),
                 (f"{pop} peak", a["peak_Hz"], math.hypot(a["peak_err_Hz"], 0.5), b["peak_Hz"],
                  math.hypot(b["peak_err_Hz"], 0.5))]  # 0.5 Hz: half the resolution
         for key in ("psd", "spike_train"):
