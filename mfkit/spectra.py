@@ -31,10 +31,10 @@ What the approximation neglects:
 * the neurons' intrinsic noise is that of a renewal process with the ISI density of the neuron
   driven by stationary white noise (``intrinsic="renewal"``) or a Poisson process
   (``intrinsic="poisson"``), unless a spectrum is given (``intrinsic=`` an array, e.g. the one the
-  spiking network measures, :func:`mfkit.verification.measured_spike_train_spectrum`); the intrinsic trains of different neurons are independent: correlations
-  between neurons arise only through the shared population rates fed back by ``W`` (no shared
-  inputs from common presynaptic neurons beyond that, no correction of the single-neuron spectrum by
-  the network's feedback on its own spike train);
+  spiking network measures, :func:`mfkit.verification.measured_spike_train_spectrum`); the intrinsic
+  trains of different neurons are independent: correlations between neurons arise only through the
+  shared population rates fed back by ``W`` (no shared inputs from common presynaptic neurons beyond
+  that, no correction of the single-neuron spectrum by the network's feedback on its own spike train);
 * the fixed point itself is the one of the infinite network (eq. 27): the finite network's own
   nonlinearity and finite-size effects do not move it.
 """
@@ -175,7 +175,8 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
     ------
     ValueError
         Naming the argument: negative or non-finite ``f``, missing or bad ``n_neurons``, unknown
-        ``intrinsic`` or given spectra of the wrong shape, negative or infinite; and as :func:`mfkit.fixed_points.as_fixed_point`.
+        ``intrinsic`` or given spectra of the wrong shape, negative or infinite; and as
+        :func:`mfkit.fixed_points.as_fixed_point`.
     NotImplementedError
         If ``tau_syn > 0`` in any population (the linear response with synaptic filtering).
     """
