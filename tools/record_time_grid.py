@@ -56,7 +56,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]  # the mfkit of this tree; the tools also when loaded by path
 
-from _record import plain, version, write_record  # noqa: E402
+from _record import version, write_record  # noqa: E402
 from mfkit import BrunelNetwork, FixedPoint, cv_isi, siegert, stable_fixed_point  # noqa: E402
 from mfkit.single_neuron import simulate_lif_rate, simulate_lif_shot_noise, simulate_poisson_inputs  # noqa: E402
 
@@ -181,7 +181,9 @@ def record(progress=print) -> dict:
                                                        n_intervals=JUMPS["n_intervals"], seed=JUMPS["seed"])
             entry["by_dt"].append(row)
         points.append(entry)
-    return {"inputs": {"points": POINTS, "dts": DTS, "white_noise": WHITE_NOISE, "jumps": JUMPS,
+    return {"what": "Rates of neurons that test the threshold on the time grid against eq. 27 with and without "
+                    "dt, at the Brunel network's fixed points; regenerate: python tools/record_time_grid.py",
+            "inputs": {"points": POINTS, "dts": DTS, "white_noise": WHITE_NOISE, "jumps": JUMPS,
                        "small_jumps": SMALL_JUMPS},
             "points": points,
             "mfkit": version(),
