@@ -9,7 +9,7 @@ the neurons fire less often than eq. 27 (Hahne et al. 2017, the rate in continuo
 
     python tools/record_time_grid.py [OUTPUT.json]
 
-(about 11 minutes of wall time at low priority on the project's shared 2-core development machine,
+(7 minutes of wall time at low priority on the project's shared 2-core development machine,
 under the load of other jobs; the file stores the time it took).  At the stable fixed point of
 eq. 27 (:func:`mfkit.stable_fixed_point`, continuous time) of the :class:`mfkit.BrunelNetwork` at
 every point ``(V_reset, g, eta)`` of :data:`POINTS` (Brunel's slow and fast irregular and AI states,
