@@ -6,11 +6,13 @@ The scripts are run as ``python benchmarks/<name>.py``; Python puts their folder
 """
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import os
 import platform
 import statistics
+import time
 from pathlib import Path
 
 
@@ -49,3 +51,37 @@ def summary(times: list[float], per: int) -> dict:
     """Median, min and max over the rounds of the time per point (microseconds)."""
     us = [t / per * 1e6 for t in times]
     return dict(median_us=statistics.median(us), min_us=min(us), max_us=max(us))
+
+
+def interleaved_rounds(calls: dict, rounds: int) -> tuple[dict, list[float]]:
+    """Time each of ``calls`` (name: function without arguments) once per round, interleaved, for
+    ``rounds`` rounds; return the seconds per name and the 1-minute load average before every round
+    and after the last."""
+    times: dict = {name: [] for name in calls}
+    loads = []
+    for _ in range(rounds):
+        loads.append(os.getloadavg()[0])
+        for name, call in calls.items():
+            t0 = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - t0)
+    loads.append(os.getloadavg()[0])
+    return times, loads
+
+
+def rounds_parser(description: str, n: int, rounds: int = 5) -> argparse.ArgumentParser:
+    """The command line of a timing benchmark: ``--n`` inputs, ``--rounds`` interleaved rounds
+    (checked to be at least 3 by :func:`parse_rounds`) and ``--json PATH`` to write the results."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--n", type=int, default=n)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--json", type=Path, help="write the results to this file")
+    return parser
+
+
+def parse_rounds(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse ``argv``; an error unless ``--rounds`` is at least 3 (the result is a median)."""
+    args = parser.parse_args(argv)
+    if args.rounds < 3:
+        parser.error("--rounds must be >= 3 (the result is a median)")
+    return args

@@ -30,7 +30,8 @@ What the approximation neglects:
 * the discreteness of the synaptic input (diffusion approximation, white noise; ``tau_syn = 0``);
 * the neurons' intrinsic noise is that of a renewal process with the ISI density of the neuron
   driven by stationary white noise (``intrinsic="renewal"``) or a Poisson process
-  (``intrinsic="poisson"``); the intrinsic trains of different neurons are independent: correlations
+  (``intrinsic="poisson"``), unless a spectrum is given (``intrinsic=`` an array, e.g. the one the
+  spiking network measures, :func:`mfkit.verification.measured_spike_train_spectrum`); the intrinsic trains of different neurons are independent: correlations
   between neurons arise only through the shared population rates fed back by ``W`` (no shared
   inputs from common presynaptic neurons beyond that, no correction of the single-neuron spectrum by
   the network's feedback on its own spike train);
@@ -73,7 +74,11 @@ class RateSpectra:
     n_neurons : ndarray of int, shape (P,)
         Population sizes used.
     intrinsic : str
-        ``"renewal"`` or ``"poisson"``: the single-neuron noise.
+        ``"renewal"``, ``"poisson"`` or ``"given"`` (an array passed as ``intrinsic``): the
+        single-neuron noise.
+    intrinsic_spectrum : ndarray, shape (F, P)
+        The two-sided spectrum (Hz) of one neuron's spike train in each population that entered,
+        ``S`` of ``2 T diag(S / N) T^H``.
     """
 
     f: NDArray[np.float64]
@@ -82,6 +87,7 @@ class RateSpectra:
     fixed_point: FixedPoint
     n_neurons: NDArray[np.int64]
     intrinsic: str
+    intrinsic_spectrum: NDArray[np.float64]
 
 
 def _frequencies(f: ArrayLike) -> NDArray[np.float64]:
@@ -113,8 +119,28 @@ def _sizes(network, n_neurons: int | Sequence[int] | None, P: int) -> NDArray[np
     return values.astype(np.int64)
 
 
+def _intrinsic(intrinsic, F: int, P: int) -> NDArray[np.float64] | None:
+    """A given single-neuron spectrum as a float array of shape (F, P), or None for a name."""
+    if isinstance(intrinsic, str):
+        if intrinsic not in _INTRINSIC:
+            raise ValueError(f"intrinsic must be 'renewal', 'poisson' or an array of spectra, got {intrinsic!r}")
+        return None
+    try:
+        single = np.array(intrinsic, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"intrinsic must be 'renewal', 'poisson' or an array of spectra (Hz), "
+                         f"got {type(intrinsic).__name__}") from None
+    if single.shape != (F, P):
+        raise ValueError(f"intrinsic must have shape (len(f), P) = ({F}, {P}), got {single.shape}")
+    bad = ~np.isnan(single) & ~((single >= 0) & (single < np.inf))
+    if np.any(bad):
+        raise ValueError(f"intrinsic spectra must be finite and >= 0 Hz (NaN allowed), got {single[bad][0]!r}")
+    return single
+
+
 def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | None = None, *,
-                  n_neurons: int | Sequence[int] | None = None, intrinsic: str = "renewal") -> RateSpectra:
+                  n_neurons: int | Sequence[int] | None = None,
+                  intrinsic: str | ArrayLike = "renewal") -> RateSpectra:
     """Power and cross spectra of the population rates of a finite network, from linear response.
 
     ``one-sided cross(f) = 2 T diag(S / N) T^H`` with ``T = (I - e^{-lambda D} W(lambda))^{-1}``
@@ -134,9 +160,12 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
         Neurons per population (>= 1; one value for all populations, or one per population).
         Default ``(NE, NI)`` of a :class:`~mfkit.BrunelNetwork`; required for a
         :class:`~mfkit.MeanFieldNetwork`.
-    intrinsic : {"renewal", "poisson"}
+    intrinsic : {"renewal", "poisson"} or array_like, shape (F, P)
         Spectrum of a single neuron's spike train: the renewal spectrum of the LIF neuron at its
-        stationary input (:func:`mfkit.spike_train_spectrum`) or that of a Poisson train (``nu_a``).
+        stationary input (:func:`mfkit.spike_train_spectrum`), that of a Poisson train (``nu_a``),
+        or the given two-sided spectra (Hz, finite and >= 0; NaN gives NaN at its frequency), one
+        column per population at the frequencies ``f``, e.g. measured in the spiking network
+        (:func:`mfkit.verification.measured_spike_train_spectrum`).
 
     Returns
     -------
@@ -146,15 +175,14 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
     ------
     ValueError
         Naming the argument: negative or non-finite ``f``, missing or bad ``n_neurons``, unknown
-        ``intrinsic``; and as :func:`mfkit.fixed_points.as_fixed_point`.
+        ``intrinsic`` or given spectra of the wrong shape, negative or infinite; and as :func:`mfkit.fixed_points.as_fixed_point`.
     NotImplementedError
         If ``tau_syn > 0`` in any population (the linear response with synaptic filtering).
     """
-    if not isinstance(intrinsic, str) or intrinsic not in _INTRINSIC:
-        raise ValueError(f"intrinsic must be 'renewal' or 'poisson', got {intrinsic!r}")
     freq = _frequencies(f)
     model = as_model(network)
     P = model.n_populations
+    given = _intrinsic(intrinsic, freq.size, P)
     sizes = _sizes(network, n_neurons, P)
     if np.any(model.tau_syn > 0):
         raise NotImplementedError("rate_spectrum: the linear response with synaptic filtering "
@@ -171,14 +199,17 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
     W = chi_mu[:, :, None] * stats.d_mu + chi_sig[:, :, None] * stats.d_sigma        # (F, P, P)
     lam = 2j * np.pi * freq * 1e-3
     loop = np.exp(-lam * model.delay)[:, None, None] * W
-    if intrinsic == "renewal":
+    if given is not None:
+        single = given
+    elif intrinsic == "renewal":
         single = spike_train_spectrum(col, stats.mu, stats.sigma, **params)           # (F, P)
     else:
-        single = np.broadcast_to(fp.rates, (freq.size, P))
+        single = np.array(np.broadcast_to(fp.rates, (freq.size, P)))
     T = np.linalg.solve(np.eye(P) - loop, np.broadcast_to(np.eye(P, dtype=complex), loop.shape))
     cross = 2.0 * (T * (single / sizes)[:, None, :]) @ np.conj(np.swapaxes(T, -1, -2))
     cross = 0.5 * (cross + np.conj(np.swapaxes(cross, -1, -2)))  # Hermitian to the last bit
     psd = np.diagonal(cross, axis1=-2, axis2=-1).real.copy()
-    for a in (freq, psd, cross, sizes):
+    for a in (freq, psd, cross, sizes, single):
         a.setflags(write=False)
-    return RateSpectra(f=freq, psd=psd, cross=cross, fixed_point=fp, n_neurons=sizes, intrinsic=intrinsic)
+    return RateSpectra(f=freq, psd=psd, cross=cross, fixed_point=fp, n_neurons=sizes,
+                       intrinsic="given" if given is not None else intrinsic, intrinsic_spectrum=single)

@@ -12,6 +12,9 @@ state has a standard deviation ``~ N^{-1/2}``, an oscillation keeps its amplitud
   half-way between them;
 * :func:`measured_rate_spectrum` and :func:`spectral_peak`: Welch spectrum of the population rate and
   its highest peak, with its contrast against the median level;
+* :func:`measured_spike_train_spectrum`: the spectrum of the single neurons' spike trains in the
+  network, averaged over neurons (the intrinsic noise that :func:`mfkit.rate_spectrum` takes as
+  ``intrinsic``);
 * :func:`measure`: all of these (and the rate and CV) for one :class:`~mfkit.SpikingResult`;
 * :func:`hopf_distance`: how far a point of the (g, eta) plane lies from the Hopf crossings of a
   :class:`~mfkit.PhaseDiagram`.
@@ -26,14 +29,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import welch
+from scipy.signal import spectrogram
 
 from .spiking._checks import number_in
 from .spiking.result import SpikingResult
 from .stability import PhaseDiagram
 
-__all__ = ["ASYNCHRONOUS_EXPONENT", "RateSpectrum", "SpectralPeak", "SpikingMeasures", "synchrony",
-           "measured_rate_spectrum", "spectral_peak", "size_exponent", "measure", "hopf_distance"]
+__all__ = ["ASYNCHRONOUS_EXPONENT", "RateSpectrum", "SpikeTrainSpectrum", "SpectralPeak", "SpikingMeasures",
+           "synchrony", "measured_rate_spectrum", "measured_spike_train_spectrum", "spectral_peak",
+           "size_exponent", "measure", "hopf_distance"]
 
 #: ``synchrony ~ N^{-a}``: asynchronous if ``a`` exceeds this, half-way between an oscillation (0) and
 #: finite-size noise (1/2); for a 4x larger network, a ratio of the synchronies above sqrt(2).
@@ -80,24 +84,69 @@ class RateSpectrum:
         One-sided power spectral density (Hz^2 per Hz) of the population rate (Hz).
     resolution : float
         Frequency spacing (Hz) = 1000 / segment length in ms.
+    segment_power : ndarray, shape (m, len(f)), optional
+        The periodogram of each of the ``m`` Welch segments (``power`` is their mean), from which the
+        statistical error of any average of ``power`` follows (their scatter; segments overlapping
+        by half are correlated, see :func:`welch_overlap_correlation`).
     """
 
     f: NDArray[np.float64]
     power: NDArray[np.float64]
     resolution: float
+    segment_power: NDArray[np.float64] | None = None
+
+
+def welch_overlap_correlation(n: int) -> float:
+    """Correlation of the periodograms of two Welch segments of ``n`` points overlapping by half.
+
+    For a Gaussian process with a spectrum smooth on the scale of the resolution and a window ``w``
+    (Hann), ``rho = [sum_k w_k w_{k+n/2}]^2 / [sum_k w_k^2]^2`` (Welch 1967): 1/36 for the Hann
+    window (whose overlap correlation of the amplitudes is 1/6).  The mean of ``m`` such segments
+    has the variance of one segment times ``(1 + 2 rho (m - 1) / m) / m``.
+    """
+    w = _hann(n)
+    h = n // 2
+    return float(np.dot(w[:n - h], w[h:]) ** 2 / np.dot(w, w) ** 2)
+
+
+def _hann(n: int) -> NDArray[np.float64]:
+    """The periodic Hann window of ``n`` points (scipy's ``"hann"`` for spectral estimation)."""
+    return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
+
+
+def _segment_periodograms(x: NDArray[np.float64], bin_width: float, n: int, onesided: bool = True
+                          ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Frequencies (Hz) and Hann-windowed periodograms (density, per Hz) of the segments of ``n``
+    bins overlapping by half along the last axis of ``x`` (already free of its mean): shape
+    ``(..., m, F)``; two-sided (non-negative frequencies) unless ``onesided``."""
+    f, _, p = spectrogram(x, fs=1000.0 / bin_width, window="hann", nperseg=n, noverlap=n // 2, detrend=False,
+                          scaling="density", mode="psd", return_onesided=onesided, axis=-1)
+    if not onesided:  # fftfreq order: keep 0 .. fs/2 (the Nyquist bin appears as -fs/2)
+        f, p = np.abs(f[:n // 2 + 1]), p[..., :n // 2 + 1, :]
+    return f, np.swapaxes(p, -1, -2)
+
+
+def _segment_bins(segment: float, bin_width: float, n_bins: int, t_sim: float) -> int:
+    n = int(round(_positive("segment", segment, "ms") / bin_width))
+    if not 4 <= n <= n_bins:
+        raise ValueError(f"segment must span 4 bins to the whole recording ({t_sim} ms), got {segment!r}")
+    return n
 
 
 def measured_rate_spectrum(result: SpikingResult, bin_width: float = 0.5, segment: float = 250.0,
-                           population: int | None = None) -> RateSpectrum:
+                           population: int | None = None, *, detrend: str = "segment") -> RateSpectrum:
     """Welch estimate of the power spectrum of the population rate of a spiking run.
 
     The rate in bins of ``bin_width`` ms is cut into segments of ``segment`` ms overlapping by half,
-    each detrended by its mean and weighted by a Hann window; their periodograms are averaged.  The
+    each freed of its mean (``detrend="segment"``) or the whole rate of the recording's mean
+    (``"recording"``), and weighted by a Hann window; their periodograms are averaged.  The
     result is the one-sided density of the rate in Hz (:func:`scipy.signal.welch`,
     ``scaling="density"``), the normalisation of the prediction ``mfkit.rate_spectrum(...).psd``:
     for one population (``population=a``) directly comparable with ``psd[:, a]``; for all neurons
     pooled (default) with the cross-spectra weighted by the population sizes,
-    ``sum_ab N_a N_b cross[:, a, b] / N^2``.
+    ``sum_ab N_a N_b cross[:, a, b] / N^2``.  Removing each segment's mean, with the Hann window,
+    biases the lowest non-zero frequency (``resolution``) low (by 1/6 for a white spectrum);
+    removing the recording's mean does not.
 
     Parameters
     ----------
@@ -110,20 +159,124 @@ def measured_rate_spectrum(result: SpikingResult, bin_width: float = 0.5, segmen
     population : int, optional
         None (default): the rate of all neurons; 0 or 1: the rate of the excitatory or inhibitory
         neurons.
+    detrend : {"segment", "recording"}
+        Which mean is removed: each segment's (default, scipy's ``detrend="constant"``) or the
+        recording's.
 
     Returns
     -------
     RateSpectrum
+        With the periodograms of the segments (``segment_power``).
     """
     which = {None: "all", 0: "E", 1: "I"}
     if population is not None and (isinstance(population, bool) or population not in (0, 1)):
         raise ValueError(f"population must be None (all neurons), 0 (E) or 1 (I), got {population!r}")
+    if detrend not in ("segment", "recording"):
+        raise ValueError(f"detrend must be 'segment' or 'recording', got {detrend!r}")
     h = _check_result(result).population_rate(_positive("bin_width", bin_width, "ms"), which[population])
-    n = int(round(_positive("segment", segment, "ms") / bin_width))
-    if not 4 <= n <= h.rate.size:
-        raise ValueError(f"segment must span 4 bins to the whole recording ({result.t_sim} ms), got {segment!r}")
-    f, p = welch(h.rate, fs=1000.0 / bin_width, window="hann", nperseg=n, noverlap=n // 2, detrend="constant")
-    return RateSpectrum(f=f, power=p, resolution=float(f[1]))
+    n = _segment_bins(segment, bin_width, h.rate.size, result.t_sim)
+    if detrend == "segment":
+        f, _, p = spectrogram(h.rate, fs=1000.0 / bin_width, window="hann", nperseg=n, noverlap=n // 2,
+                              detrend="constant", scaling="density", mode="psd")
+        p = p.T
+    else:
+        f, p = _segment_periodograms(h.rate - h.rate.mean(), bin_width, n)
+    return RateSpectrum(f=f, power=p.mean(axis=0), resolution=float(f[1]), segment_power=p)
+
+
+@dataclass(frozen=True, eq=False)
+class SpikeTrainSpectrum:
+    """Power spectrum of single neurons' spike trains, averaged over neurons.
+
+    Attributes
+    ----------
+    f : ndarray
+        Frequencies (Hz), from 0 to ``500 / bin_width`` in steps of ``resolution``.
+    power : ndarray
+        Two-sided power spectral density (Hz) of one neuron's spike train, the mean over the neurons
+        (see :func:`measured_spike_train_spectrum`).
+    resolution : float
+        Frequency spacing (Hz).
+    segment_power : ndarray, shape (m, len(f))
+        The same for each Welch segment (``power`` is their mean).
+    rate : float
+        Mean rate (Hz) of the neurons used.
+    neurons : ndarray of int
+        The neurons used.
+    """
+
+    f: NDArray[np.float64]
+    power: NDArray[np.float64]
+    resolution: float
+    segment_power: NDArray[np.float64]
+    rate: float
+    neurons: NDArray[np.int64]
+
+
+def measured_spike_train_spectrum(result: SpikingResult, population: int = 0, n_neurons: int = 500,
+                                  bin_width: float = 0.5, segment: float = 1000.0) -> SpikeTrainSpectrum:
+    """Welch estimate of the spike-train spectrum of single neurons of a spiking run.
+
+    Each neuron's spike train ``x(t) = sum_k delta(t - t_k)`` is binned (``bin_width`` ms, spike
+    counts over the bin width in s: Hz) and freed of its mean over the recording; the Hann-windowed
+    periodograms of its segments of ``segment`` ms overlapping by half are averaged over the segments
+    and over the first ``n_neurons`` neurons of the population.  The normalisation is that of
+    :func:`mfkit.spike_train_spectrum` (which it measures in the network, where the neurons' input is
+    not white noise and their trains need not be renewal processes): two-sided,
+    ``S(f) = int C(tau) e^{-2 pi i f tau} dtau`` in Hz, ``C`` the spike train's auto-covariance with
+    its delta peak, so that ``S -> rate`` at high frequency and ``S = rate`` for a Poisson train.
+    What is measured is the spectrum of the binned train: ``S`` folded at ``500 / bin_width`` Hz and
+    weighted by the bin's ``sinc^2``, ``sum_j S(f + j / bin) sinc^2((f + j / bin) bin)``; this keeps
+    the level ``rate`` of a flat spectrum exactly, and differs from ``S`` only where ``S`` changes on
+    the scale ``1 / bin_width`` (for ``bin_width = 0.5`` ms, close to 1 kHz).  The averaged
+    spectrum is that of one typical neuron, the ``intrinsic`` input of :func:`mfkit.rate_spectrum`
+    (which needs ``f`` in Hz at its own frequencies: interpolate, or evaluate there).
+
+    Parameters
+    ----------
+    result : SpikingResult
+    population : int
+        0 (excitatory, neurons ``0 .. n_neurons-1``) or 1 (inhibitory, neurons ``NE ..``).
+    n_neurons : int
+        Number of neurons averaged over (>= 1; at most the population).
+    bin_width : float
+        Bin width (ms, > 0).
+    segment : float
+        Segment length (ms, at least 4 bins and at most the recording): the resolution is
+        ``1000 / segment`` Hz.
+
+    Returns
+    -------
+    SpikeTrainSpectrum
+    """
+    _check_result(result)
+    if isinstance(population, bool) or population not in (0, 1):
+        raise ValueError(f"population must be 0 (E) or 1 (I), got {population!r}")
+    size, first = (result.NE, 0) if population == 0 else (result.NI, result.NE)
+    if isinstance(n_neurons, bool) or not isinstance(n_neurons, (int, np.integer)) or not 1 <= n_neurons <= size:
+        raise ValueError(f"n_neurons must be an integer in [1, {size}] (the population), got {n_neurons!r}")
+    bin_width = _positive("bin_width", bin_width, "ms")
+    n_bins = int(np.floor(result.t_sim / bin_width + 1e-9))
+    n = _segment_bins(segment, bin_width, n_bins, result.t_sim)
+    neurons = np.arange(first, first + n_neurons)
+    t, s = result.spike_times, result.senders
+    mine = (s >= first) & (s < first + n_neurons)
+    k = np.floor((t[mine] - 0.5 * result.dt - result.t_warmup) / bin_width).astype(np.int64)
+    who = s[mine].astype(np.int64) - first
+    keep = (k >= 0) & (k < n_bins)
+    k, who = k[keep], who[keep]
+    total, chunk = 0.0, 100  # neurons per block of the count matrix
+    for lo in range(0, n_neurons, chunk):
+        hi = min(lo + chunk, n_neurons)
+        sel = (who >= lo) & (who < hi)
+        counts = np.bincount((who[sel] - lo) * n_bins + k[sel], minlength=(hi - lo) * n_bins)
+        x = counts.reshape(hi - lo, n_bins) / (bin_width * 1e-3)
+        f, p = _segment_periodograms(x - x.mean(axis=1, keepdims=True), bin_width, n, onesided=False)
+        total = total + p.sum(axis=0)
+    p = total / n_neurons
+    rate = k.size / (n_neurons * n_bins * bin_width * 1e-3)
+    return SpikeTrainSpectrum(f=f, power=p.mean(axis=0), resolution=float(f[1]), segment_power=p, rate=float(rate),
+                              neurons=neurons)
 
 
 @dataclass(frozen=True)

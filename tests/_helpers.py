@@ -2,8 +2,11 @@
 they ``from _helpers import ...``): random single-neuron inputs, and networks for the spiking tests."""
 from __future__ import annotations
 
+import importlib.util
+import json
 import math
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -83,3 +86,17 @@ def assert_single_neuron_protocols_match_nest(**changes):
         b = simulate_brunel(net, t_sim=100.0, t_warmup=0.0, record_V=[0], backend="nest", **kw)
         np.testing.assert_allclose(a.spike_times, b.spike_times, atol=1e-9)
         np.testing.assert_allclose(a.V_m, b.V_m, rtol=1e-12, atol=1e-12)
+
+
+def load_tool(name: str):
+    """``tools/<name>.py`` (a record script) as a module."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_record(path: Path, script: str) -> dict:
+    """The JSON record at ``path``, written by ``tools/<script>.py`` (an assertion if it is missing)."""
+    assert path.is_file(), f"{path} is missing: run python tools/{script}.py"
+    return json.loads(path.read_text())

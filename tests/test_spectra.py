@@ -124,3 +124,34 @@ def test_bad_input():
         rate_spectrum(BrunelNetwork(tau_syn=0.5), F)
     with pytest.raises(ValueError, match="fixed point"):
         rate_spectrum(net, F, fixed_point=[20.0, 20.0])
+
+
+def test_given_intrinsic_spectra_enter_like_the_named_ones():
+    """An array of single-neuron spectra: the renewal spectrum (built here from spike_train_spectrum) or
+    the rates (Poisson) passed explicitly give the named results; the psd is linear in the spectra of
+    the populations (T does not depend on them)."""
+    net = BrunelNetwork()
+    renewal = rate_spectrum(net, F)
+    stats = net.model.input_statistics(renewal.fixed_point.rates)
+    S = spike_train_spectrum(F[:, None], stats.mu, stats.sigma, V_reset=net.V_reset)
+    assert np.array_equal(renewal.intrinsic_spectrum, S)
+    given = rate_spectrum(net, F, intrinsic=S.tolist())
+    assert given.intrinsic == "given" and np.array_equal(given.intrinsic_spectrum, S)
+    assert np.array_equal(given.psd, renewal.psd) and np.array_equal(given.cross, renewal.cross)
+    poisson = rate_spectrum(net, F, intrinsic=np.tile(renewal.fixed_point.rates, (F.size, 1)))
+    assert np.array_equal(poisson.psd, rate_spectrum(net, F, intrinsic="poisson").psd)
+    only_e = rate_spectrum(net, F, intrinsic=S * [1.0, 0.0]).cross
+    only_i = rate_spectrum(net, F, intrinsic=S * [0.0, 3.0]).cross
+    assert only_e + only_i / 3 == pytest.approx(renewal.cross, rel=1e-12, abs=1e-15)
+
+
+def test_given_intrinsic_checked():
+    net = BrunelNetwork()
+    good = np.ones((F.size, 2))
+    for bad in (good[:, :1], good[:-1], good.ravel(), -good, good * np.inf, "renewal spectrum", [["a", "b"]] * F.size):
+        with pytest.raises(ValueError, match="intrinsic"):
+            rate_spectrum(net, F, intrinsic=bad)
+    nan_row = good.copy()
+    nan_row[2, 1] = np.nan
+    s = rate_spectrum(net, F, intrinsic=nan_row)
+    assert np.all(np.isnan(s.psd[2])) and np.all(np.isfinite(np.delete(s.psd, 2, axis=0)))

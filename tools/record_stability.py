@@ -28,11 +28,8 @@ checks it against the record.
 """
 from __future__ import annotations
 
-import argparse
 import datetime
-import json
 import math
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,9 +37,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the mfkit of this tree
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]  # the mfkit of this tree; _record also when loaded by path
 
-import mfkit  # noqa: E402
+from _record import plain, version, write_record  # noqa: E402
 from mfkit import (BrunelNetwork, NoUniqueStateError, SpikingResult, cv_isi, network_stability,  # noqa: E402
                    phase_diagram, simulate_brunel, stable_fixed_point)
 from mfkit.single_neuron import fit_response, simulate_lif_rate  # noqa: E402
@@ -245,19 +242,6 @@ def grid_points() -> list[tuple[float, float, float]]:
             if (V_r, g, eta) not in SKIP]
 
 
-def version() -> dict:
-    """mfkit's version and the commit of this tree (``-dirty`` with uncommitted changes)."""
-    def git(*args):
-        try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return ""
-    commit = git("rev-parse", "HEAD") or "unknown"
-    if git("status", "--porcelain", "--untracked-files=no", "--", "mfkit", "tools"):
-        commit += "-dirty"
-    return {"version": mfkit.__version__, "commit": commit}
-
-
 def record(progress=print) -> dict:
     """Run every computation of the chapter listed in the module docstring; return the record."""
     start = time.perf_counter()
@@ -293,41 +277,8 @@ def record(progress=print) -> dict:
     }
 
 
-def plain(x):
-    """JSON-ready: numpy to Python, floats to 10 significant digits, NaN to None."""
-    if isinstance(x, dict):
-        return {str(k): plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple, np.ndarray)):
-        return [plain(v) for v in (x.tolist() if isinstance(x, np.ndarray) else x)]
-    if isinstance(x, (bool, np.bool_)) or x is None:
-        return None if x is None else bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return float(f"{x:.10g}") if math.isfinite(x) else None
-    return str(x)
-
-
-def dumps(x, indent: int = 0) -> str:
-    """JSON text: one key, list item or matrix row per line; every list of scalars on one line."""
-    pad = " " * (indent + 1)
-    if isinstance(x, dict):
-        items = [f"{pad}{json.dumps(k)}: {dumps(v, indent + 1)}" for k, v in x.items()]
-        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}" if items else "{}"
-    if isinstance(x, list) and any(isinstance(v, (dict, list)) for v in x):  # one item (or row) per line
-        return "[\n" + ",\n".join(pad + dumps(v, indent + 1) for v in x) + "\n" + " " * indent + "]"
-    return json.dumps(x, allow_nan=False)
-
-
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"JSON file to write (default: {DEFAULT_OUTPUT})")
-    args = parser.parse_args(argv)
-    data = plain(record(progress=lambda msg: print(msg, flush=True)))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(dumps(data) + "\n")
-    print(f"wrote {args.output} ({args.output.stat().st_size / 1024:.0f} KiB, {data['run_time_s']:.0f} s)")
+    write_record(record, DEFAULT_OUTPUT, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":
