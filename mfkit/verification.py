@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.signal import spectrogram
 
 from .spiking._checks import number_in
@@ -36,7 +36,7 @@ from .spiking.result import SpikingResult
 from .stability import PhaseDiagram
 
 __all__ = ["ASYNCHRONOUS_EXPONENT", "RateSpectrum", "SpikeTrainSpectrum", "SpectralPeak", "SpikingMeasures",
-           "synchrony", "measured_rate_spectrum", "measured_spike_train_spectrum", "spectral_peak",
+           "synchrony", "measured_rate_spectrum", "measured_spike_train_spectrum", "band_means", "spectral_peak",
            "size_exponent", "measure", "hopf_distance"]
 
 #: ``synchrony ~ N^{-a}``: asynchronous if ``a`` exceeds this, half-way between an oscillation (0) and
@@ -294,6 +294,42 @@ class SpectralPeak:
 
     frequency: float
     contrast: float
+
+
+def band_means(f: ArrayLike, values: ArrayLike, edges: ArrayLike) -> NDArray[np.float64]:
+    """Mean of a spectrum over frequency bands (to compare spectra on a coarse, e.g. logarithmic, scale).
+
+    Band ``j`` holds the frequencies ``edges[j] <= f < edges[j + 1]``; its value is the plain mean of
+    ``values`` over them (for a Welch estimate, whose bins are equally spaced, the mean density in the band).
+
+    Parameters
+    ----------
+    f : array_like, shape (F,)
+        Frequencies (Hz) of the last axis of ``values``.
+    values : array_like, shape (..., F)
+        The spectrum (any unit).
+    edges : array_like, shape (B + 1,)
+        Increasing band edges (Hz).
+
+    Returns
+    -------
+    ndarray, shape (..., B)
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match, the edges do not increase, or a band holds no frequency.
+    """
+    freq, v, e = np.asarray(f, dtype=float), np.asarray(values, dtype=float), np.asarray(edges, dtype=float)
+    if freq.ndim != 1 or v.shape[-1:] != freq.shape:
+        raise ValueError(f"values must have the frequencies f on its last axis, got shapes {v.shape} and {freq.shape}")
+    if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) <= 0):
+        raise ValueError(f"edges must be at least 2 increasing frequencies (Hz), got {e!r}")
+    inside = (freq >= e[:-1, None]) & (freq < e[1:, None])  # (B, F)
+    counts = inside.sum(axis=1)
+    if np.any(counts == 0):
+        raise ValueError(f"edges: the band from {e[np.argmin(counts)]:g} Hz holds no frequency of f")
+    return (v @ inside.T) / counts
 
 
 def spectral_peak(spectrum: RateSpectrum, f_min: float = 5.0, f_max: float = 1000.0) -> SpectralPeak:

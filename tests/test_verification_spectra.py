@@ -16,7 +16,7 @@ import pytest
 from scipy.signal import welch
 
 from mfkit import SpikingResult, cv_isi, siegert, simulate_brunel, spike_train_spectrum
-from mfkit.verification import (measured_rate_spectrum, measured_spike_train_spectrum,
+from mfkit.verification import (band_means, measured_rate_spectrum, measured_spike_train_spectrum,
                                 welch_overlap_correlation)
 
 T_SIM, T_WARM, DT = 10000.0, 100.0, 0.1
@@ -110,3 +110,24 @@ def test_bad_input():
         measured_spike_train_spectrum("spikes")
     with pytest.raises(ValueError, match="detrend"):
         measured_rate_spectrum(r, detrend="linear")
+
+
+def test_band_means_are_plain_means_over_each_band():
+    rng = np.random.default_rng(3)
+    f = np.arange(1.0, 101.0)
+    values = rng.random((2, f.size))
+    edges = [0.5, 1.5, 10.5, 50.5, 100.5]
+    out = band_means(f, values, edges)
+    assert out.shape == (2, 4)
+    for j, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        assert np.allclose(out[:, j], values[:, (f > lo) & (f < hi)].mean(axis=1), rtol=1e-14)
+
+
+@pytest.mark.parametrize("f, values, edges, match", [
+    (np.arange(5.0), np.ones(4), [0, 5], "last axis"),
+    (np.arange(5.0), np.ones(5), [3, 1], "increasing"),
+    (np.arange(5.0), np.ones(5), [0, 0.5, 0.7], "holds no frequency"),
+])
+def test_band_means_bad_input(f, values, edges, match):
+    with pytest.raises(ValueError, match=match):
+        band_means(f, values, edges)

@@ -68,8 +68,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tools")]  # the mfkit of this tree; the t
 from _record import plain, version, write_record  # noqa: E402
 from record_stability import BRUNEL_STATES, SIZE_LABELS, SIZES, grid_points  # noqa: E402
 from mfkit import BrunelNetwork, SpikingResult, simulate_brunel  # noqa: E402
-from mfkit.verification import (RateSpectrum, measured_rate_spectrum, measured_spike_train_spectrum,  # noqa: E402
-                                spectral_peak, welch_overlap_correlation)
+from mfkit.verification import (RateSpectrum, band_means, measured_rate_spectrum,  # noqa: E402
+                                measured_spike_train_spectrum, spectral_peak, welch_overlap_correlation)
 
 DEFAULT_OUTPUT = ROOT / "book" / "data" / "spectra_record.json"
 
@@ -117,15 +117,6 @@ def welch_error(values: np.ndarray, jackknife: bool = False) -> np.ndarray:
     else:
         var = values.var(axis=0, ddof=1) / m
     return np.sqrt(var * (1 + 2 * rho * (m - 1) / m))
-
-
-def band_means(f: np.ndarray, power: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Mean of ``power`` (last axis, at the frequencies ``f`` in Hz) over the bins of each band."""
-    k = np.rint(f).astype(int)
-    out = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        out.append(power[..., (k >= lo) & (k < hi)].mean(axis=-1))
-    return np.stack(out, axis=-1)
 
 
 def sig(x, digits: int = ERROR_DIGITS):
