@@ -39,7 +39,8 @@ _ROLE = re.compile(r"\{[\w:+-]+\}`[^`]*`")
 _CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 _URL = re.compile(r"https?://\S+")
 _OPTION = re.compile(r"^[ \t]*:[\w-]+:.*$", re.M)
-_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
+# inline math may run over a line break, not over a blank line
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$((?:[^$\n]|\n(?![ \t]*\n))+?)\$", re.S)
 
 
 def deprecated_table(text: str) -> list[tuple[str, str, str]]:
@@ -140,6 +141,8 @@ def test_replacements_are_the_notation_pages_symbols():
     (r"at {glue:text}`wrong_V_r:.0f` mV, `p[\"V_r\"]`, `siegert(..., t_ref=2)`", []),
     ("```python\nV_r = 10.0\ntau_ref = 2\n```\n", []),
     (r"$V_{rest}$ and $\mathrm{V_r}$", ["$V_r$"]),
+    ("the time $\\tau_m \\ln(\\mu - V_r) \\approx\n\\tau_m (\\theta - V_r)/\\mu$, so", ["$V_r$"]),
+    ("costs $5 and\n\nV_r is prose $x$", ["`V_r`"]),
 ])
 def test_detection_on_synthetic_text(text, expected):
     assert deprecated_in(text, TABLE) == expected
