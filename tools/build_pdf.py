@@ -152,7 +152,7 @@ _ASSEMBLE = r"""async ([pages, title]) => {
         #pdf-contents li { font-size: 1.2em; margin: 0.4em 0; }
         * { box-shadow: none !important; }
         .bd-main, .bd-content, .bd-article-container, .bd-page-width { max-width: none !important; }
-        figure, img, tr, .math { break-inside: avoid; }
+        figure, img, tr, .math, .cell_input { break-inside: avoid; }
         h1, h2, h3 { break-after: avoid; }
         img { max-width: 100% !important; height: auto; }
         pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
