@@ -88,7 +88,7 @@ rendering: book
 
 # The whole book as one PDF: the pages of the stored build joined in headless Chromium in the order of
 # _toc.yml and printed (tools/build_pdf.py), then checked: every figure embedded, every equation typeset,
-# no unresolved reference, a sane page count. Fails if a check fails. About 1 minute (half of it the build).
+# no unresolved reference, a sane page count. Fails if a check fails. Under a minute, half of it the build.
 PDF        := _build/pdf/mfkit-book.pdf
 pdf: book-stored
 	$(BIN)/python tools/build_pdf.py --html _build/html --out $(PDF)
