@@ -4,7 +4,8 @@
 #                  on every book/*.ipynb, and the headless-Chromium check of every built page
 #
 # Other targets: test-science (the science alone), book-strict (warnings are errors), rendering
-# (headless Chromium check of the built book), constraints (re-pin), clean, distclean.
+# (headless Chromium check of the built book), pdf (the whole book as one checked PDF),
+# constraints (re-pin), clean, distclean.
 
 PYTHON     ?= python3
 VENV       ?= .venv
@@ -27,7 +28,7 @@ XDIST      := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 NO_MPL     := env -u MPLBACKEND
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book book-stored book-strict test test-science rendering constraints clean distclean
+.PHONY: help venv book book-stored book-strict test test-science rendering pdf constraints clean distclean
 
 help:
 	@echo "make book        build the HTML book into _build/html (creates .venv if missing)"
@@ -37,6 +38,7 @@ help:
 	@echo "make book-strict book build with warnings as errors (-W -n --keep-going)"
 	@echo "make book-stored strict build of the outputs stored in the notebooks (no execution; used by make test)"
 	@echo "make rendering   open every built page in headless Chromium (needs chromium)"
+	@echo "make pdf         the whole book as one PDF, _build/pdf/mfkit-book.pdf, checked (needs chromium)"
 	@echo "make clean       remove _build and caches (keeps .venv)"
 	@echo "make distclean   clean + remove .venv"
 
@@ -83,6 +85,13 @@ test-science: $(STAMP)
 # Only the browser check of the built book (tests marked `rendering`).
 rendering: book
 	$(BIN)/python -m pytest tests -m rendering $(PYTEST_ARGS)
+
+# The whole book as one PDF: the pages of the stored build joined in headless Chromium in the order of
+# _toc.yml and printed (tools/build_pdf.py), then checked: every figure embedded, every equation typeset,
+# no unresolved reference, a sane page count. Fails if a check fails. Under a minute, half of it the build.
+PDF        := _build/pdf/mfkit-book.pdf
+pdf: book-stored
+	$(BIN)/python tools/build_pdf.py --html _build/html --out $(PDF)
 
 # Re-pin: throw-away venvs per interpreter, unconstrained install, pip freeze, merged with
 # python_full_version markers (mfkit itself excluded). PIN_PYTHONS lists the interpreters to freeze with.
