@@ -89,3 +89,51 @@ def test_intro_links_every_page():
     intro = (BOOK / "intro.md").read_text(encoding="utf-8")
     linked = set(re.findall(r"\{doc\}`(?:[^`<]*<)?([\w./-]+?)>?`", intro))
     assert not set(pages) - {Path(p).name for p in linked}, f"intro.md does not link {set(pages) - linked}"
+
+
+def theory_chapters() -> list[Path]:
+    """The notebooks of the table of contents' part "Mean-field theory"."""
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    part = re.search(r"- caption: Mean-field theory\n(.*?)(?=\n  - caption:|\Z)", toc, re.S)
+    assert part, "_toc.yml has no part 'Mean-field theory'"
+    return [ROOT / f"{f}.ipynb" for f in re.findall(r"file:\s*(\S+)", part.group(1))]
+
+
+def pen_and_paper_problems(path: Path) -> list[str]:
+    """Why the chapter at ``path`` has no complete pen-and-paper exercise: one whose statement starts "With pen
+    and paper", whose solution derives the result (a displayed equation) and checks it with a code cell and a
+    hidden check cell (``assert``, tagged remove-cell)."""
+    cs = cells(path)
+    labels = [re.search(r":label:\s*(\S+)", source(c)).group(1) for c in cs if c["cell_type"] == "markdown"
+              and re.search(r"^[`:]{3,}\{exercise\}[^\n]*\n(?::[^\n]*\n)*\s*With pen and paper", source(c), re.M)]
+    if not labels:
+        return ["no exercise whose statement starts 'With pen and paper'"]
+    out = []
+    for label in labels:
+        start = next((k for k, c in enumerate(cs) if re.search(rf"\{{solution-start\}}\s*{label}\b", source(c))), None)
+        if start is None:
+            out.append(f"{label}: no solution")
+            continue
+        end = next(k for k in range(start, len(cs)) if "{solution-end}" in source(cs[k]))
+        solution = cs[start:end + 1]
+        if not any("$$" in source(c) for c in solution if c["cell_type"] == "markdown"):
+            out.append(f"{label}: the solution derives nothing (no displayed equation)")
+        if not any(c["cell_type"] == "code" and not tags(c) & HIDDEN for c in solution):
+            out.append(f"{label}: no visible code cell that checks the result")
+        if not any(c["cell_type"] == "code" and "remove-cell" in tags(c) and re.search(r"^\s*assert\b", source(c), re.M)
+                   for c in solution):
+            out.append(f"{label}: no hidden check cell (assert, remove-cell)")
+    return out
+
+
+@pytest.mark.parametrize("path", theory_chapters(), ids=lambda p: p.name)
+def test_theory_chapter_has_pen_and_paper_exercise(path):
+    assert pen_and_paper_problems(path) == []
+
+
+def test_theory_chapters_are_numbered():
+    """Exercises and figures are numbered per chapter ("Exercise 2.1"): Sphinx prefixes them with the chapter
+    number only in a numbered part of the table of contents."""
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    assert re.search(r"- caption: Mean-field theory\n\s+numbered:\s*(?:true|[1-9])", toc)
+    assert len(theory_chapters()) == 4
