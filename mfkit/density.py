@@ -1,6 +1,6 @@
 """The stationary density of the membrane potential of the LIF neuron under white noise.
 
-The Fokker-Planck equation of eq. 27's neuron (Brunel 2000, eq. 12-15; Brunel & Hakim 1999) has,
+The Fokker-Planck equation of eq. 27's neuron (Brunel & Hakim 1999; Brunel 2000) has,
 with an absorbing threshold theta and the flux reinjected at V_reset after t_ref, the stationary
 solution
 
@@ -49,7 +49,7 @@ def membrane_potential_density(V: ArrayLike, mu: float, sigma: float, tau_m: flo
     """Stationary density P(V) (1/mV) of the membrane potential of the LIF neuron under white noise.
 
     The stationary solution of the Fokker-Planck equation whose rate is eq. 27 of Hahne et al.
-    (2017) (Brunel & Hakim 1999; Brunel 2000, eq. 15-16), with the input of eq. 28-29:
+    (2017) (Brunel & Hakim 1999; Brunel 2000), with the input of eq. 28-29:
 
     ``P(V) = (2 nu tau_m / sigma) int_{max(y, y_r)}^{y_th} exp(s^2 - y^2) ds`` for V < theta, 0 above,
 
