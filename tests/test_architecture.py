@@ -33,7 +33,8 @@ PACKAGE = ROOT / "mfkit"
 #: An entry names a module, or a package with everything in it ("mfkit.spiking").
 LAYERS: list[tuple[str, set[str]]] = [
     ("single neuron: eq. 27 and its kernels, the neuron's parameters, the mpmath reference",
-     {"mfkit._tables", "mfkit._special", "mfkit._kernels", "mfkit.siegert", "mfkit.neuron", "mfkit.reference"}),
+     {"mfkit._tables", "mfkit._special", "mfkit._kernels", "mfkit.siegert", "mfkit.neuron", "mfkit.reference",
+      "mfkit.density"}),
     ("model: the network and its input statistics (eq. 28-29)", {"mfkit.network"}),
     ("parameterisation: the Brunel / NEST-example network", {"mfkit.brunel"}),
     ("solvers and analyses",
