@@ -210,7 +210,7 @@ def annotated_grid(ax, values, x_labels, y_labels, fmt: str = "{:.2f}", cmap: st
     ax.set_xticks(range(values.shape[1]), list(x_labels))
     ax.set_yticks(range(values.shape[0]), list(y_labels))
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=8,
+        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9,
                 color=text_colour(image.cmap(image.norm(v))))
     if colorbar:
         ax.figure.colorbar(image, ax=ax)
@@ -303,14 +303,14 @@ def benchmark_bars(ax_time, ax_mem, record: dict, title: str):
     ax_time.bar(labels, [summ[n]["simulate_s"]["median"] for n in names], bottom=build, color=colours)
     whiskers(ax_time, "total_s", 1.0)
     ax_time.set_yscale("log")
-    ax_time.set_ylim(top=40 * max(summ[n]["total_s"]["max"] for n in names))  # room for the legend
+    ax_time.set_ylim(top=300 * max(summ[n]["total_s"]["max"] for n in names))  # room for the legend
     ax_time.set_ylabel("s")
     ax_time.set_title(f"{title}: wall time (median of {record['repeats']})", fontsize=9)
     backends = [b for b in colour if any(summ[n]["backend"] == b for n in names)]
     handles = [Patch(color="0.6", label="build")]
     handles += [Patch(color=colour[b], label=f"simulate, {'mfkit' if b == 'mfkit' else 'NEST'}") for b in backends]
     handles.append(Line2D([], [], color="tab:red", marker="_", markersize=8, label="min–max"))
-    ax_time.legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
+    ax_time.legend(handles=handles, fontsize=9, loc="upper left")
     ax_mem.bar(labels, [summ[n]["peak_rss_MB"]["median"] / 1024 for n in names], color=colours)
     whiskers(ax_mem, "peak_rss_MB", 1 / 1024)
     ax_mem.set_ylabel("GB")

@@ -42,6 +42,7 @@ def test_annotated_grid_writes_every_value_readably():
     assert len(texts) == values.size
     assert texts[((0, 0), "0.0")] == "white" and texts[((2, 1), "4.0")] == "black"  # viridis: dark to light
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"] and len(fig.axes) == 2  # colour bar
+    assert min(t.get_fontsize() for t in ax.texts) >= 9  # readable in the book (issue 20)
     plt.close(fig)
 
 
@@ -92,6 +93,7 @@ def test_benchmark_bars_legend_names_every_bar_colour():
     legend = ax_time.get_legend()
     labels = [t.get_text() for t in legend.get_texts()]
     assert labels == ["build", "simulate, mfkit", "simulate, NEST", "min–max"]
+    assert min(t.get_fontsize() for t in legend.get_texts()) >= 9  # readable in the book (issue 20)
     legend_colours = {to_hex(h.get_facecolor()) for h in legend.legend_handles if hasattr(h, "get_facecolor")}
     drawn = {to_hex(p.get_facecolor()) for p in ax_time.patches} | {to_hex(p.get_facecolor()) for p in ax_mem.patches}
     assert drawn == legend_colours and len(ax_time.patches) == 2 * len(record["configurations"])
