@@ -15,6 +15,8 @@ analyses:
   (:func:`as_fixed_point`, :func:`make_fixed_point`), their curve over the inhibition through the
   folds (:func:`fixed_point_curve`, :func:`bifurcation_diagram`), and the pseudo-time dynamics
   itself as NEST integrates it (:func:`pseudo_time`);
+* the stationary membrane-potential density of the LIF neuron behind eq. 27
+  (:func:`membrane_potential_density`);
 * beyond the stationary state: the linear response of the LIF neuron (:func:`linear_response`),
   the power spectrum of its spike train (:func:`spike_train_spectrum`), the spectra of the
   population rates of a finite network (:func:`rate_spectrum`, :class:`RateSpectra`),
@@ -28,6 +30,7 @@ Units everywhere: times in ms, potentials in mV, rates in Hz (spikes/s).
 """
 from .brunel import BrunelNetwork
 from .continuation import FixedPointCurve, fixed_point_curve
+from .density import membrane_potential_density
 from .fixed_points import (
     Branch, FixedPoint, FixedPointError, NoUniqueStateError, as_fixed_point, bifurcation_diagram, fixed_points,
     make_fixed_point, stable_fixed_point,
@@ -45,6 +48,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA", "TIME_GRID_BETA",
+    "membrane_potential_density",
     "BrunelNetwork", "MeanFieldNetwork", "InputStatistics", "RateLine", "LinePoint",
     "FixedPoint", "FixedPointError", "NoUniqueStateError", "fixed_points", "stable_fixed_point", "as_fixed_point",
     "make_fixed_point", "Branch", "bifurcation_diagram",

@@ -156,6 +156,21 @@ def fixed_point_curve(curve: FixedPointCurve, ax: Axes | None = None, color: str
 # --- spiking network, synaptic filtering and benchmark figures -----------------------------------------
 
 
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table (the book renders it as a table) from a header and rows of cells (``str()`` of each).
+
+    >>> print(markdown_table(["a", "b"], [[1, 2]]))
+    | a | b |
+    |---|---|
+    | 1 | 2 |
+    """
+    if any(len(row) != len(header) for row in rows):
+        raise ValueError(f"rows must have {len(header)} cells (one per header entry)")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def text_colour(rgba) -> str:
     """Black or white, whichever reads better on a background of colour ``rgba``.
 

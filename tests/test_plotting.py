@@ -36,3 +36,10 @@ def test_fixed_point_curve_solid_and_dashed():
     assert {line.get_linestyle() for line in ax.lines} == {"-", "--"}
     assert ax.get_yscale() == "log"
     plt.close("all")
+
+
+def test_markdown_table():
+    from mfkit.plotting import markdown_table
+    assert markdown_table(["a", "b"], [[1, "x"], [2.5, "y"]]) == "| a | b |\n|---|---|\n| 1 | x |\n| 2.5 | y |"
+    with pytest.raises(ValueError, match="2 cells"):
+        markdown_table(["a", "b"], [[1]])
