@@ -25,7 +25,6 @@ comparison uses ``t_ref = 0``, where both are exact; the relative difference bet
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -34,7 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import machine, summary, write_json
+from _common import machine, parse_rounds, rounds_parser, summary, write_json
 
 REGIMES = {  # name: (f, mu, sigma) for a block of identical inputs
     "seed input, f = 1 Hz": (1.0, 23.983443, 7.102677),
@@ -76,16 +75,11 @@ def inputs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000)
+    parser = rounds_parser(__doc__.splitlines()[0], n=2000)
     parser.add_argument("--n-mpmath", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--dps", type=int, default=30)
     parser.add_argument("--nnmt-python", help="python of a separate venv with nnmt installed")
-    parser.add_argument("--json", type=Path, help="write the results to this file")
-    args = parser.parse_args(argv)
-    if args.rounds < 3:
-        parser.error("--rounds must be >= 3 (the result is a median)")
+    args = parse_rounds(parser, argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from mfkit import reference

@@ -13,14 +13,11 @@ point. The script prints; with ``--json`` it also writes the numbers.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-from _common import machine, summary, write_json
+from _common import interleaved_rounds, machine, parse_rounds, rounds_parser, summary, write_json
 
 GOAL_US = 20.0
 
@@ -31,13 +28,7 @@ def inputs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--json", type=Path, help="write the results to this file")
-    args = parser.parse_args(argv)
-    if args.rounds < 3:
-        parser.error("--rounds must be >= 3 (the result is a median)")
+    args = parse_rounds(rounds_parser(__doc__.splitlines()[0], n=2000), argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from mfkit.response import linear_response, spike_train_spectrum
@@ -46,18 +37,10 @@ def main(argv: list[str] | None = None) -> dict:
     spike_train_spectrum(f[:3], mu[:3], sigma[:3])  # compile / load the cache outside the timing
     linear_response(f[:3], mu[:3], sigma[:3])
 
-    t_spec, t_resp, loads = [], [], []
-    for _ in range(args.rounds):
-        loads.append(os.getloadavg()[0])
-        t0 = time.perf_counter()
-        spike_train_spectrum(f, mu, sigma)
-        t_spec.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        linear_response(f, mu, sigma)
-        t_resp.append(time.perf_counter() - t0)
-    loads.append(os.getloadavg()[0])
+    times, loads = interleaved_rounds({"spectrum": lambda: spike_train_spectrum(f, mu, sigma),
+                                       "response": lambda: linear_response(f, mu, sigma)}, args.rounds)
 
-    spec, resp = summary(t_spec, args.n), summary(t_resp, args.n)
+    spec, resp = summary(times["spectrum"], args.n), summary(times["response"], args.n)
     result = dict(n=args.n, rounds=args.rounds, machine=machine("numpy", "numba", load_average=False),
                   load_average_1min_before_each_round_and_after=loads, spike_train_spectrum=spec,
                   linear_response=resp, ratio_spectrum_to_response=spec["median_us"] / resp["median_us"],
