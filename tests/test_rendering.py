@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
+from _helpers import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("MFKIT_BOOK_HTML", ROOT / "_build" / "html")).resolve()
@@ -31,7 +32,9 @@ SKIP_DIRS = {"_static", "_sources", "_images", "_downloads", "_sphinx_design_sta
 
 # Text that must not survive rendering: display-math delimiters, \( \) and common TeX commands
 # outside MathJax output. (mjx-container nodes are removed before the text is read.)
-RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\(?:frac|mathrm|sigma|mu|nu|int|sum|tau|theta)\b")
+# one definition of the raw-TeX pattern and of Chromium's flags, shared with the PDF check
+_build_pdf = load_tool("build_pdf")
+RAW_TEX, CHROMIUM_ARGS = _build_pdf.RAW_TEX, _build_pdf.CHROMIUM_ARGS
 
 
 REDIRECT = re.compile(r'<meta http-equiv="refresh" content="0; url=([^"]+)"', re.I)
@@ -97,9 +100,7 @@ def browser():
         b = p.chromium.launch(
             executable_path=executable,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--allow-file-access-from-files"],
+            args=CHROMIUM_ARGS,
         )
         try:
             yield b
