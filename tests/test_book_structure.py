@@ -7,7 +7,10 @@ Checked on the notebook sources (the rendered pages are checked in tests/test_re
 * every figure has a name and a caption (so it is numbered) and is referred to from the text;
 * check cells (``assert``) are removed from the page, and visible code cells are short: long plotting code
   lives in :mod:`mfkit.plotting` or is hidden behind a toggle;
-* the introduction links every page of the table of contents.
+* the introduction links every page of the table of contents;
+* the chapters come in the order of the issue that set it (single neuron, network, pseudo-time, spiking twin,
+  dynamics, synaptic filtering, reference), and no chapter refers to a figure, exercise or labelled target of
+  a later one (it may point ahead to a later chapter, but uses only what came before).
 """
 from __future__ import annotations
 
@@ -91,12 +94,18 @@ def test_intro_links_every_page():
     assert not set(pages) - {Path(p).name for p in linked}, f"intro.md does not link {set(pages) - linked}"
 
 
+THEORY_PARTS = ("Mean-field theory", "Network dynamics")
+
+
 def theory_chapters() -> list[Path]:
-    """The notebooks of the table of contents' part "Mean-field theory"."""
+    """The notebooks of the table of contents' theory parts, "Mean-field theory" and "Network dynamics"."""
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
-    part = re.search(r"- caption: Mean-field theory\n(.*?)(?=\n  - caption:|\Z)", toc, re.S)
-    assert part, "_toc.yml has no part 'Mean-field theory'"
-    return [ROOT / f"{f}.ipynb" for f in re.findall(r"file:\s*(\S+)", part.group(1))]
+    out = []
+    for caption in THEORY_PARTS:
+        part = re.search(rf"- caption: {caption}\n(.*?)(?=\n  - caption:|\Z)", toc, re.S)
+        assert part, f"_toc.yml has no part {caption!r}"
+        out += [ROOT / f"{f}.ipynb" for f in re.findall(r"file:\s*(\S+)", part.group(1))]
+    return out
 
 
 def pen_and_paper_problems(path: Path) -> list[str]:
@@ -135,5 +144,48 @@ def test_theory_chapters_are_numbered():
     """Exercises and figures are numbered per chapter ("Exercise 2.1"): Sphinx prefixes them with the chapter
     number only in a numbered part of the table of contents."""
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
-    assert re.search(r"- caption: Mean-field theory\n\s+numbered:\s*(?:true|[1-9])", toc)
-    assert len(theory_chapters()) == 4
+    for caption in THEORY_PARTS:
+        assert re.search(rf"- caption: {caption}\n\s+numbered:\s*(?:true|[1-9])", toc), caption
+    assert len(theory_chapters()) == 6
+
+
+READING_ORDER = ["siegert", "network", "pseudo_time", "spiking", "linear_response", "spectra", "phase_diagram",
+                 "synaptic_filtering", "theory_accuracy", "accuracy_speed", "notation", "glossary", "references"]
+
+
+def toc_pages() -> list[str]:
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    return [Path(f).name for f in re.findall(r"file:\s*(\S+)", toc)]
+
+
+def test_reading_order():
+    assert toc_pages() == READING_ORDER
+
+
+def _labels_and_references(name: str) -> tuple[set[str], set[str]]:
+    """The targets a page defines (figure names, exercise labels, ``(label)=``) and those it refers to."""
+    path = BOOK / f"{name}.ipynb"
+    if path.is_file():
+        cs = cells(path)
+        text = "\n".join(source(c) for c in cs if c["cell_type"] == "markdown")
+        figures = {c["metadata"]["mystnb"]["figure"]["name"] for c in cs
+                   if "figure" in c.get("metadata", {}).get("mystnb", {})}
+        captions = "\n".join(c["metadata"]["mystnb"]["figure"].get("caption", "") for c in cs
+                              if "figure" in c.get("metadata", {}).get("mystnb", {}))
+    else:
+        text, figures, captions = (BOOK / f"{name}.md").read_text(encoding="utf-8"), set(), ""
+    defined = figures | set(re.findall(r":label:\s*(\S+)", text)) | set(re.findall(r"^\((\S+)\)=\s*$", text, re.M))
+    refs = set(re.findall(r"\{(?:numref|ref)\}`(?:[^`<]*<)?([^`<>]+)>?`", text + "\n" + captions))
+    return defined, refs
+
+
+def test_no_chapter_uses_a_later_one():
+    pages = toc_pages()[:toc_pages().index("synaptic_filtering") + 1]  # the reference part may be used anywhere
+    defined = {name: _labels_and_references(name)[0] for name in pages}
+    owner = {label: name for name, labels in defined.items() for label in labels}
+    late = []
+    for k, name in enumerate(pages):
+        for ref in _labels_and_references(name)[1]:
+            if ref in owner and pages.index(owner[ref]) > k:
+                late.append(f"{name} refers to {ref} of the later page {owner[ref]}")
+    assert late == []

@@ -1,6 +1,6 @@
-"""The record of the stability chapter against a reduced rerun of the script that wrote it.
+"""The record of the linear-response and phase-diagram chapters against a reduced rerun of the script that wrote it.
 
-``book/stability.ipynb`` loads the results of its long computations from
+``book/linear_response.ipynb`` and ``book/phase_diagram.ipynb`` load the results of its long computations from
 ``book/data/stability_record.json``, written by ``tools/record_stability.py``.  These tests rerun a
 reduced part with the script's own functions and check it against the record:
 

@@ -10,7 +10,7 @@ execution.  This script regenerates that file::
 (26 minutes of wall time at low priority on the project's shared 2-core development machine, under
 the load of other jobs; a fifth of it at Brunel's SR point, where every neuron fires at 330 Hz; the
 file stores the time it took, and is 0.5 MB).  The points are those of
-the stability chapter's grid (``GRIDS``, ``SKIP`` of ``tools/record_stability.py``, Brunel's AI state
+the phase-diagram chapter's grid (``GRIDS``, ``SKIP`` of ``tools/record_stability.py``, Brunel's AI state
 among them) and the seed network's ``(V_reset, g, eta)`` (:data:`SEED_POINT`), each at the stability
 chapter's two sizes with the same in-degrees (``SIZES``: N = 5,000 and 20,000, C_E = 1,000): a run
 of :data:`RUN` (10 s after a warm-up, dt = 0.1 ms) and, for the smaller size, the same run with
@@ -87,7 +87,7 @@ DIGITS, ERROR_DIGITS = 6, 2  # significant digits of the values and of their err
 
 
 def points() -> list[tuple[float, float, float]]:
-    """``(V_reset, g, eta)``: the stability chapter's grid, then the seed network's if not on it."""
+    """``(V_reset, g, eta)``: the phase-diagram chapter's grid, then the seed network's if not on it."""
     grid = grid_points()
     return grid + ([SEED_POINT] if SEED_POINT not in grid else [])
 

@@ -1,15 +1,17 @@
-"""Record the long computations of the stability chapter (``book/stability.ipynb``).
+"""Record the long computations of the chapters on the linear response and the phase diagram.
 
-The chapter loads their results from ``book/data/stability_record.json`` instead of recomputing them
-on every execution; this script regenerates that file::
+``book/linear_response.ipynb`` (the linear-response fits) and ``book/phase_diagram.ipynb`` (the rest)
+load their results from ``book/data/stability_record.json`` instead of recomputing them on every
+execution; this script regenerates that file::
 
     python tools/record_stability.py [OUTPUT.json]
 
 (7 minutes of wall time, 4 of CPU, on the project's shared 2-core development machine; the file stores
 the time it took).  It computes, with
-the chapter's parameters (the constants below):
+the chapters' parameters (the constants below):
 
-* ``grid``: the spiking twin at every point ``(V_reset, g, eta)`` of the chapter's grid, at two sizes
+* ``grid``: the spiking twin at every point ``(V_reset, g, eta)`` of the phase-diagram chapter's grid,
+  at two sizes
   with the same in-degrees (:func:`spiking_point`: rate, CV, synchrony and spectral peak of each run,
   :func:`mfkit.verification.measure`, with jackknife standard errors, :func:`run_errors`), and the
   theory's verdict there (:func:`theory_point`: stability, least damped frequency, rate and CV of
@@ -259,7 +261,7 @@ def record(progress=print) -> dict:
     response = {name: {**inp, "fits": response_fit(inp, LR_FREQS)} for name, inp in inputs.items()}
     progress(f"linear response: {time.perf_counter() - start:.0f} s")
     return {
-        "what": "Results of the long computations of book/stability.ipynb; regenerate: python tools/record_stability.py",
+        "what": "Results of the long computations of book/linear_response.ipynb and book/phase_diagram.ipynb; regenerate: python tools/record_stability.py",
         "mfkit": version(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "run_time_s": round(time.perf_counter() - start, 1),

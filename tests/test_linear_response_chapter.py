@@ -1,4 +1,4 @@
-"""The claims of book/stability.ipynb that need no simulation: the classification table.
+"""The claims of book/linear_response.ipynb that need no simulation: the classification table.
 
 Every example state of Brunel (2000) (V_reset = 10 mV) and the seed network (V_reset = 0) is a stable
 fixed point of the pseudo-time relaxation (eq. 30, real eigenvalues), while only the seed and the AI
