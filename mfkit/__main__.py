@@ -25,6 +25,7 @@ import sys
 from typing import Sequence
 
 from .brunel import BrunelNetwork
+from .neuron import COLORED_NOISE_FORMS
 
 
 def _finite(text: str) -> float:
@@ -50,6 +51,9 @@ def _add_network_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--theta", type=_finite, default=d.theta, help="threshold in mV (default %(default)s)")
     g.add_argument("--v-reset", type=_finite, default=d.V_reset, help="reset potential in mV (default %(default)s)")
     g.add_argument("--tau-syn", type=_finite, default=d.tau_syn, help="synaptic time constant in ms (default %(default)s)")
+    g.add_argument("--colored-noise", choices=COLORED_NOISE_FORMS, default=d.colored_noise,
+                   help="colored-noise correction for --tau-syn > 0: shifted threshold and reset (NEST's) or the "
+                        "first-order Taylor form of Fourcaud & Brunel 2002 (default %(default)s)")
     g.add_argument("--delay", type=_finite, default=d.delay, help="synaptic delay in ms (default %(default)s)")
 
 
@@ -58,7 +62,7 @@ def _network(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Brune
         return BrunelNetwork(
             g=args.g, eta=args.eta, epsilon=args.epsilon, order=args.order, J=args.J,
             tau_m=args.tau_m, t_ref=args.t_ref, theta=args.theta, V_reset=args.v_reset,
-            tau_syn=args.tau_syn, delay=args.delay,
+            tau_syn=args.tau_syn, delay=args.delay, colored_noise=args.colored_noise,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .network import InputStatistics, MeanFieldNetwork
-from .neuron import check_neuron_params, check_time_grid
+from .neuron import check_colored_noise, check_neuron_params, check_time_grid
 
 __all__ = ["BrunelNetwork"]
 
@@ -64,6 +64,9 @@ class BrunelNetwork:
         ``beta sigma sqrt(dt/tau_m)`` (:attr:`MeanFieldNetwork.dt`, :func:`mfkit.siegert`).  ``None``
         (default): continuous time.  In ``(0, tau_m/10]``, with ``tau_syn = 0``.  It does not set the
         step of a simulation (``simulate_brunel``'s own ``dt``).
+    colored_noise : {"shift", "taylor"}
+        The form of the colored-noise correction for ``tau_syn > 0`` (:attr:`MeanFieldNetwork.colored_noise`,
+        :func:`mfkit.siegert`): ``"shift"`` (default, NEST's) or ``"taylor"``.
     """
 
     g: float = 5.0
@@ -78,6 +81,7 @@ class BrunelNetwork:
     delay: float = 1.5
     tau_syn: float = 0.0
     dt: float | None = None
+    colored_noise: str = "shift"
 
     def __post_init__(self) -> None:
         def num(name: str) -> float:
@@ -115,6 +119,7 @@ class BrunelNetwork:
             if np.ndim(self.dt) != 0:
                 raise ValueError(f"dt must be None or one time step in ms, got {self.dt!r}")
             check_time_grid(self.dt, self.tau_m, self.tau_syn)
+        check_colored_noise(self.colored_noise)
         if self.CE < 1:
             raise ValueError(
                 f"epsilon * 4 * order must give at least one excitatory input (CE >= 1), "
@@ -242,6 +247,7 @@ class BrunelNetwork:
                 K=K, J=Jm, tau_m=self.tau_m, t_ref=self.t_ref, theta=self.theta,
                 V_reset=self.V_reset, tau_syn=self.tau_syn,
                 K_ext=1.0, J_ext=self.J_ex, nu_ext=self.p_rate, delay=self.delay, names=("E", "I"), dt=self.dt,
+                colored_noise=self.colored_noise,
             )
             object.__setattr__(self, "_model", cached)
         return cached

@@ -216,7 +216,7 @@ class _Line:
 
     @staticmethod
     def _log(p, x):
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # Phi <= 0 (the Taylor form can be negative)
             lp = np.log(p)
         return np.where(p > 0, lp, -1e300) - x
 
@@ -294,7 +294,9 @@ def _scan_1d(red: _Reduced, grid: tuple[int, int, int]) -> list[float]:
     if phi0 == 0.0:
         roots.append(0.0)  # quiescent state: Phi(0) underflows to exactly 0
         nus, p = nus[1:], p[1:]
-    elif phi0 < 2 * _TINY:
+    elif phi0 < 0.0:  # the Taylor form of the colored-noise correction, below its domain: no root at 0
+        nus, p = nus[1:], p[1:]
+    elif 0.0 < phi0 < 2 * _TINY:
         # extremely weak drive: start the grid below Phi(0) (at such rates the recurrent input
         # is ~1e-300 mV, so Phi(nu) = Phi(0) and no fixed point lies below Phi(0) / 2)
         lo = 0.5 * phi0
@@ -447,6 +449,12 @@ def fixed_points(
         object.__setattr__(model, "_reduced", red)
     if len(red.groups) == 1:
         roots, known = _scan_1d(red, tuple(int(n) for n in grid))
+        if not roots:
+            hint = (" The Taylor form of the colored-noise correction (colored_noise='taylor') is negative far below "
+                    "threshold and can leave no self-consistent rate; the shifted form always has one."
+                    if model.colored_noise == "taylor" and np.any(model.tau_syn > 0) else "")
+            raise FixedPointError(f"no fixed point of eq. 27: Phi(nu) - nu does not change sign in [0, "
+                                  f"{float(red.nu_max[0]):g}) Hz.{hint}")
         rates = np.array([red.E @ np.array([r]) for r in roots])
         if all(r in known for r in roots):  # Siegert values at the roots are known from Newton
             vals = np.array([known[r] for r in roots])  # (n, 3)

@@ -26,7 +26,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .neuron import NEURON_PARAMS, check_neuron_params, check_time_grid
+from .neuron import NEURON_PARAMS, check_colored_noise, check_neuron_params, check_time_grid
 from .siegert import SiegertDerivatives, siegert, siegert_with_derivatives
 
 __all__ = ["MeanFieldNetwork", "InputStatistics", "RateLine", "LinePoint", "as_model"]
@@ -133,6 +133,8 @@ class RateLine(NamedTuple):
         The population's neuron parameters, as keyword arguments of :func:`~mfkit.siegert.siegert`.
     dt : float or None
         The threshold's time grid (ms; None: continuous time), :attr:`MeanFieldNetwork.dt`.
+    colored_noise : {"shift", "taylor"}
+        The form of the colored-noise correction, :attr:`MeanFieldNetwork.colored_noise`.
     """
 
     mu_0: float
@@ -141,12 +143,13 @@ class RateLine(NamedTuple):
     diffusion: float
     neuron: dict[str, float]
     dt: float | None = None
+    colored_noise: str = "shift"
 
     def at(self, nu: float) -> LinePoint:
         """Input statistics, Siegert rate and its slope along the line at the common rate ``nu`` (Hz, >= 0)."""
         mu = self.mu_0 + self.drift * nu
         sigma = math.sqrt(self.var_0 + self.diffusion * nu)
-        d = siegert_with_derivatives(mu, sigma, **self.neuron, dt=self.dt)
+        d = siegert_with_derivatives(mu, sigma, **self.neuron, dt=self.dt, colored_noise=self.colored_noise)
         ds = _sigma_slope(sigma, self.diffusion)
         # where sigma does not move with nu its term is 0, even if dPhi/dsigma = inf
         return LinePoint(mu, sigma, d, d.d_mu * self.drift + (d.d_sigma * ds if ds != 0.0 else 0.0))
@@ -197,6 +200,12 @@ class MeanFieldNetwork:
         ``tau_syn = 0``.  The linear response on a grid is not implemented: the stability and the
         spectra (:func:`mfkit.network_stability`, :func:`mfkit.rate_spectrum`) refuse a network with
         ``dt`` set.
+    colored_noise : {"shift", "taylor"}
+        The form of the colored-noise correction of Fourcaud & Brunel (2002) for populations with
+        ``tau_syn > 0`` (the ``colored_noise`` of :func:`mfkit.siegert`): ``"shift"`` (default,
+        threshold and reset shifted, NEST's ``siegert_neuron``) or ``"taylor"`` (the rate expanded to
+        first order in ``sqrt(tau_syn/tau_m)``, the form of Bos et al. 2016). Used by every fixed
+        point, the pseudo-time dynamics and the continuation; no effect where ``tau_syn = 0``.
 
     Notes
     -----
@@ -216,6 +225,7 @@ class MeanFieldNetwork:
     delay: float = 0.0
     names: tuple[str, ...] = field(default=())
     dt: float | None = None
+    colored_noise: str = "shift"
 
     def __post_init__(self) -> None:
         K = np.asarray(self.K)
@@ -253,6 +263,7 @@ class MeanFieldNetwork:
                                  f"got {self.dt!r}")
             check_time_grid(self.dt, self.tau_m, self.tau_syn)
             set_(self, "dt", float(self.dt))
+        check_colored_noise(self.colored_noise)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -269,10 +280,11 @@ class MeanFieldNetwork:
     def transfer_params(self) -> dict[str, NDArray[np.float64] | float | None]:
         """Keyword arguments of :func:`~mfkit.siegert.siegert` for every population's transfer function (eq. 27).
 
-        The neuron parameters (:attr:`neuron_params`) and the threshold's time grid :attr:`dt`: every
-        evaluation of eq. 27 by the model and its solvers takes them from here.
+        The neuron parameters (:attr:`neuron_params`), the threshold's time grid :attr:`dt` and the
+        colored-noise form :attr:`colored_noise`: every evaluation of eq. 27 by the model and its
+        solvers takes them from here.
         """
-        return {**self.neuron_params, "dt": self.dt}
+        return {**self.neuron_params, "dt": self.dt, "colored_noise": self.colored_noise}
 
     @property
     def max_rate(self) -> NDArray[np.float64]:
@@ -505,7 +517,8 @@ class MeanFieldNetwork:
         a = int(population)
         return RateLine(mu_0=float(mu_0[a]), drift=float((self.drift_factors @ firing)[a]), var_0=float(var_0[a]),
                         diffusion=float((self.diffusion_factors @ firing)[a]),
-                        neuron={name: float(v[a]) for name, v in self.neuron_params.items()}, dt=self.dt)
+                        neuron={name: float(v[a]) for name, v in self.neuron_params.items()}, dt=self.dt,
+                        colored_noise=self.colored_noise)
 
 
 def as_model(net: object) -> MeanFieldNetwork:

@@ -24,13 +24,28 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["NEURON_PARAMS", "NEURON_DEFAULTS", "check_neuron_params", "check_time_grid"]
+__all__ = ["NEURON_PARAMS", "NEURON_DEFAULTS", "COLORED_NOISE_FORMS", "check_neuron_params", "check_time_grid",
+           "check_colored_noise"]
 
 #: Names of the single-neuron parameters, in the order of :func:`mfkit.siegert`'s arguments.
 NEURON_PARAMS = ("tau_m", "t_ref", "theta", "V_reset", "tau_syn")
 
 #: Defaults: the neuron of NEST's ``brunel_siegert_nest.py`` with delta synapses.
 NEURON_DEFAULTS = {"tau_m": 20.0, "t_ref": 2.0, "theta": 20.0, "V_reset": 0.0, "tau_syn": 0.0}
+
+
+#: The two forms of the colored-noise correction of Fourcaud & Brunel (2002) that :func:`mfkit.siegert`
+#: offers for ``tau_syn > 0``: ``"shift"`` (threshold and reset shifted, NEST's ``siegert_neuron``) and
+#: ``"taylor"`` (the rate expanded to first order in sqrt(tau_syn/tau_m)).
+COLORED_NOISE_FORMS = ("shift", "taylor")
+
+
+def check_colored_noise(form: object, *, prefix: str = "") -> str:
+    """Return ``form`` if it is one of :data:`COLORED_NOISE_FORMS`, else raise a ``ValueError`` naming it."""
+    if not isinstance(form, str) or form not in COLORED_NOISE_FORMS:
+        raise ValueError(f"{prefix}colored_noise must be 'shift' (thresholds shifted, NEST's siegert_neuron) or "
+                         f"'taylor' (first-order expansion of the rate), Fourcaud & Brunel (2002); got {form!r}")
+    return form
 
 
 def check_neuron_params(tau_m: ArrayLike, t_ref: ArrayLike, theta: ArrayLike, V_reset: ArrayLike,

@@ -109,7 +109,9 @@ def pseudo_time(
         ``"unit"``: the external drive is a rate unit relaxing from 0 to
         ``nu_ext`` as in NEST; ``"constant"``: it is at ``nu_ext`` from the start.
     rates0 : array_like, shape (P,), optional
-        Initial population rates in Hz (default 0).
+        Initial population rates in Hz (default 0).  With ``colored_noise="taylor"`` the transfer
+        function is negative far below threshold, where the relaxation cannot go on: a
+        ``ValueError`` says so (start near a fixed point, with ``drive="constant"``).
     rtol, atol : float
         Tolerances of ``solve_ivp`` (``method="ode"`` only).
 
@@ -137,7 +139,14 @@ def pseudo_time(
     d0 = np.zeros(P) if drive == "unit" else nu_ext.copy()
 
     def phi(d, r):
-        return model.transfer(r, nu_ext=d)
+        out = model.transfer(r, nu_ext=d)
+        if np.any(out < 0):  # only the Taylor form of the colored-noise correction can do this
+            raise ValueError(
+                f"the transfer function is negative ({float(np.min(out)):.3g} Hz) at rates {np.round(r, 6).tolist()} Hz "
+                f"and drive {np.round(d, 6).tolist()} Hz: the Taylor form (colored_noise='taylor') is a first-order "
+                f"correction and has left its domain there (far below threshold); start the relaxation closer to "
+                f"a fixed point (rates0, drive='constant') or use colored_noise='shift'")
+        return out
 
     if method == "nest":
         P1 = np.exp(-dt / tau)

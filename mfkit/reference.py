@@ -129,6 +129,33 @@ def siegert(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0
     return siegert_with_derivatives(mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, dps=dps).rate
 
 
+def siegert_taylor_with_derivatives(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0.0,
+                                    dps: int = DEFAULT_DPS) -> ReferenceRate:
+    """Reference rate (Hz) of the first-order (Taylor) colored-noise form and its derivatives, for sigma > 0.
+
+    Fourcaud & Brunel (2002), expanded to first order in s = sqrt(2)|zeta(1/2)|/2 sqrt(tau_syn/tau_m):
+    nu = nu_0 - s nu_0^2 tau_m sqrt(pi) [f(y_th) - f(y_r)] / 1000, with nu_0 the white-noise rate (Hz),
+    f(u) = e^{u^2}(1 + erf u) and the unshifted bounds y = (x - mu)/sigma. The derivatives are taken
+    numerically in mpmath (``mp.diff``, central differences of step 10^-(dps/3)) at ``dps`` + 20 digits,
+    independently of the library's closed forms.
+    """
+    def rate(m, sg):
+        white = siegert_with_derivatives(m, sg, tau_m, t_ref, theta, V_reset, 0.0, dps=dps + 20).rate
+        y_th, y_r = (mp.mpf(theta) - m) / sg, (mp.mpf(V_reset) - m) / sg
+        shift = mp.sqrt(2) * abs(mp.zeta(0.5)) / 2 * mp.sqrt(mp.mpf(tau_syn) / tau_m)
+        return white - shift * white ** 2 * tau_m * mp.sqrt(mp.pi) * (_erfcx(-y_th) - _erfcx(-y_r)) / 1000
+
+    with mp.workdps(dps + 20):
+        m, sg = mp.mpf(mu), mp.mpf(sigma)
+        if not sg > 0:
+            raise ValueError(f"sigma must be > 0 for the reference Taylor form, got {sigma!r}")
+        value = rate(m, sg)
+        h = mp.mpf(10) ** (-(dps // 3))  # central differences: truncation ~h^2, rounding ~10^-(dps+20)/h
+        d_mu = mp.diff(lambda x: rate(x, sg), m, h=h)
+        d_sigma = mp.diff(lambda x: rate(m, x), sg, h=h * sg)
+    return ReferenceRate(+value, +d_mu, +d_sigma)
+
+
 def siegert_array(mu, sigma, tau_m=20.0, t_ref=2.0, theta=20.0, V_reset=0.0, tau_syn=0.0,
                   dps: int = DEFAULT_DPS) -> np.ndarray:
     """Reference rates (Hz) rounded to float64, broadcast over all arguments (slow: a loop)."""

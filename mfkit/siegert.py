@@ -9,7 +9,19 @@
 the inverse mean first-passage time of a leaky membrane driven by white noise with mean mu and
 (Brunel/Hahne) standard deviation sigma (Siegert 1951; Amit & Brunel 1997; Brunel 2000). The shift
 s = sqrt(2)|zeta(1/2)|/2 sqrt(tau_syn/tau_m) is the first-order correction of Fourcaud & Brunel
-(2002) for exponentially filtered synaptic currents (s = 0 for delta synapses).
+(2002) for exponentially filtered synaptic currents (s = 0 for delta synapses), in the form of NEST's
+``siegert_neuron`` (``colored_noise="shift"``). Shifting both bounds by s is the same as lowering mu by
+s sigma, so the other form of the same paper, the rate expanded to first order in sqrt(tau_syn/tau_m)
+(``colored_noise="taylor"``), is
+
+.. math::
+
+    \\nu_\\mathrm{taylor}(\\mu, \\sigma) = \\nu_0(\\mu, \\sigma) - s\\,\\sigma\\,\\partial_\\mu \\nu_0(\\mu, \\sigma)
+        = \\nu_0 - s\\,\\nu_0^2\\,\\tau_m \\sqrt{\\pi}\\,\\bigl[f(y_\\theta) - f(y_r)\\bigr],
+
+with nu_0 the white-noise rate (s = 0; rates in 1/ms in this formula) and f(u) = e^{u^2}(1 + erf u); the two
+forms agree to first
+order in s and differ at second order.
 
 A threshold tested only every ``dt`` ms (a simulator's time grid, as in NEST's ``iaf_psc_delta``;
 ``dt=None``: continuous time) misses the crossings made and undone within a step. To first order
@@ -34,9 +46,12 @@ from numba import njit
 from numpy.typing import ArrayLike
 
 from . import _special as sp
+from scipy.special import erfcx
+
 from ._kernels import (FOURCAUD_BRUNEL_ALPHA, GL_NODES, GL_WEIGHTS, TIME_GRID_BETA, as_real, broadcast_flat,
                        raise_siegert_input_error, raise_time_grid_error, siegert_input_error, siegert_point,
                        time_grid_error, values_at)
+from .neuron import check_colored_noise, check_neuron_params, check_time_grid
 
 __all__ = ["siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA", "TIME_GRID_BETA"]
 
@@ -119,9 +134,61 @@ def _evaluate(want: bool, dt: ArrayLike | None, *args):
     return tuple(o.reshape(shape) for o in out)
 
 
+def _taylor(want: bool, dt: ArrayLike | None, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn):
+    """:func:`_evaluate` for ``colored_noise="taylor"``: nu_0 - s sigma dnu_0/dmu and its exact derivatives.
+
+    With A = dnu_0/dmu and B = dnu_0/dsigma (white noise, from the kernel), P = nu_0^2 c f(y_th)/sigma and
+    Q = nu_0^2 c f(y_r)/sigma (c = tau_m sqrt(pi)/1000, so A = P - Q and B = y_th P - y_r Q), and
+    f' = 2 u f + 2/sqrt(pi), the second derivatives of eq. 27 are
+    ``d2nu_0/dmu2 = 2 A^2/nu_0 - 2 B/sigma`` and
+    ``d2nu_0/dmu dsigma = 2 A B/nu_0 - A/sigma - 2 (y_th^2 P - y_r^2 Q + R)/sigma``,
+    R = nu_0^2 tau_m (y_th - y_r)/(1000 sigma), which give
+    ``d_mu = A - 2 s sigma A^2/nu_0 + 2 s B`` and
+    ``d_sigma = B - 2 s sigma A B/nu_0 + 2 s (y_th^2 P - y_r^2 Q + R)``.
+    P and Q are computed from erfcx where f(y) is finite (y <= 20), otherwise from A and B.
+    """
+    tau_syn = as_real("tau_syn", tau_syn)
+    check_time_grid(dt, tau_m, tau_syn)  # a time grid needs tau_syn = 0, where both forms are eq. 27
+    base = _evaluate(True, dt, mu, sigma, tau_m, t_ref, theta, V_reset, 0.0)  # checks all but tau_syn
+    check_neuron_params(tau_m, t_ref, theta, V_reset, tau_syn)
+    nu0, A, B = (np.asarray(v, dtype=float) for v in base)
+    mu, sigma, tau_m, theta, V_reset, tau_syn = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (mu, sigma, tau_m, theta, V_reset, tau_syn)))
+    s = FOURCAUD_BRUNEL_ALPHA / 2 * np.sqrt(tau_syn / tau_m)
+    inner = (sigma > 0) & np.isfinite(sigma) & np.isfinite(mu)  # elsewhere the correction and its terms vanish
+    with np.errstate(invalid="ignore", over="ignore"):
+        rate = np.where(inner, nu0 - s * np.where(inner, sigma, 0.0) * A, nu0)
+    if not want:
+        return (float(rate) if rate.ndim == 0 else rate,)
+    # the limits sigma -> 0+ (at mu = theta, where A = B = +inf, those of the shifted form) and |mu|, sigma -> inf
+    with np.errstate(invalid="ignore"):
+        d_mu = np.array(A + 2 * s * B, dtype=float, ndmin=1).reshape(A.shape)
+        d_sigma = np.array(np.where((sigma == 0) & np.isfinite(A), B - s * A, B), dtype=float)
+    k = inner & (nu0 > 0)
+    if np.any(k):
+        n, a, b, sg, ss = nu0[k], A[k], B[k], sigma[k], s[k]
+        y_th, y_r = (theta[k] - mu[k]) / sg, (V_reset[k] - mu[k]) / sg
+        c = n * n * tau_m[k] * math.sqrt(math.pi) / (1000.0 * sg)
+        with np.errstate(over="ignore", invalid="ignore"):
+            P = np.where(y_th <= 20.0, c * erfcx(-np.minimum(y_th, 20.0)), (b - y_r * a) / (y_th - y_r))
+            Q = np.where(y_r <= 20.0, c * erfcx(-np.minimum(y_r, 20.0)), (b - y_th * a) / (y_th - y_r))
+        R = n * n * tau_m[k] * (y_th - y_r) / (1000.0 * sg)
+        d_mu[k] = a - 2 * ss * sg * a * a / n + 2 * ss * b
+        d_sigma[k] = b - 2 * ss * sg * a * b / n + 2 * ss * (y_th ** 2 * P - y_r ** 2 * Q + R)
+    d_mu[np.isnan(rate)], d_sigma[np.isnan(rate)] = np.nan, np.nan
+    return tuple(float(v) if v.ndim == 0 else v for v in (rate, d_mu, d_sigma))
+
+
+def _rates(want: bool, dt: ArrayLike | None, colored_noise: str, *args):
+    """Dispatch to the colored-noise form: ``"shift"`` (the kernel) or ``"taylor"`` (:func:`_taylor`)."""
+    if check_colored_noise(colored_noise) == "taylor":
+        return _taylor(want, dt, *args)
+    return _evaluate(want, dt, *args)
+
+
 def siegert(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: ArrayLike = 2.0,
             theta: ArrayLike = 20.0, V_reset: ArrayLike = 0.0, tau_syn: ArrayLike = 0.0, *,
-            dt: ArrayLike | None = None) -> float | np.ndarray:
+            dt: ArrayLike | None = None, colored_noise: str = "shift") -> float | np.ndarray:
     """Stationary firing rate of the LIF neuron driven by white noise (Siegert formula, eq. 27).
 
     Implements eq. 27 of Hahne et al. (2017) (Siegert 1951; Brunel 2000),
@@ -129,7 +196,10 @@ def siegert(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: Arr
     ``1/nu = t_ref + tau_m sqrt(pi) int_{y_r}^{y_th} exp(u^2) (1 + erf u) du``,
     ``y_th = (theta - mu)/sigma + s``, ``y_r = (V_reset - mu)/sigma + s``,
 
-    with s = (alpha/2) sqrt(tau_syn/tau_m), alpha = sqrt(2)|zeta(1/2)| (Fourcaud & Brunel 2002).
+    with s = (alpha/2) sqrt(tau_syn/tau_m), alpha = sqrt(2)|zeta(1/2)| (Fourcaud & Brunel 2002, eq. 4.32:
+    the bounds shifted, ``colored_noise="shift"``). ``colored_noise="taylor"`` takes instead the rate
+    expanded to first order in s (the same paper's first-order expansion):
+    ``nu = nu_0 - s sigma d nu_0/d mu``, nu_0 the white-noise rate (s = 0).
     With a time grid ``dt`` the threshold is raised to theta + beta sigma sqrt(dt/tau_m), i.e.
     ``y_th = (theta - mu)/sigma + s + beta sqrt(dt/tau_m)`` (see Notes).
 
@@ -155,6 +225,16 @@ def siegert(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: Arr
         The threshold is tested only every ``dt`` ms (a simulator's time step), in
         ``(0, tau_m/10]``, white noise only (``tau_syn = 0``). ``None`` (default): continuous time,
         eq. 27 as it stands.
+    colored_noise : {"shift", "taylor"}, optional
+        The form of the colored-noise correction for ``tau_syn > 0`` (no effect at ``tau_syn = 0``).
+        ``"shift"`` (default, NEST's ``siegert_neuron``, NNMT's ``method="shift"``): threshold and
+        reset raised by ``s sigma``; a rate for every input. ``"taylor"`` (NNMT's
+        ``method="taylor"``, the form of Bos et al. 2016): first order in s; the two agree to first
+        order in ``sqrt(tau_syn/tau_m)`` and differ at second order, which low rates amplify. The
+        Taylor form is a correction to a rate, not a rate: where ``s sigma d nu_0/d mu > nu_0``
+        (far below threshold, roughly ``2 s (theta - mu)/sigma > 1``) it is negative, and it is
+        returned as it is, negative, so that a caller sees it has left its domain (a network
+        solver rejects such a fixed point).
 
     Returns
     -------
@@ -176,7 +256,8 @@ def siegert(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: Arr
         than mu, sigma is infinite); the message names the parameter, its allowed range and the
         offending value, in the words of :func:`mfkit.neuron.check_neuron_params` (the first
         offending input of an array is reported). With ``dt``: if dt is outside (0, tau_m/10] or
-        tau_syn > 0, in the words of :func:`mfkit.neuron.check_time_grid`.
+        tau_syn > 0, in the words of :func:`mfkit.neuron.check_time_grid`. If colored_noise is
+        not "shift" or "taylor".
     TypeError
         If an argument is not real-valued.
 
@@ -207,12 +288,12 @@ def siegert(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: Arr
     >>> round(siegert(15.0, 1.5 ** 0.5, tau_m=10.0, theta=15.0), 10)  # NEST's unit-test value
     27.1095934379
     """
-    return _evaluate(False, dt, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn)[0]
+    return _rates(False, dt, colored_noise, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn)[0]
 
 
 def siegert_with_derivatives(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: ArrayLike = 2.0,
                              theta: ArrayLike = 20.0, V_reset: ArrayLike = 0.0, tau_syn: ArrayLike = 0.0, *,
-                             dt: ArrayLike | None = None) -> SiegertDerivatives:
+                             dt: ArrayLike | None = None, colored_noise: str = "shift") -> SiegertDerivatives:
     """Siegert rate (eq. 27) and its partial derivatives with respect to mu and sigma.
 
     Differentiating eq. 27 under the integral sign, with f(u) = e^{u^2}(1 + erf u),
@@ -222,6 +303,17 @@ def siegert_with_derivatives(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike =
 
     (nu in Hz, times in ms), evaluated without cancellation (on short intervals as integrals of
     f' and (u f)'). These enter the Jacobian of the pseudo-time dynamics, eq. 30.
+
+    With ``colored_noise="taylor"`` the rate is ``nu_0 - s sigma A`` (A = d nu_0/d mu, B = d nu_0/d sigma
+    of white noise) and its derivatives need the second derivatives of eq. 27, which follow from
+    f' = 2 u f + 2/sqrt(pi):
+
+    ``d nu/d mu    = A - 2 s sigma A^2/nu_0 + 2 s B``,
+    ``d nu/d sigma = B - 2 s sigma A B/nu_0 + 2 s (y_th^2 P - y_r^2 Q + R)``,
+
+    with ``P = nu_0^2 tau_m sqrt(pi) f(y_th)/(1000 sigma)``, Q the same at y_r and
+    ``R = nu_0^2 tau_m (y_th - y_r)/(1000 sigma)`` (white-noise bounds, no shift). At sigma = 0 they
+    are the limits sigma -> 0+, ``d_mu = A`` and ``d_sigma = -s A``, as for the shifted form.
 
     With a time grid ``dt`` the threshold's bound carries the further constant
     g = beta sqrt(dt/tau_m) (:func:`siegert`, Notes), so in d nu/d sigma its factor is
@@ -234,6 +326,8 @@ def siegert_with_derivatives(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike =
         As in :func:`siegert`.
     dt : array_like or None, optional
         As in :func:`siegert`: the threshold's time grid (ms), None for continuous time.
+    colored_noise : {"shift", "taylor"}, optional
+        As in :func:`siegert`: the form of the colored-noise correction.
 
     Returns
     -------
@@ -261,4 +355,4 @@ def siegert_with_derivatives(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike =
     Infinite mu or sigma give derivatives 0 where :func:`siegert` gives a limit, and NaN in all
     three fields where it gives NaN (mu = -inf together with sigma = +inf).
     """
-    return SiegertDerivatives(*_evaluate(True, dt, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn))
+    return SiegertDerivatives(*_rates(True, dt, colored_noise, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn))
