@@ -8,7 +8,8 @@ analyses:
   (:mod:`mfkit.neuron`);
 * the model: :class:`MeanFieldNetwork` (populations, in-degrees, weights, neurons, drive) and its
   input statistics (:class:`InputStatistics`, eq. 28-29; along a line of rates :class:`RateLine`),
-  and its Brunel/NEST-example parameterisation :class:`BrunelNetwork`;
+  its Brunel/NEST-example parameterisation :class:`BrunelNetwork` and the cortical microcircuit of
+  Potjans & Diesmann (2014) in two published variants (:func:`microcircuit`);
 * the stationary states: every fixed point of eq. 27 with its stability under the pseudo-time
   relaxation of eq. 30 (:func:`fixed_points`, :class:`FixedPoint`), the network's stationary state
   (:func:`stable_fixed_point`, :class:`NoUniqueStateError`), a given state checked
@@ -36,6 +37,7 @@ from .fixed_points import (
     make_fixed_point, stable_fixed_point,
 )
 from .isi import cv_isi
+from .microcircuit import microcircuit
 from .network import InputStatistics, LinePoint, MeanFieldNetwork, RateLine
 from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
 from .response import linear_response, spike_train_spectrum
@@ -49,7 +51,7 @@ __version__ = "0.1.0"
 __all__ = [
     "siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA", "TIME_GRID_BETA",
     "membrane_potential_density",
-    "BrunelNetwork", "MeanFieldNetwork", "InputStatistics", "RateLine", "LinePoint",
+    "BrunelNetwork", "microcircuit", "MeanFieldNetwork", "InputStatistics", "RateLine", "LinePoint",
     "FixedPoint", "FixedPointError", "NoUniqueStateError", "fixed_points", "stable_fixed_point", "as_fixed_point",
     "make_fixed_point", "Branch", "bifurcation_diagram",
     "FixedPointCurve", "fixed_point_curve",

@@ -200,6 +200,10 @@ class MeanFieldNetwork:
         ``tau_syn = 0``.  The linear response on a grid is not implemented: the stability and the
         spectra (:func:`mfkit.network_stability`, :func:`mfkit.rate_spectrum`) refuse a network with
         ``dt`` set.
+    N : sequence of int, optional
+        Population sizes (neurons per population, integers >= 1). The stationary theory does not use
+        them (it depends on in-degrees only); the spectra of a finite network
+        (:func:`mfkit.rate_spectrum`) take them as their default sizes. ``None`` (default): unknown.
     colored_noise : {"shift", "taylor"}
         The form of the colored-noise correction of Fourcaud & Brunel (2002) for populations with
         ``tau_syn > 0`` (the ``colored_noise`` of :func:`mfkit.siegert`): ``"shift"`` (default,
@@ -226,6 +230,7 @@ class MeanFieldNetwork:
     names: tuple[str, ...] = field(default=())
     dt: float | None = None
     colored_noise: str = "shift"
+    N: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         K = np.asarray(self.K)
@@ -264,6 +269,12 @@ class MeanFieldNetwork:
             check_time_grid(self.dt, self.tau_m, self.tau_syn)
             set_(self, "dt", float(self.dt))
         check_colored_noise(self.colored_noise)
+        if self.N is not None:
+            sizes = np.asarray(self.N, dtype=object)
+            if sizes.shape != (P,) or not all(not isinstance(n, bool) and isinstance(n, (int, np.integer)) and n >= 1
+                                              for n in sizes):
+                raise ValueError(f"N (population sizes) must be None or {P} integers >= 1, got {self.N!r}")
+            set_(self, "N", tuple(int(n) for n in sizes))
 
     # ------------------------------------------------------------------ sizes
     @property

@@ -106,9 +106,12 @@ def _frequencies(f: ArrayLike) -> NDArray[np.float64]:
 
 def _sizes(network, n_neurons: int | Sequence[int] | None, P: int) -> NDArray[np.int64]:
     if n_neurons is None:
-        if not (hasattr(network, "NE") and hasattr(network, "NI")):
-            raise ValueError("n_neurons is required: a MeanFieldNetwork has no population sizes")
-        n_neurons = (network.NE, network.NI)
+        if hasattr(network, "NE") and hasattr(network, "NI"):
+            n_neurons = (network.NE, network.NI)
+        elif getattr(network, "N", None) is not None:
+            n_neurons = network.N
+        else:
+            raise ValueError("n_neurons is required: this MeanFieldNetwork has no population sizes (its N is None)")
     values = np.broadcast_to(np.asarray(n_neurons, dtype=object), (P,)) if np.ndim(n_neurons) == 0 \
         else np.asarray(n_neurons, dtype=object)
     if values.shape != (P,):
@@ -158,8 +161,8 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
         (:func:`mfkit.fixed_points.as_fixed_point`).
     n_neurons : int or sequence of int, optional
         Neurons per population (>= 1; one value for all populations, or one per population).
-        Default ``(NE, NI)`` of a :class:`~mfkit.BrunelNetwork`; required for a
-        :class:`~mfkit.MeanFieldNetwork`.
+        Default ``(NE, NI)`` of a :class:`~mfkit.BrunelNetwork`, or the sizes ``N`` of a
+        :class:`~mfkit.MeanFieldNetwork`; required where the network has none.
     intrinsic : {"renewal", "poisson"} or array_like, shape (F, P)
         Spectrum of a single neuron's spike train: the renewal spectrum of the LIF neuron at its
         stationary input (:func:`mfkit.spike_train_spectrum`), that of a Poisson train (``nu_a``),
