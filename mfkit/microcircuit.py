@@ -10,8 +10,9 @@ variants share the neurons and the synapses:
   from L4E to L2/3E; the jump of the equivalent delta synapse (same charge, as in the book's chapter on
   synaptic filtering) is J = w tau_syn / C_m = 0.1756 mV (eq. 28-29 then hold unchanged);
 * external drive: ``K_ext[a]`` independent Poisson inputs of 8 Hz, each of weight J;
-* transmission delays (not part of the returned model, which has one delay for all connections): mean
-  1.5 ms (E) and 0.75 ms (I), normally distributed with standard deviations of half the mean.
+* transmission delays by the source's type: Gaussian with mean 1.5 ms and standard deviation 0.75 ms
+  from excitatory, 0.75 ms and 0.375 ms from inhibitory neurons, cut at 0 (``delay_distribution=
+  "truncated_gaussian"``; Potjans & Diesmann 2014 redraw negative delays, Bos et al. 2016 truncate).
 
 The variants differ in the in-degrees and the external drive:
 
@@ -112,8 +113,7 @@ def microcircuit(variant: str = "bos2016", *, colored_noise: str = "shift") -> M
     MeanFieldNetwork
         ``tau_m`` 10 ms, ``t_ref`` 2 ms, ``theta`` 15 mV, ``V_reset`` 0 mV, ``tau_syn`` 0.5 ms, the
         in-degrees ``K``, weights ``J`` (mV), external drive ``K_ext`` inputs of ``J_ext`` = 0.1756 mV
-        at 8 Hz, names and sizes. ``delay`` is 0: the transmission delays, per connection type and
-        distributed, are not part of the model yet.
+        at 8 Hz, names, sizes and the delays (truncated Gaussian, by the source's type).
 
     Raises
     ------
@@ -123,6 +123,8 @@ def microcircuit(variant: str = "bos2016", *, colored_noise: str = "shift") -> M
     if not isinstance(variant, str) or variant not in _K_EXT:
         raise ValueError(f"variant must be 'bos2016' or 'potjans2014', got {variant!r}")
     K = _BOS2016_IN_DEGREES if variant == "bos2016" else _potjans_in_degrees()
+    by_source = np.tile([1.5, 0.75] * 4, (8, 1))  # ms: from E, from I
     return MeanFieldNetwork(K=K, J=_weights(), tau_m=10.0, t_ref=2.0, theta=15.0, V_reset=0.0, tau_syn=_TAU_SYN,
                             K_ext=np.array(_K_EXT[variant], dtype=float), J_ext=_W * _TAU_SYN / _C_M, nu_ext=_NU_EXT,
-                            names=MICROCIRCUIT_POPULATIONS, N=MICROCIRCUIT_SIZES, colored_noise=colored_noise)
+                            names=MICROCIRCUIT_POPULATIONS, N=MICROCIRCUIT_SIZES, colored_noise=colored_noise,
+                            delay=by_source, delay_distribution="truncated_gaussian", delay_sd=by_source / 2)

@@ -26,6 +26,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .delays import check_delays, delay_transform
 from .neuron import NEURON_PARAMS, check_colored_noise, check_neuron_params, check_time_grid
 from .siegert import SiegertDerivatives, siegert, siegert_with_derivatives
 
@@ -185,10 +186,18 @@ class MeanFieldNetwork:
     K_ext, J_ext, nu_ext : float or array_like, shape (P,)
         External drive: number of Poisson inputs (>= 0), their weight (mV) and the rate of each
         of them in **Hz** (>= 0).  Default: no external drive.
-    delay : float
-        Synaptic delay in ms (>= 0, the same for every connection).  The stationary theory
-        (eq. 27-30) does not depend on it; the stability of the stationary state does
-        (:func:`mfkit.network_stability`).  Default 0.
+    delay : float or array_like, shape (P, P)
+        Transmission delay in ms (>= 0): one number for every connection, or a matrix
+        ``delay[a, b]`` (target ``a``, source ``b``); with a distribution its location (truncated
+        Gaussian) or mean (exponential, > 0).  The stationary theory (eq. 27-30) does not depend on
+        it; the stability of the stationary state and the spectra do (:func:`mfkit.network_stability`,
+        :func:`mfkit.rate_spectrum`, through :meth:`delay_kernel`).  Default 0.
+    delay_distribution : {"fixed", "truncated_gaussian", "exponential"}
+        How the delays of a connection are distributed (:mod:`mfkit.delays`): all equal to ``delay``
+        (default), a Gaussian of location ``delay`` and standard deviation ``delay_sd`` cut at 0, or
+        exponential with mean ``delay``.
+    delay_sd : float or array_like, shape (P, P)
+        Standard deviation of the truncated Gaussian (ms, > 0); 0 (default) for the other kinds.
     names : sequence of str, optional
         Population names (default ``"P0", "P1", ...``; two populations default to ``"E", "I"``).
     dt : float or None
@@ -226,11 +235,13 @@ class MeanFieldNetwork:
     K_ext: NDArray[np.float64] = 0.0  # type: ignore[assignment]
     J_ext: NDArray[np.float64] = 0.0  # type: ignore[assignment]
     nu_ext: NDArray[np.float64] = 0.0  # type: ignore[assignment]
-    delay: float = 0.0
+    delay: float | NDArray[np.float64] = 0.0
     names: tuple[str, ...] = field(default=())
     dt: float | None = None
     colored_noise: str = "shift"
     N: tuple[int, ...] | None = None
+    delay_distribution: str = "fixed"
+    delay_sd: float | NDArray[np.float64] = 0.0
 
     def __post_init__(self) -> None:
         K = np.asarray(self.K)
@@ -258,10 +269,12 @@ class MeanFieldNetwork:
         if len(names) != P:
             raise ValueError(f"names must have {P} entries, got {len(names)}")
         set_(self, "names", names)
-        if isinstance(self.delay, bool) or not isinstance(self.delay, (int, float, np.integer, np.floating)) \
-                or not 0 <= self.delay < np.inf:
-            raise ValueError(f"delay must be finite and >= 0 ms, got {self.delay!r}")
-        set_(self, "delay", float(self.delay))
+        if isinstance(self.delay, bool) or isinstance(self.delay_sd, bool):
+            raise ValueError(f"delay and delay_sd must be numbers or ({P}, {P}) matrices in ms, got "
+                             f"{self.delay!r}, {self.delay_sd!r}")
+        D, S = check_delays(self.delay, self.delay_distribution, self.delay_sd, P)
+        set_(self, "delay", float(D[0, 0]) if np.ndim(self.delay) == 0 else D)
+        set_(self, "delay_sd", float(S[0, 0]) if np.ndim(self.delay_sd) == 0 else S)
         if self.dt is not None:
             if np.ndim(self.dt) != 0:
                 raise ValueError(f"dt must be None or one time step in ms (the same for every population), "
@@ -296,6 +309,24 @@ class MeanFieldNetwork:
         solvers takes them from here.
         """
         return {**self.neuron_params, "dt": self.dt, "colored_noise": self.colored_noise}
+
+    @property
+    def uniform_delay(self) -> float | None:
+        """The delay (ms) when every connection has the same fixed delay, else None."""
+        D = np.broadcast_to(np.asarray(self.delay, dtype=float), (self.n_populations,) * 2)
+        if self.delay_distribution == "fixed" and np.all(D == D[0, 0]):
+            return float(D[0, 0])
+        return None
+
+    def delay_kernel(self, lam: ArrayLike) -> NDArray[np.complex128]:
+        """``L_ab(lambda)``: the Laplace transform of the delay density of every connection, shape (..., P, P).
+
+        ``e^{-lambda d_ab}`` for fixed delays; see :func:`mfkit.delays.delay_transform`.  ``lam`` in 1/ms.
+        """
+        lam = np.asarray(lam, dtype=complex)[..., None, None]
+        P = self.n_populations
+        return np.broadcast_to(delay_transform(lam, np.broadcast_to(self.delay, (P, P)), self.delay_distribution,
+                                               np.broadcast_to(self.delay_sd, (P, P))), lam.shape[:-2] + (P, P))
 
     @property
     def max_rate(self) -> NDArray[np.float64]:
@@ -469,16 +500,19 @@ class MeanFieldNetwork:
         """Groups of populations that receive identical input and have identical parameters.
 
         Populations ``a`` and ``c`` are in one group when their rows of the drift and diffusion
-        factor matrices, their external drive and their neuron parameters are equal.  Then
+        factor matrices, their external drive, their neuron parameters and their rows of delays
+        (and delay spreads) are equal.  Then
         ``mu_a = mu_c`` and ``sigma_a = sigma_c`` for *any* rate vector, so every fixed point has
         equal rates within a group.
         """
         keys: dict[bytes, list[int]] = {}
         D, S = self.drift_factors, self.diffusion_factors
+        P = self.n_populations
+        delays, spreads = np.broadcast_to(self.delay, (P, P)), np.broadcast_to(self.delay_sd, (P, P))
         mu_ext, var_ext = self._moments(np.zeros(self.n_populations), None)
         for a in range(self.n_populations):
             row = np.concatenate([D[a], S[a], [mu_ext[a], var_ext[a]],
-                                  [getattr(self, n)[a] for n in NEURON_PARAMS]])
+                                  [getattr(self, n)[a] for n in NEURON_PARAMS], delays[a], spreads[a]])
             keys.setdefault(row.tobytes(), []).append(a)
         return list(keys.values())
 

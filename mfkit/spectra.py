@@ -202,7 +202,7 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
     chi_sig = linear_response(col, stats.mu, stats.sigma, modulation="sigma", **params)
     W = chi_mu[:, :, None] * stats.d_mu + chi_sig[:, :, None] * stats.d_sigma        # (F, P, P)
     lam = 2j * np.pi * freq * 1e-3
-    loop = np.exp(-lam * model.delay)[:, None, None] * W
+    loop = model.delay_kernel(lam) * W                       # delays per connection (mfkit.delays)
     if given is not None:
         single = given
     elif intrinsic == "renewal":

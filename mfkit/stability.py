@@ -87,8 +87,9 @@ class NetworkStability:
         ``|Im lambda| / 2 pi`` in Hz of the leading eigenvalue (largest real part), 0 if it is real.
     fixed_point : FixedPoint
         The stationary state analysed.
-    delay : float
-        Synaptic delay in ms.
+    delay : float or ndarray
+        The network's delay in ms (a number, or the matrix ``[target, source]``); its distribution is
+        the network's ``delay_distribution``.
     f_max : float
         Largest frequency searched, Hz.
     re_min : float
@@ -188,10 +189,10 @@ class _Characteristic:
             raise NotImplementedError(f"network_stability: the linear response with the threshold on a time grid "
                                       f"(network dt = {model.dt} ms) is not implemented; use dt=None")
         self.rep = np.array([g[0] for g in model.population_groups()])
-        expand = model.group_expansion()
+        self.expand = model.group_expansion()
         stats = model.input_statistics(fp.rates)
-        self.R_mu = (stats.d_mu @ expand)[self.rep]        # d mu_a / d nu_group, (G, G)
-        self.R_sig = (stats.d_sigma @ expand)[self.rep]
+        self.d_mu, self.d_sig = stats.d_mu[self.rep], stats.d_sigma[self.rep]  # d mu_a / d nu_b, (G, P)
+        self.model = model
         self.mu, self.sigma = stats.mu[self.rep], stats.sigma[self.rep]
         self.params = {k: v[self.rep] for k, v in model.neuron_params.items() if k != "tau_syn"}
         self.tau = self.params["tau_m"]
@@ -220,11 +221,16 @@ class _Characteristic:
         return q_mu, q_sig, e
 
     def parts(self, lam: NDArray[np.complex128]) -> tuple[NDArray, NDArray]:
-        """``den`` (..., G) and ``e^{-lam d} num`` (..., G, G) at ``lam`` (1/ms)."""
-        s = np.asarray(lam, dtype=complex)[..., None]
-        q_mu, q_sig, e = self._quotients(s)
-        num = q_mu[..., :, None] * self.R_mu + q_sig[..., :, None] * self.R_sig
-        return e, np.exp(-s * self.delay)[..., None] * num
+        """``den`` (..., G) and ``num`` (..., G, G) at ``lam`` (1/ms), the delays included.
+
+        ``num_gh = sum_{b in h} L_ab(lam) (A^mu_a/(1 + lam tau_a) dmu_a/dnu_b + A^sigma_a/(2 + lam tau_a)
+        dsigma_a/dnu_b)`` with the delay kernels ``L`` of every connection (:meth:`MeanFieldNetwork.delay_kernel`).
+        """
+        lam = np.asarray(lam, dtype=complex)
+        q_mu, q_sig, e = self._quotients(lam[..., None])
+        L = self.model.delay_kernel(lam)[..., self.rep, :]                      # (..., G, P)
+        num = ((q_mu[..., :, None] * self.d_mu + q_sig[..., :, None] * self.d_sig) * L) @ self.expand
+        return e, num
 
     def __call__(self, lam: NDArray[np.complex128]) -> NDArray[np.complex128]:
         """``det M(lam) / prod |den|``: the phase of the analytic ``det M``, without the (positive,
@@ -267,16 +273,47 @@ class _Characteristic:
                               f"circle of radius {r:g} per ms around the roots (a pole of W next to a root)")
 
     def asymptote(self) -> float:
-        """``ln(rho(W_inf)) / d`` (1/ms): where the roots' real parts tend as ``|Im lam| -> inf``.
+        """Where the roots' real parts tend as ``|Im lam| -> inf`` (1/ms): the neutral chain.
 
-        ``W_inf`` is ``W`` with the linear responses at their high-frequency limits
-        (:func:`mfkit.response.linear_response_limit`); ``-inf`` if ``W_inf = 0`` or ``d = 0``.
+        With one fixed delay ``d``: ``ln(rho(W_inf)) / d``, ``W_inf`` the limit of ``W`` at high
+        frequency (:func:`mfkit.response.linear_response_limit`); ``-inf`` if ``W_inf = 0`` or
+        ``d = 0``.  With fixed delays per connection ``D``: the ``x`` at which the spectral radius of
+        ``W_inf o e^{-x D}`` is 1 (``W_inf >= 0`` elementwise, so the radius falls with ``x`` and, for
+        ``Re lam > x``, ``|e^{-lam D}| < e^{-x D}`` leaves no root far out): an upper bound on the
+        real parts of the chain, equal to the limit for one delay.  With distributed delays the kernels
+        vanish at high frequency and there is no chain: ``-inf``.
         """
+        if self.model.delay_distribution != "fixed":
+            return -np.inf
         lim_mu, lim_sig = (linear_response_limit(self.mu, self.sigma, **self.params, modulation=m)
                            for m in ("mu", "sigma"))
-        w_inf = lim_mu[:, None] * self.R_mu + lim_sig[:, None] * self.R_sig
-        rho = float(np.max(np.abs(np.linalg.eigvals(w_inf))))
-        return float(np.log(rho) / self.delay) if rho > 0 and self.delay > 0 else -np.inf
+        base = lim_mu[:, None] * self.d_mu + lim_sig[:, None] * self.d_sig       # (G, P), >= 0
+        D = np.broadcast_to(self.model.delay, (self.model.n_populations,) * 2)[self.rep]
+
+        def rho(x: float) -> float:
+            return float(np.max(np.abs(np.linalg.eigvals((base * np.exp(-x * D)) @ self.expand))))
+
+        uniform = self.model.uniform_delay
+        if uniform is not None:
+            r = rho(0.0)
+            return float(np.log(r) / uniform) if r > 0 and uniform > 0 else -np.inf
+        undelayed = float(np.max(np.abs(np.linalg.eigvals((base * (D == 0)) @ self.expand))))  # no delay damps it
+        if undelayed >= 1.0:
+            raise RootSearchError(f"the undelayed connections alone have a high-frequency loop gain {undelayed:g} "
+                                  f">= 1: the roots do not stay left of any line")
+        if rho(0.0) == 0.0:
+            return -np.inf
+        lo, hi = -1.0, 1.0
+        while rho(lo) <= 1.0:
+            lo *= 2.0
+        while rho(hi) >= 1.0:
+            hi *= 2.0
+        for _ in range(200):  # bisection to the last bit
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi):
+                break
+            lo, hi = (mid, hi) if rho(mid) > 1.0 else (lo, mid)
+        return float(hi)
 
 
 def characteristic_function(network, fixed_point: FixedPoint | ArrayLike | None = None):
@@ -301,7 +338,9 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     Parameters
     ----------
     network : MeanFieldNetwork or BrunelNetwork
-        The network; its ``delay`` (ms) is the synaptic delay of every connection.
+        The network, with its delays: one for every connection, a matrix per connection, fixed or
+        distributed (:attr:`MeanFieldNetwork.delay_distribution`; each connection's kernel
+        :meth:`MeanFieldNetwork.delay_kernel` replaces ``e^{-lambda d}``).
     fixed_point : FixedPoint or array_like, optional
         The stationary state (a :class:`FixedPoint` or its rates in Hz); it must satisfy eq. 27
         to a relative residual of 1e-9.  Default: the network's stable fixed point of eq. 30
@@ -318,6 +357,8 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
         peak of half-width ``5 / (2 pi tau_m)`` (40 Hz); the modes that shape the predicted rate
         spectrum at the seed lie inside (the least damped one at 40 Hz, -0.143 per ms, and the one
         that makes its peak near 130 Hz, -0.177 per ms, :meth:`NetworkStability.dominant_mode`).
+        With exponential delays it must lie right of the kernel's pole, ``-1/max(delay)``; the
+        default is then at most 0.9 times that.
 
     Returns
     -------
@@ -340,6 +381,13 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
         raise ValueError(f"re_min must be in [-6/tau_m, 0) = [{-6.0 / tau:g}, 0) per ms, got {re_min!r}")
     else:
         x0 = float(re_min)
+    if G.model.delay_distribution == "exponential":  # the kernels 1/(1 + lam d) have poles at -1/d
+        pole = -1.0 / float(np.max(G.model.delay))
+        if re_min is None:
+            x0 = max(x0, 0.9 * pole)
+        elif x0 <= pole:
+            raise ValueError(f"re_min must be > -1/max(delay) = {pole:g} per ms with exponential delays (the kernel "
+                             f"1/(1 + lambda d) has its pole there), got {re_min!r}")
     y = 2 * np.pi * float(f_max) * 1e-3        # 1/ms
     if _no_root_right_of(G, x0, y):  # weak loop gain (e.g. a nearly silent network): no root in the region
         roots = np.zeros(0, dtype=complex)

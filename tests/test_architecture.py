@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("single neuron: eq. 27 and its kernels, the neuron's parameters, the mpmath reference",
      {"mfkit._tables", "mfkit._special", "mfkit._kernels", "mfkit.siegert", "mfkit.neuron", "mfkit.reference",
       "mfkit.density"}),
-    ("model: the network and its input statistics (eq. 28-29)", {"mfkit.network"}),
+    ("model: the network, its input statistics (eq. 28-29) and its delays", {"mfkit.network", "mfkit.delays"}),
     ("parameterisation: the Brunel / NEST-example network, the cortical microcircuit",
      {"mfkit.brunel", "mfkit.microcircuit"}),
     ("solvers and analyses",

@@ -28,6 +28,8 @@ def test_parameters_of_both_variants():
         assert np.allclose(net.J[:, 0::2][net.J[:, 0::2] != 2 * j], j) and net.J[0, 2] == 2 * j
         assert np.allclose(net.J[:, 1::2], -4 * j) and np.allclose(net.J_ext, j) and np.allclose(net.nu_ext, 8.0)
         assert np.all(net.tau_syn == 0.5) and np.all(net.tau_m == 10.0) and np.all(net.theta - net.V_reset == 15.0)
+        assert net.delay_distribution == "truncated_gaussian" and np.all(net.delay[:, 0::2] == 1.5)
+        assert np.all(net.delay[:, 1::2] == 0.75) and np.array_equal(net.delay_sd, net.delay / 2)
     bos, potjans = microcircuit("bos2016"), microcircuit("potjans2014")
     differs = ~np.isclose(bos.K, potjans.K, rtol=4e-5, atol=0)
     assert differs.sum() == 1 and differs[2, 3] and bos.K[2, 3] == 675.0  # L4I -> L4E lowered
