@@ -84,6 +84,8 @@ class LIFRateResult:
         ``t_sim`` use the same noise for every neuron and step.
     crossing : str
         ``"bridge"`` or ``"grid"``: how the threshold was tested (:func:`simulate_lif_rate`).
+    tau_syn : float
+        Synaptic time constant of the input (ms; 0: white noise).
     """
 
     t: np.ndarray
@@ -97,6 +99,7 @@ class LIFRateResult:
     seed: int = 0
     n_warmup: int = 0
     crossing: str = "bridge"
+    tau_syn: float = 0.0
 
     @property
     def rate(self) -> np.ndarray:
@@ -214,9 +217,73 @@ def _run(n_neurons, n_groups, n_warm, n_rec, decay, drift, noise, bridge, use_br
     return counts
 
 
+@njit(cache=True)
+def _run_filtered(n_neurons, n_groups, n_warm, n_rec, e_m, e_s, c, drive, scale, l11, l21, l22, theta, V_reset,
+                  n_ref, seed):
+    # (V, I) of tau_s dI/dt = -I + drive(t) + sigma(t) sqrt(tau_m) xi, tau_m dV/dt = -V + I, advanced exactly over
+    # each step with drive and sigma constant in it; the two noise terms of a step are correlated Gaussians
+    # (Cholesky factors l11, l21, l22 at the constant sigma, times scale = sigma(t)/sigma), from the same
+    # counter-based stream as _run's. V is clamped at
+    # V_reset while refractory; the current goes on.
+    base_n = _mix(np.uint64(seed) * _GAMMA + np.uint64(1))
+    counts = np.zeros((n_groups, n_rec))
+    n_steps = n_warm + n_rec
+    for i in range(n_neurons):
+        grp = i % n_groups
+        V = V_reset
+        current = drive[0]
+        ref = 0
+        for k in range(n_steps):
+            idx = i * n_steps + k
+            u1 = _unit(base_n, 2 * idx)
+            u2 = _unit(base_n, 2 * idx + 1)
+            r = math.sqrt(-2.0 * math.log(u1))
+            z1 = r * math.cos(2.0 * math.pi * u2)
+            z2 = r * math.sin(2.0 * math.pi * u2)
+            m = drive[k]
+            z1 *= scale[k]
+            z2 *= scale[k]
+            dev = current - m
+            current = m + dev * e_s + l11 * z1
+            if ref > 0:
+                ref -= 1
+                continue
+            V = m + (V - m) * e_m + dev * c + l21 * z1 + l22 * z2
+            if V >= theta:
+                V = V_reset
+                ref = n_ref
+                if k >= n_warm:
+                    counts[grp, k - n_warm] += 1.0
+    return counts
+
+
+def _filtered_step(dt: float, tau_m: float, tau_syn: float, sigma: float) -> tuple[float, ...]:
+    """Exact step of (V, I) for :func:`_run_filtered`: decays, the current's effect on V, Cholesky factors.
+
+    With a = 1/tau_syn, b = 1/tau_m, kappa = tau_syn/(tau_syn - tau_m) and q = sigma^2 tau_m / tau_syn^2, an
+    impulse of the current reaches V as kappa (e^{-a u} - e^{-b u}), so the covariance of the noise of a step is
+    ``S_II = q E(2a)``, ``S_VI = q kappa (E(2a) - E(a+b))``, ``S_VV = q kappa^2 (E(2a) - 2 E(a+b) + E(2b))``,
+    ``E(x) = (1 - e^{-x dt}) / x``.
+    """
+    a, b = 1.0 / tau_syn, 1.0 / tau_m
+    kappa = tau_syn / (tau_syn - tau_m)
+    e_m, e_s = math.exp(-dt * b), math.exp(-dt * a)
+    q = sigma * sigma * tau_m / (tau_syn * tau_syn)
+
+    def E(x: float) -> float:
+        return -math.expm1(-x * dt) / x
+
+    s_ii = q * E(2 * a)
+    s_vi = q * kappa * (E(2 * a) - E(a + b))
+    s_vv = q * kappa * kappa * (E(2 * a) - 2 * E(a + b) + E(2 * b))
+    l11 = math.sqrt(s_ii)
+    l21 = s_vi / l11
+    return e_m, e_s, kappa * (e_s - e_m), l11, l21, math.sqrt(max(s_vv - l21 * l21, 0.0))
+
+
 def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref=2.0, theta=20.0,
                       V_reset=0.0, modulation=None, seed, t_warmup=100.0, n_groups=8,
-                      crossing="bridge") -> LIFRateResult:
+                      crossing=None, tau_syn=0.0) -> LIFRateResult:
     """Simulate ``n_neurons`` independent LIF neurons driven by white noise; return their population rate.
 
     ``tau_m dV/dt = -V + mu(t) + sigma(t) sqrt(tau_m) xi(t)``, threshold ``theta``, reset ``V_reset``,
@@ -248,14 +315,24 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
         Discarded initial time (ms, >= 0).
     n_groups : int
         Number of disjoint groups of neurons whose rates are kept separately (>= 2), for error bars.
-    crossing : {"bridge", "grid"}
-        How the threshold is tested.  ``"bridge"`` (default): at the end of each step and, in
+    crossing : {"bridge", "grid"} or None
+        How the threshold is tested.  ``None`` (default): ``"bridge"`` for white noise, ``"grid"``
+        for ``tau_syn > 0``.  ``"bridge"``: at the end of each step and, in
         between, with the Brownian-bridge probability of a crossing within the step, so that the
         rate is that of continuous time (:func:`mfkit.siegert`).  ``"grid"``: only at the end of each
         step, as NEST's ``iaf_psc_delta`` and :func:`mfkit.simulate_brunel` do; the crossings made
         and undone within a step are missed and the rate is that of :func:`mfkit.siegert` with
         ``dt`` (to first order in ``sqrt(dt/tau_m)``).  The two share their Gaussian noise step by
-        step (same seed).
+        step (same seed).  With ``tau_syn > 0`` the membrane potential is differentiable and only
+        ``"grid"`` applies (a crossing undone within a step of at most ``tau_syn/10`` is rare).
+    tau_syn : float
+        Synaptic time constant (ms, >= 0).  ``tau_syn > 0``: the input is filtered, ``tau_syn dI/dt =
+        -I + mu(t) + sigma(t) sqrt(tau_m) xi(t)`` and ``tau_m dV/dt = -V + I`` (exponential synaptic
+        currents in the diffusion limit, Fourcaud & Brunel 2002): ``mu(t)`` and ``sigma(t)`` are the
+        drive and the noise before the synapse (a change of the presynaptic rates changes both), so a
+        modulation of either passes the synapse.  Both are advanced exactly over each step (drive and
+        noise amplitude at the middle of the step); the current is not reset with ``V``.  ``dt`` must
+        be at most ``tau_syn/10``.
 
     Returns
     -------
@@ -273,8 +350,19 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
     n_groups = integer_in("n_groups", n_groups, 2, allow_float=False)
     n_neurons = integer_in("n_neurons", n_neurons, n_groups, allow_float=False, note="at least n_groups")
     seed = _check_seed(seed)
+    tau_syn = number_in("tau_syn", tau_syn, 0.0, unit="ms")
+    check_neuron_params(tau_m, t_ref, theta, V_reset, tau_syn)
+    if crossing is None:
+        crossing = "grid" if tau_syn > 0 else "bridge"
     if not isinstance(crossing, str) or crossing not in ("bridge", "grid"):
         raise ValueError(f"crossing must be 'bridge' or 'grid', got {crossing!r}")
+    if tau_syn > 0 and crossing != "grid":
+        raise ValueError(f"crossing must be 'grid' with tau_syn > 0 (a differentiable membrane potential), got "
+                         f"{crossing!r}")
+    if tau_syn > 0 and dt > tau_syn / 10:
+        raise ValueError(f"dt must be at most tau_syn/10 = {tau_syn / 10} ms, got {dt!r}")
+    if tau_syn >= tau_m:
+        raise ValueError(f"tau_syn must be below tau_m = {tau_m} ms (filtered input of a leaky membrane), got {tau_syn!r}")
 
     n_warm = int(round(t_warmup / dt))
     n_rec = int(round(t_sim / dt))
@@ -304,16 +392,24 @@ def simulate_lif_rate(mu, sigma, *, t_sim, dt=0.01, n_neurons, tau_m=20.0, t_ref
                 raise ValueError(f"modulation amplitude of sigma must be below sigma = {sigma}, got {eps!r}")
             sig = sigma + eps * np.cos(w * (t0 + dt / 2))
         modulation = (channel, eps, f)
-    noise = sig * math.sqrt((1 - decay**2) / 2)
-    bridge = 2 * tau_m / (sig**2 * dt)
     n_ref = int(round(t_ref / dt))
-    counts = _run(int(n_neurons), int(n_groups), n_warm, n_rec, decay, drift, noise, bridge, crossing == "bridge",
-                  theta, V_reset, n_ref, int(seed))
+    if tau_syn > 0:
+        drive = mu_t
+        if modulation is not None and modulation[0] == "mu":  # the drive at the middle of each step
+            drive = mu + modulation[1] * np.cos(2e-3 * math.pi * modulation[2] * (t0 + dt / 2))
+        e_m, e_s, c, l11, l21, l22 = _filtered_step(dt, tau_m, tau_syn, sigma)
+        counts = _run_filtered(int(n_neurons), int(n_groups), n_warm, n_rec, e_m, e_s, c, drive, sig / sigma, l11,
+                               l21, l22, theta, V_reset, n_ref, int(seed))
+    else:
+        noise = sig * math.sqrt((1 - decay**2) / 2)
+        bridge = 2 * tau_m / (sig**2 * dt)
+        counts = _run(int(n_neurons), int(n_groups), n_warm, n_rec, decay, drift, noise, bridge,
+                      crossing == "bridge", theta, V_reset, n_ref, int(seed))
     sizes = np.bincount(np.arange(n_neurons) % n_groups, minlength=n_groups)
     rates = counts / (sizes[:, None] * dt * 1e-3)
     return LIFRateResult(t=(np.arange(n_rec) + 0.5) * dt, rates_by_group=rates, dt=dt, n_neurons=int(n_neurons),
                          n_groups=int(n_groups), mu=mu, sigma=sigma, modulation=modulation, seed=int(seed),
-                         n_warmup=n_warm, crossing=crossing)
+                         n_warmup=n_warm, crossing=crossing, tau_syn=tau_syn)
 
 
 def fit_response(result: LIFRateResult, reference: LIFRateResult | None = None) -> ResponseFit:

@@ -27,7 +27,11 @@ What the approximation neglects:
 
 * everything beyond linear response around the stationary state (valid while the fluctuations are
   small, i.e. for large ``N_a``; near a Hopf bifurcation the spectrum diverges instead of saturating);
-* the discreteness of the synaptic input (diffusion approximation, white noise; ``tau_syn = 0``);
+* the discreteness of the synaptic input (diffusion approximation); with ``tau_syn > 0`` the response
+  is that of :func:`mfkit.linear_response` with filtering (Schuecker, Diesmann & Helias 2015, fast
+  synapses and low frequencies, both colored-noise forms) and the renewal noise that of the white-noise
+  neuron at the shifted bounds ``mu - s sigma`` (its rate is eq. 27 with shifted bounds; the spike
+  train of a neuron with filtered input is not renewal, which is neglected);
 * the neurons' intrinsic noise is that of a renewal process with the ISI density of the neuron
   driven by stationary white noise (``intrinsic="renewal"``) or a Poisson process
   (``intrinsic="poisson"``), unless a spectrum is given (``intrinsic=`` an array, e.g. the one the
@@ -49,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 from .fixed_points import FixedPoint, as_fixed_point
 from .network import as_model
 from .response import linear_response, spike_train_spectrum
+from .siegert import FOURCAUD_BRUNEL_ALPHA
 
 __all__ = ["RateSpectra", "rate_spectrum"]
 
@@ -153,7 +158,8 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
     Parameters
     ----------
     network : MeanFieldNetwork or BrunelNetwork
-        The network (white noise, ``tau_syn = 0``); its ``delay`` (ms) delays every connection.
+        The network (white noise, or ``tau_syn > 0`` in the approximation above); its delays
+        (:meth:`MeanFieldNetwork.delay_kernel`) act on every connection.
     f : array_like, shape (F,) or scalar
         Frequencies (Hz), finite and >= 0; NaN gives NaN.
     fixed_point : FixedPoint or array_like, optional
@@ -181,16 +187,19 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
         ``intrinsic`` or given spectra of the wrong shape, negative or infinite; and as
         :func:`mfkit.fixed_points.as_fixed_point`.
     NotImplementedError
-        If ``tau_syn > 0`` in any population (the linear response with synaptic filtering).
+        With ``tau_syn > 0``, ``colored_noise="taylor"`` and ``intrinsic="renewal"`` (the renewal
+        spectrum is that of the shifted bounds), or with the network's ``dt`` set.
     """
     freq = _frequencies(f)
     model = as_model(network)
     P = model.n_populations
     given = _intrinsic(intrinsic, freq.size, P)
     sizes = _sizes(network, n_neurons, P)
-    if np.any(model.tau_syn > 0):
-        raise NotImplementedError("rate_spectrum: the linear response with synaptic filtering "
-                                  "(tau_syn > 0) is not implemented")
+    filtered = np.any(model.tau_syn > 0)
+    if filtered and given is None and intrinsic == "renewal" and model.colored_noise != "shift":
+        raise NotImplementedError("rate_spectrum: the renewal spectrum with synaptic filtering is that of the "
+                                  "shifted bounds (colored_noise='shift'); with 'taylor' pass intrinsic='poisson' "
+                                  "or a spectrum")
     if model.dt is not None:
         raise NotImplementedError(f"rate_spectrum: the linear response with the threshold on a time grid "
                                   f"(network dt = {model.dt} ms) is not implemented; use dt=None")
@@ -198,15 +207,16 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
     stats = model.input_statistics(fp.rates)
     params = {k: v for k, v in model.neuron_params.items() if k != "tau_syn"}
     col = freq[:, None]                                        # (F, 1) against (P,)
-    chi_mu = linear_response(col, stats.mu, stats.sigma, modulation="mu", **params)
-    chi_sig = linear_response(col, stats.mu, stats.sigma, modulation="sigma", **params)
+    chi_mu, chi_sig = (linear_response(col, stats.mu, stats.sigma, modulation=m, **model.neuron_params,
+                                       colored_noise=model.colored_noise) for m in ("mu", "sigma"))
     W = chi_mu[:, :, None] * stats.d_mu + chi_sig[:, :, None] * stats.d_sigma        # (F, P, P)
     lam = 2j * np.pi * freq * 1e-3
     loop = model.delay_kernel(lam) * W                       # delays per connection (mfkit.delays)
     if given is not None:
         single = given
     elif intrinsic == "renewal":
-        single = spike_train_spectrum(col, stats.mu, stats.sigma, **params)           # (F, P)
+        shift = FOURCAUD_BRUNEL_ALPHA / 2 * np.sqrt(model.tau_syn / model.tau_m) * stats.sigma   # 0: white noise
+        single = spike_train_spectrum(col, stats.mu - shift, stats.sigma, **params)   # (F, P)
     else:
         single = np.array(np.broadcast_to(fp.rates, (freq.size, P)))
     T = np.linalg.solve(np.eye(P) - loop, np.broadcast_to(np.eye(P, dtype=complex), loop.shape))

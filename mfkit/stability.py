@@ -15,6 +15,13 @@ with ``chi`` continued from ``lambda = 2 pi i f`` to the complex plane.  The sta
 (asynchronous) state is stable when every root has a negative real part; a pair of roots crossing
 the imaginary axis is a Hopf bifurcation to a global oscillation at ``Im(lambda) / 2 pi``.
 
+With exponential synapses (``tau_syn > 0``, ``colored_noise="shift"``) ``chi`` is
+:func:`mfkit.linear_response` with filtering: the white-noise responses at the shifted bounds,
+``chi^mu`` and ``chi^sigma - s chi^mu`` at ``mu - s sigma``, times the synaptic low-pass
+``1/(1 + lambda tau_syn)`` once per row (Schuecker, Diesmann & Helias 2015; the limits stated there).
+The low-pass has its pole at ``-1/tau_syn``: the search region must lie right of it.  The Taylor form
+needs the mu derivative of ``chi`` continued to complex ``lambda`` and is not offered here.
+
 These eigenvalues belong to the network.  The eigenvalues reported by :func:`mfkit.fixed_points`
 (``FixedPoint.pseudo_time_eigenvalues``) belong to the fictitious relaxation of eq. 30 and say
 nothing about oscillations of the network.
@@ -29,7 +36,12 @@ left edge of the search (a nearly silent network), no root lies in the region an
 :func:`phase_diagram` uses the same test at ``Re lambda = 0``.  Populations with identical input and parameters are
 merged first (their differences are not driven), so the denominators enter once per group.
 
-Beyond the window: the equation is of neutral type.  At high frequency ``chi^mu -> 0`` and
+Beyond the window, with filtering in every population: ``W(lambda)`` falls like ``1/(lambda tau_syn)``,
+the equation is of retarded type and a root needs ``|e^{-lambda d} W| = 1``, so the real parts of the
+roots far out fall like ``-ln|lambda| / d``: no chain, :attr:`NetworkStability.asymptote` is ``-inf``
+(rows with ``tau_syn > 0`` drop out of ``W_inf`` below).
+
+Beyond the window with white noise: the equation is of neutral type.  At high frequency ``chi^mu -> 0`` and
 ``chi^sigma -> 2 nu0 / sigma`` (:func:`mfkit.response.linear_response_limit`), so
 ``W(lambda) -> W_inf = chi^sigma(inf) d sigma / d nu`` and the roots with large ``|Im lambda|``
 approach those of ``det(I - e^{-lambda d} W_inf) = 0``: for every non-zero eigenvalue ``w`` of
@@ -64,6 +76,7 @@ from .brunel import BrunelNetwork
 from .fixed_points import FixedPoint, NoUniqueStateError, as_fixed_point, fixed_points, stable_fixed_point
 from .network import MeanFieldNetwork, as_model
 from .response import characteristic_parts, linear_response_limit
+from .siegert import FOURCAUD_BRUNEL_ALPHA
 from .roots import RootSearchError, winding_number, zeros_in_rectangle
 
 __all__ = ["NetworkStability", "network_stability", "characteristic_function", "PhaseDiagram", "HopfPoints",
@@ -182,20 +195,26 @@ class _Characteristic:
     """
 
     def __init__(self, model: MeanFieldNetwork, fp: FixedPoint):
-        if np.any(model.tau_syn > 0):
-            raise NotImplementedError("network_stability: the linear response with synaptic filtering "
-                                      "(tau_syn > 0) is not implemented")
+        if np.any(model.tau_syn > 0) and model.colored_noise != "shift":
+            raise NotImplementedError("network_stability: with synaptic filtering (tau_syn > 0) only "
+                                      "colored_noise='shift' is continued to complex lambda; the Taylor form's "
+                                      "derivative in mu is not (mfkit.rate_spectrum takes both forms)")
         if model.dt is not None:
             raise NotImplementedError(f"network_stability: the linear response with the threshold on a time grid "
                                       f"(network dt = {model.dt} ms) is not implemented; use dt=None")
         self.rep = np.array([g[0] for g in model.population_groups()])
         self.expand = model.group_expansion()
         stats = model.input_statistics(fp.rates)
-        self.d_mu, self.d_sig = stats.d_mu[self.rep], stats.d_sigma[self.rep]  # d mu_a / d nu_b, (G, P)
-        self.model = model
-        self.mu, self.sigma = stats.mu[self.rep], stats.sigma[self.rep]
         self.params = {k: v[self.rep] for k, v in model.neuron_params.items() if k != "tau_syn"}
         self.tau = self.params["tau_m"]
+        self.tau_syn = model.tau_syn[self.rep]
+        # shifted bounds: the white-noise responses at mu - s sigma, chi^sigma - s chi^mu for the noise
+        s = FOURCAUD_BRUNEL_ALPHA / 2 * np.sqrt(self.tau_syn / self.tau)
+        self.d_sig = stats.d_sigma[self.rep]                                    # d sigma_a / d nu_b, (G, P)
+        self.d_mu = stats.d_mu[self.rep] - s[:, None] * self.d_sig               # d (mu_a - s sigma_a) / d nu_b
+        self.model = model
+        self.sigma = stats.sigma[self.rep]
+        self.mu = stats.mu[self.rep] - s * self.sigma
         self.delay = model.delay
         self.fixed_point = fp
 
@@ -228,8 +247,10 @@ class _Characteristic:
         """
         lam = np.asarray(lam, dtype=complex)
         q_mu, q_sig, e = self._quotients(lam[..., None])
+        low_pass = 1.0 / (1.0 + lam[..., None] * self.tau_syn)                  # (..., G): the synapse, once
         L = self.model.delay_kernel(lam)[..., self.rep, :]                      # (..., G, P)
-        num = ((q_mu[..., :, None] * self.d_mu + q_sig[..., :, None] * self.d_sig) * L) @ self.expand
+        num = (((q_mu * low_pass)[..., :, None] * self.d_mu + (q_sig * low_pass)[..., :, None] * self.d_sig)
+               * L) @ self.expand
         return e, num
 
     def __call__(self, lam: NDArray[np.complex128]) -> NDArray[np.complex128]:
@@ -287,7 +308,8 @@ class _Characteristic:
             return -np.inf
         lim_mu, lim_sig = (linear_response_limit(self.mu, self.sigma, **self.params, modulation=m)
                            for m in ("mu", "sigma"))
-        base = lim_mu[:, None] * self.d_mu + lim_sig[:, None] * self.d_sig       # (G, P), >= 0
+        white = (self.tau_syn == 0)[:, None]                                     # filtered rows vanish
+        base = white * (lim_mu[:, None] * self.d_mu + lim_sig[:, None] * self.d_sig)   # (G, P), >= 0
         D = np.broadcast_to(self.model.delay, (self.model.n_populations,) * 2)[self.rep]
 
         def rho(x: float) -> float:
@@ -381,13 +403,19 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
         raise ValueError(f"re_min must be in [-6/tau_m, 0) = [{-6.0 / tau:g}, 0) per ms, got {re_min!r}")
     else:
         x0 = float(re_min)
-    if G.model.delay_distribution == "exponential":  # the kernels 1/(1 + lam d) have poles at -1/d
-        pole = -1.0 / float(np.max(G.model.delay))
+    poles = []  # of the exponential kernels 1/(1 + lam d) and of the synaptic low-pass 1/(1 + lam tau_syn)
+    if G.model.delay_distribution == "exponential":
+        poles.append((-1.0 / float(np.max(G.model.delay)), "-1/max(delay) with exponential delays (the kernel "
+                      "1/(1 + lambda d)"))
+    if np.any(G.tau_syn > 0):
+        poles.append((-1.0 / float(np.max(G.tau_syn)), "-1/max(tau_syn) with synaptic filtering (the low-pass "
+                      "1/(1 + lambda tau_syn)"))
+    if poles:
+        pole, where = max(poles)
         if re_min is None:
             x0 = max(x0, 0.9 * pole)
         elif x0 <= pole:
-            raise ValueError(f"re_min must be > -1/max(delay) = {pole:g} per ms with exponential delays (the kernel "
-                             f"1/(1 + lambda d) has its pole there), got {re_min!r}")
+            raise ValueError(f"re_min must be > {where} has its pole there) = {pole:g} per ms, got {re_min!r}")
     y = 2 * np.pi * float(f_max) * 1e-3        # 1/ms
     if _no_root_right_of(G, x0, y):  # weak loop gain (e.g. a nearly silent network): no root in the region
         roots = np.zeros(0, dtype=complex)

@@ -280,10 +280,8 @@ def test_modulation_and_types_and_colored_noise():
         linear_response(10.0, 20.0, 5.0, modulation="sigma2")
     with pytest.raises(ValueError, match="modulation"):
         linear_response(10.0, 20.0, 5.0, modulation=None)
-    with pytest.raises(NotImplementedError, match="colored-noise response"):
-        linear_response(10.0, 20.0, 5.0, tau_syn=2.0)
-    with pytest.raises(NotImplementedError, match="colored-noise response"):
-        linear_response(np.array([1.0, 10.0]), 20.0, 5.0, tau_syn=np.array([0.0, 2.0]))
+    mixed = linear_response(np.array([1.0, 10.0]), 20.0, 5.0, tau_syn=np.array([0.0, 2.0]))  # white and filtered
+    assert mixed[0] == linear_response(1.0, 20.0, 5.0) and mixed[1] == linear_response(10.0, 20.0, 5.0, tau_syn=2.0)
     with pytest.raises(TypeError, match="f must be a real number"):
         linear_response(1j, 20.0, 5.0)
     with pytest.raises(TypeError, match="mu must be a real number"):

@@ -120,8 +120,8 @@ def test_bad_input():
             rate_spectrum(net.model, F, n_neurons=n)
     with pytest.raises(ValueError, match="intrinsic"):
         rate_spectrum(net, F, intrinsic="gauss")
-    with pytest.raises(NotImplementedError, match="tau_syn"):
-        rate_spectrum(BrunelNetwork(tau_syn=0.5), F)
+    with pytest.raises(NotImplementedError, match="renewal spectrum with synaptic filtering"):
+        rate_spectrum(BrunelNetwork(tau_syn=0.5, colored_noise="taylor"), F)
     with pytest.raises(ValueError, match="fixed point"):
         rate_spectrum(net, F, fixed_point=[20.0, 20.0])
 

@@ -172,7 +172,7 @@ def test_bad_input():
     with pytest.raises(NoUniqueStateError, match="2 stable fixed points"):
         network_stability(BrunelNetwork(g=3.0, eta=0.8))  # two stable fixed points of eq. 30
     with pytest.raises(NotImplementedError, match="tau_syn"):
-        network_stability(BrunelNetwork(tau_syn=2.0))
+        network_stability(BrunelNetwork(tau_syn=2.0, colored_noise="taylor"))
     with pytest.raises(TypeError):
         network_stability("network")
     st = network_stability(net)

@@ -8,9 +8,11 @@ regenerated record diffs line by line (:func:`dumps`).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,14 @@ def version() -> dict:
     if git("status", "--porcelain", "--untracked-files=no", "--", "mfkit", "tools"):
         commit += "-dirty"
     return {"version": mfkit.__version__, "commit": commit}
+
+
+def provenance(start: float) -> dict:
+    """The ``mfkit`` version (:func:`version`), the UTC date and the run time since ``start``
+    (a :func:`time.perf_counter` reading) that close a record."""
+    return {"mfkit": version(),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "run_time_s": time.perf_counter() - start}
 
 
 def plain(x, digits: int = 10):

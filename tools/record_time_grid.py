@@ -45,7 +45,6 @@ reduced version with the functions of this module and checks it against the reco
 """
 from __future__ import annotations
 
-import datetime
 import math
 import sys
 import time
@@ -56,7 +55,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]  # the mfkit of this tree; the tools also when loaded by path
 
-from _record import version, write_record  # noqa: E402
+from _record import provenance, write_record  # noqa: E402
 from mfkit import BrunelNetwork, FixedPoint, cv_isi, siegert, stable_fixed_point  # noqa: E402
 from mfkit.single_neuron import simulate_lif_rate, simulate_lif_shot_noise, simulate_poisson_inputs  # noqa: E402
 
@@ -186,9 +185,7 @@ def record(progress=print) -> dict:
             "inputs": {"points": POINTS, "dts": DTS, "white_noise": WHITE_NOISE, "jumps": JUMPS,
                        "small_jumps": SMALL_JUMPS},
             "points": points,
-            "mfkit": version(),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "run_time_s": time.perf_counter() - start}
+            **provenance(start)}
 
 
 def main(argv=None) -> None:
