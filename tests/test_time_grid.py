@@ -283,6 +283,6 @@ def test_crossing_mode_is_checked_and_bridge_is_the_default():
                                   simulate_lif_rate(23.98, 7.1, crossing="bridge", **kw).rates_by_group)
     grid = simulate_lif_rate(23.98, 7.1, crossing="grid", **kw)
     assert grid.rates_by_group.sum() < default.rates_by_group.sum()  # the grid only ever misses crossings
-    for bad in ("Grid", None, "nest"):
+    for bad in ("Grid", 1, "nest"):  # None is the default (bridge for white noise)
         with pytest.raises(ValueError, match="crossing must be 'bridge' or 'grid'"):
             simulate_lif_rate(23.98, 7.1, crossing=bad, **kw)
