@@ -322,11 +322,14 @@ class MeanFieldNetwork:
         """``L_ab(lambda)``: the Laplace transform of the delay density of every connection, shape (..., P, P).
 
         ``e^{-lambda d_ab}`` for fixed delays; see :func:`mfkit.delays.delay_transform`.  ``lam`` in 1/ms.
+        Evaluated once per distinct (delay, delay_sd) pair (the microcircuit has two for 64 connections).
         """
-        lam = np.asarray(lam, dtype=complex)[..., None, None]
+        lam = np.asarray(lam, dtype=complex)[..., None]
         P = self.n_populations
-        return np.broadcast_to(delay_transform(lam, np.broadcast_to(self.delay, (P, P)), self.delay_distribution,
-                                               np.broadcast_to(self.delay_sd, (P, P))), lam.shape[:-2] + (P, P))
+        pairs = np.stack([np.broadcast_to(self.delay, (P, P)).ravel(), np.broadcast_to(self.delay_sd, (P, P)).ravel()])
+        distinct, where = np.unique(pairs, axis=1, return_inverse=True)
+        values = delay_transform(lam, distinct[0], self.delay_distribution, distinct[1])       # (..., distinct)
+        return values[..., where.reshape(P, P)]
 
     @property
     def max_rate(self) -> NDArray[np.float64]:

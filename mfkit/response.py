@@ -63,13 +63,14 @@ import cmath
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from numpy.typing import ArrayLike
 
 from . import _special as sp
 from ._kernels import (GL_NODES, GL_WEIGHTS, as_real, broadcast_flat, neuron_param_error, out_of_range,
                        raise_neuron_error, siegert_point, values_at)
 from .isi import cv_isi
+from .spiking._threads import ThreadedKernel
 from .neuron import check_colored_noise, check_neuron_params
 from .siegert import FOURCAUD_BRUNEL_ALPHA, siegert
 
@@ -483,11 +484,10 @@ def linear_response(f: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayL
         is the same construction applied to the sigma derivative of eq. 27 with shifted bounds.
         Measured against neurons with filtered noise (``tools/record_filtered_response.py``,
         tau_syn = 0.5 ms, tau_m = 20 ms, three inputs of the Brunel network): the mean channel within
-        6 % in gain and 4 degrees in phase up to 20 Hz, the theory lagging by 5-7 degrees at 60 Hz,
+        6.5 % in gain and 5 degrees in phase up to 20 Hz, the theory lagging by 4-8 degrees at 60 Hz,
         13-14 at 130 Hz and 19-22 at 300 Hz with a gain 18-20 % low there; the noise channel has
-        the phase within 4 degrees up to 20 Hz but a gain 25-50 % too high at every frequency (at f = 0
-        the sigma slope of the shifted bounds is 21 % above the simulated one at the seed input: an
-        error of the first-order theory, not of its dynamics).
+        the phase within 5 degrees up to 20 Hz but a gain too high at every frequency, by 7-17 % at the
+        fluctuation-driven input (g = 8) and 26-31 % at the other two up to 20 Hz, 23-51 % at 60-130 Hz.
     modulation : {"mu", "sigma"}
         Which input is modulated. The sigma channel is per mV of sigma (= 2 sigma times the
         response to a modulation of sigma^2).
@@ -731,16 +731,19 @@ def spike_train_spectrum(f: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: A
     return float(out[0]) if all(type(v) is float for v in values) else out.reshape(shape)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _parts_loop(lam, mu, sigma, tau_m, t_ref, theta, V_reset, out, error, coef, nodes, weights):
-    """(A_mu, A_sigma, E) for each point of the flat, broadcast arrays; error = (code, index)."""
-    work = np.empty(7, dtype=np.complex128)
+def _parts_loop_impl(lam, mu, sigma, tau_m, t_ref, theta, V_reset, out, error, coef, nodes, weights):
+    """(A_mu, A_sigma, E) for each point of the flat, broadcast arrays; error = (code, index).
+
+    The points are checked first, then computed (in parallel as :data:`_parts_loop`: the root search
+    of :func:`mfkit.network_stability` spends its time here)."""
     for i in range(lam.size):
         k = _check(0.0, mu[i], sigma[i], tau_m[i], t_ref[i], theta[i], V_reset[i], 0.0)
         if k >= 0:
             error[0] = k
             error[1] = i
             return
+    for i in prange(lam.size):
+        work = np.empty(7, dtype=np.complex128)
         nu0 = siegert_point(mu[i], sigma[i], tau_m[i], t_ref[i], theta[i], V_reset[i], 0.0, False, coef, nodes,
                             weights)[0]
         y_r = (V_reset[i] - mu[i]) / sigma[i]
@@ -752,6 +755,12 @@ def _parts_loop(lam, mu, sigma, tau_m, t_ref, theta, V_reset, out, error, coef, 
         out[0, i] = scale * a
         out[1, i] = scale * b
         out[2, i] = e
+
+
+_parts_loop = ThreadedKernel(_parts_loop_impl, "_parts_loop", cache=True, nogil=True, error_model="numpy")
+#: Points per thread below which :func:`characteristic_parts` stays serial (a parallel region costs
+#: ~2-50 us, a point ~15 us per population).
+_PARTS_PER_THREAD = 64
 
 
 def characteristic_parts(lam: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0,
@@ -795,7 +804,7 @@ def characteristic_parts(lam: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m:
     flat = [np.ascontiguousarray(a).ravel() for a in arrays]
     out = np.empty((3, flat[0].size), dtype=np.complex128)
     error = np.array([-1, -1], dtype=np.int64)
-    _parts_loop(*flat, out, error, sp.COEF, GL_NODES, GL_WEIGHTS)
+    _parts_loop.run(flat[0].size // _PARTS_PER_THREAD, *flat, out, error, sp.COEF, GL_NODES, GL_WEIGHTS)
     if error[0] >= 0:
         i = int(error[1])
         _raise(int(error[0]), [0.0] + [float(a[i]) for a in flat[1:]] + [0.0])

@@ -420,9 +420,7 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     if _no_root_right_of(G, x0, y):  # weak loop gain (e.g. a nearly silent network): no root in the region
         roots = np.zeros(0, dtype=complex)
     else:
-        roots = zeros_in_rectangle(G, x0, _right_edge(G, y), -y, y, polish=G.determinant)
-    # Newton leaves real roots with an imaginary part of rounding size
-    roots = np.where(np.abs(roots.imag) <= 1e-10 * np.maximum(1.0, np.abs(roots)), roots.real + 0j, roots)
+        roots = _conjugate_zeros(G, x0, _right_edge(G, y), y)
     order = np.lexsort((-roots.imag, -np.round(roots.real, 12)))
     ev = roots[order]
     deriv = G.derivative(ev) if ev.size else np.zeros(0, dtype=complex)
@@ -434,6 +432,35 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     return NetworkStability(eigenvalues=ev, stable=bool(np.all(ev.real < 0) and asymptote < 0),
                             frequency=float(freq), fixed_point=G.fixed_point, delay=G.delay, f_max=float(f_max),
                             re_min=x0, asymptote=asymptote, derivatives=deriv)
+
+
+def _conjugate_zeros(G: _Characteristic, x0: float, x1: float, y: float) -> NDArray[np.complex128]:
+    """Every zero of ``G`` in ``[x0, x1] x [-y, y]``, searched in the upper half only.
+
+    ``G`` is real on the real axis (every part of the characteristic equation is), so its zeros are
+    real or come in conjugate pairs.  The search box is ``[x0, x1] x [-delta, y]`` with a small
+    ``delta`` (a few per cent of ``y``, so that the real axis, where the real zeros lie, is inside, not
+    on the contour); the result is its zeros with ``Im >= 0`` and the conjugates of those with
+    ``Im > 0``.  Each zero found in ``(-delta, 0)`` must be the conjugate of one found above (else
+    RootSearchError).  Half the contour of the full box, for the same certificate.
+    """
+    error = None
+    for frac in (0.0123, 0.0171, 0.0097):  # the bottom edge must not pass through a zero
+        try:
+            found = zeros_in_rectangle(G, x0, x1, -frac * y, y, polish=G.determinant)
+            break
+        except RootSearchError as exc:
+            error = exc
+    else:
+        raise error
+    # Newton leaves real roots with an imaginary part of rounding size
+    found = np.where(np.abs(found.imag) <= 1e-10 * np.maximum(1.0, np.abs(found)), found.real + 0j, found)
+    upper, lower = found[found.imag > 0], found[found.imag < 0]
+    for z in lower:
+        if not np.any(np.abs(upper - np.conj(z)) <= 1e-8 * max(1.0, abs(z))):
+            raise RootSearchError(f"the zero {z} below the real axis has no conjugate above it: the characteristic "
+                                  "function is not real on the real axis")
+    return np.concatenate([found[found.imag == 0], upper, np.conj(upper)])
 
 
 def _right_edge(G: _Characteristic, y: float) -> float:

@@ -379,3 +379,18 @@ def test_spiking_script_quick_run(tmp_path):
     expect = ["mfkit-1"] + ([f"mfkit-{cores}"] if cores > 1 else [])
     assert spk["quick"] is True and [c["name"] for c in spk["configurations"]] == expect
     assert spk["ratios"] == {} and set(spk["speedups"]) == ({f"mfkit-1/mfkit-{cores}"} if cores > 1 else set())
+
+
+@records
+def test_recorded_stability_time():
+    """benchmarks/results/stability.json: interleaved rounds, the medians inside their spread, the ratio of
+    the medians, the eigenvalues the search finds (35 for the microcircuit, 6 at the seed)."""
+    rec = load("stability.json")
+    assert rec["rounds"] >= 3 and len(rec["load_average_1min_before_each_round_and_after"]) == rec["rounds"] + 1
+    for key in ("microcircuit", "seed_baseline"):
+        t = rec[key]
+        assert t["min_s"] <= t["median_s"] <= t["max_s"]
+    assert rec["ratio_microcircuit_to_seed"] == pytest.approx(rec["microcircuit"]["median_s"]
+                                                              / rec["seed_baseline"]["median_s"])
+    assert rec["eigenvalues_found"] == {"microcircuit": 35, "seed": 6}
+    assert rec["goal_s"] == 5.0 and rec["machine"]["numba_threads"] >= 1

@@ -6,6 +6,10 @@
   published by Bos et al. 2016) and 1.13 Hz with the shifted form (the 10 % a user meets with NEST's form);
 * every fixed point checked against the mpmath references of both forms: one Newton step with the
   reference transfer function moves no rate by more than 1e-9 relative;
+* its eigenvalues and spectra (exponential synapses, truncated Gaussian delays): the two least damped
+  oscillatory roots of ``network_stability`` (certified in the complex plane from
+  :func:`mfkit.response.characteristic_parts`) are the peaks of ``rate_spectrum`` (built on the
+  imaginary axis from :func:`mfkit.linear_response`), in every population;
 * bad input names the argument.
 """
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mfkit import MeanFieldNetwork, fixed_points, microcircuit, rate_spectrum
+from mfkit import MeanFieldNetwork, fixed_points, microcircuit, network_stability, rate_spectrum
 from mfkit.microcircuit import CONNECTION_PROBABILITIES, MICROCIRCUIT_POPULATIONS, MICROCIRCUIT_SIZES
 from mfkit.reference import siegert as reference_shift
 from mfkit.reference import siegert_taylor_with_derivatives
@@ -65,6 +69,20 @@ def test_fixed_point_against_the_mpmath_references(variant, form):
                         for m, s in zip(stats.mu, stats.sigma)])
     step = np.linalg.solve(-net.jacobian(fp.rates, tau=1.0), phi - fp.rates)  # Newton step with the reference
     assert np.max(np.abs(step / fp.rates)) < 1e-9
+
+
+def test_modes_are_the_peaks_of_the_spectra():
+    net = microcircuit()
+    st = network_stability(net)
+    assert st.stable and st.asymptote == -np.inf  # filtered synapses and distributed delays: no neutral chain
+    upper = st.eigenvalues[st.eigenvalues.imag > 0]
+    oscillatory = upper[np.argsort(-upper.real)][:2]  # the two least damped: 73.4 Hz and 286 Hz
+    for lam in oscillatory:
+        f_mode = lam.imag / (2 * np.pi) * 1e3
+        f = f_mode + np.linspace(-10.0, 10.0, 401)  # 0.05 Hz steps
+        peaks = f[np.argmax(rate_spectrum(net, f).psd, axis=0)]
+        assert np.all(np.abs(peaks - f_mode) <= 0.1), (f_mode, peaks)
+    assert oscillatory[0].real > -0.001  # nearly marginal: a sharp peak
 
 
 def test_population_sizes_are_the_default_of_the_spectra():
