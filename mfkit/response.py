@@ -434,7 +434,7 @@ def _point_response(f, mu, sigma, tau_m, t_ref, theta, V_reset, coef, nodes, wei
 @njit(cache=True, nogil=True, error_model="numpy")
 def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, out, error, coef, nodes, weights):
     work = np.empty(7, dtype=np.complex128)
-    for i in range(out.size):
+    for i in range(out.shape[1]):
         p = (f[i * steps[0]], mu[i * steps[1]], sigma[i * steps[2]], tau_m[i * steps[3]], t_ref[i * steps[4]],
              theta[i * steps[5]], V_reset[i * steps[6]])
         k = _check(*p, tau_syn[i * steps[7]])
@@ -445,8 +445,7 @@ def _loop(f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn, steps, channel, o
         if tau_syn[i * steps[7]] != tau_syn[i * steps[7]]:
             out[i] = complex(math.nan, math.nan)
             continue
-        a, b = _point_response(*p, coef, nodes, weights, work, channel)
-        out[i] = a if channel == 0 else b
+        out[0, i], out[1, i] = _point_response(*p, coef, nodes, weights, work, channel)
 
 
 def linear_response(f: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike = 20.0, t_ref: ArrayLike = 2.0,
@@ -495,8 +494,8 @@ def linear_response(f: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayL
         For ``tau_syn > 0``: ``"shift"`` (default), the white-noise responses at ``mu - s sigma``
         (bounds shifted by s = (alpha/2) sqrt(tau_syn/tau_m)), ``chi^mu`` and ``chi^sigma - s chi^mu``;
         ``"taylor"``, their first order in s, ``chi_0 - s sigma d chi_0/d mu`` and
-        ``chi^sigma_0 - s chi^mu_0 - s sigma d chi^sigma_0/d mu`` (derivatives by a 5-point central
-        difference of step sigma/100).  At f = 0 each is the slope of :func:`mfkit.siegert` in the
+        ``chi^sigma_0 - s chi^mu_0 - s sigma d chi^sigma_0/d mu`` (derivatives by a central difference
+        of step 1e-4 sigma).  At f = 0 each is the slope of :func:`mfkit.siegert` in the
         same form (d nu/d mu and d nu/d sigma).
 
     Returns
@@ -531,13 +530,24 @@ def linear_response(f: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayL
             return complex(math.nan, math.nan)
         work = np.empty(7, dtype=np.complex128)
         return complex(_point_response(*values[:7], sp.COEF, GL_NODES, GL_WEIGHTS, work, channel)[channel])
+    return _white_responses(values, channel)[channel]
+
+
+def _white_responses(values, channel: int) -> np.ndarray:
+    """(chi_mu, chi_sigma) of white noise, shape (2, broadcast shape), for the checked real ``values``
+    (f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn); the step size that ``channel`` needs."""
     shape, flat, steps = broadcast_flat(values)
-    out = np.empty(math.prod(shape), dtype=np.complex128)
+    out = np.empty((2, math.prod(shape)), dtype=np.complex128)
     error = np.full(2, -1, dtype=np.int64)
     _loop(*flat, steps, channel, out, error, sp.COEF, GL_NODES, GL_WEIGHTS)
     if error[0] >= 0:
         _raise(int(error[0]), values_at(flat, steps, int(error[1])))
-    return out.reshape(shape)
+    return out.reshape((2,) + shape)
+
+
+#: Step in mu of the Taylor form's central difference, relative to sigma: the value and the slope at mu from
+#: mu +- h, truncation ~(h/sigma)^2 = 1e-8 relative, rounding ~1e-11.
+_TAYLOR_STEP = 1e-4
 
 
 def _filtered_response(modulation, colored_noise, f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn):
@@ -545,21 +555,19 @@ def _filtered_response(modulation, colored_noise, f, mu, sigma, tau_m, t_ref, th
     check_neuron_params(tau_m, t_ref, theta, V_reset, tau_syn)
     s = FOURCAUD_BRUNEL_ALPHA / 2 * np.sqrt(np.asarray(tau_syn, dtype=float) / np.asarray(tau_m, dtype=float))
     sig = np.asarray(sigma, dtype=float)
+    channel = 0 if modulation == "mu" else 1
 
-    def white(m, channel):
-        return linear_response(f, m, sigma, tau_m, t_ref, theta, V_reset, 0.0, channel)
+    def white(m):  # (chi_mu, chi_sigma) of white noise at mean input m
+        return _white_responses([f, m, sigma, tau_m, t_ref, theta, V_reset, 0.0], channel)
 
-    def taylor(channel):  # chi_0 - s sigma d chi_0 / d mu, the derivative by a 5-point stencil
-        h = sig / 100.0
-        slope = (-white(mu + 2 * h, channel) + 8 * white(mu + h, channel) - 8 * white(mu - h, channel)
-                 + white(mu - 2 * h, channel)) / (12 * h)
-        return white(mu, channel) - s * sig * slope
-
-    if colored_noise == "shift":
-        m = mu - s * sig
-        chi = white(m, "mu") if modulation == "mu" else white(m, "sigma") - s * white(m, "mu")
-    else:
-        chi = taylor("mu") if modulation == "mu" else taylor("sigma") - s * white(mu, "mu")
+    if colored_noise == "shift":  # at the shifted bounds: chi^mu, chi^sigma - s chi^mu
+        chi_mu, chi_sig = white(mu - s * sig)
+        chi = chi_mu if modulation == "mu" else chi_sig - s * chi_mu
+    else:  # first order in s of the same, value and derivative in mu from mu +- h (both to O(h^2))
+        h = _TAYLOR_STEP * sig
+        up, down = white(mu + h), white(mu - h)
+        (mu_0, sig_0), slope = (up + down) / 2, (up - down) / (2 * h)
+        chi = mu_0 - s * sig * slope[0] if modulation == "mu" else sig_0 - s * mu_0 - s * sig * slope[1]
     chi = chi * synaptic_low_pass(f, tau_syn)
     return complex(chi) if np.ndim(chi) == 0 else chi
 

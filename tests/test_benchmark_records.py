@@ -394,3 +394,18 @@ def test_recorded_stability_time():
                                                               / rec["seed_baseline"]["median_s"])
     assert rec["eigenvalues_found"] == {"microcircuit": 35, "seed": 6}
     assert rec["goal_s"] == 5.0 and rec["machine"]["numba_threads"] >= 1
+
+
+@records
+def test_recorded_filtered_response_time():
+    """benchmarks/results/filtered_response.json: per point, medians inside their spread, ratios to the
+    white-noise baseline; every form and channel under the 50 us goal of issue 21."""
+    rec = load("filtered_response.json")
+    assert rec["rounds"] >= 3 and len(rec["load_average_1min_before_each_round_and_after"]) == rec["rounds"] + 1
+    names = {"white, mu (baseline)"} | {f"{form}, {ch}" for form in ("shift", "taylor") for ch in ("mu", "sigma")}
+    assert set(rec["per_point"]) == names == set(rec["ratio_to_baseline"])
+    base = rec["per_point"]["white, mu (baseline)"]["median_us"]
+    for name, s in rec["per_point"].items():
+        assert s["min_us"] <= s["median_us"] <= s["max_us"]
+        assert rec["ratio_to_baseline"][name] == pytest.approx(s["median_us"] / base)
+        assert s["median_us"] <= rec["goal_us"] == 50.0

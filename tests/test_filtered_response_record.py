@@ -5,7 +5,8 @@ with exponentially filtered input (tau_syn = 0.5 ms) at three inputs of the Brun
 mean and noise channels modulated at 5-300 Hz, beside :func:`mfkit.linear_response` with ``tau_syn``.
 
 * **theory columns**: deterministic; recomputed now with the script's own functions, they must agree
-  to a relative 1e-8 (the record keeps 10 significant digits).
+  to a relative 1e-8 (the record keeps 10 significant digits; 1e-7 for the Taylor form, whose slope
+  in mu is a central difference).
 * **the documented boundary** (the docstring of :func:`mfkit.linear_response`), read off the record:
   the mean channel within 6.5 % in gain and 5 degrees in phase up to 20 Hz at all three inputs, and
   beyond its domain at 300 Hz (the theory lags by more than 15 degrees, its gain more than 15 % low);
@@ -85,7 +86,9 @@ def test_theory_columns_are_linear_response_now(rt, record):
         for fit in p["fits"]:
             now = rt.theory(net, mu, sigma, fit["f"], fit["channel"])
             for form in ("shift", "taylor"):
-                assert fit["theory"][form] == pytest.approx(now[form], rel=1e-8, abs=1e-12)
+                # the Taylor form's value and slope in mu come from a central difference, accurate to ~1e-8
+                rel = 1e-8 if form == "shift" else 1e-7
+                assert fit["theory"][form] == pytest.approx(now[form], rel=rel, abs=1e-9)
 
 
 @pytest.mark.parametrize("form", ["shift", "taylor"])
