@@ -26,6 +26,16 @@ The variants differ in the in-degrees and the external drive:
   computed their rates with the Taylor form of the colored-noise correction
   (``colored_noise="taylor"``).
 
+The model works with every analysis of the library: fixed points (both colored-noise forms),
+:func:`mfkit.network_stability` (shifted form; the low-pass of the synapses and the delay distributions in
+every connection; 2.7 s for every mode above -0.5 per ms up to 1 kHz, median of ``benchmarks/stability.py``
+on 2 cores)
+and :func:`mfkit.rate_spectrum` (the population sizes are its default).  For ``"bos2016"`` with the
+shifted form the least damped modes lie at 73.4 Hz (damping 0.0005 per ms, nearly marginal) and 286 Hz,
+and they are the peaks of the predicted spectra of every population (``tests/test_microcircuit.py``);
+these rest on the linear response with synaptic filtering and its stated limits
+(:func:`mfkit.linear_response`).
+
 Units: ms, mV, Hz.
 """
 from __future__ import annotations

@@ -7,7 +7,8 @@ given rectangle by the argument principle: the number of zeros inside a closed c
 with multiplicity) equals the winding number of ``F`` around 0 along it.  The contour is sampled
 adaptively until the phase of ``F`` changes by less than ``pi / 4`` between neighbouring samples
 and halving an interval does not change its phase sum (so no turn hides between two samples), rectangles holding zeros are split until each holds
-one, and each zero is then polished by Newton's method (secant derivatives) and must stay in its
+one (only the cut is sampled anew: the phase along the parts of the old sides is known from their
+samples), and each zero is then polished by Newton's method (secant derivatives) and must stay in its
 rectangle.  The count of zeros found is checked against the winding number; any disagreement, a
 zero on a contour that cannot be moved off it, or a failed polish raises :class:`RootSearchError`,
 never a guess.
@@ -29,7 +30,14 @@ class RootSearchError(RuntimeError):
 
 
 def _edge_phase(F: Callable, a: complex, b: complex, n: int, max_points: int) -> float:
-    """Total change of arg F along the segment a -> b.
+    """Total change of arg F along the segment a -> b (see :func:`_edge_samples`)."""
+    return float(_edge_samples(F, a, b, n, max_points)[1][-1])
+
+
+def _edge_samples(F: Callable, a: complex, b: complex, n: int,
+                  max_points: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The accepted sample points ``t`` (sorted, from 0 to 1) of the segment a -> b and the change of
+    arg F from ``a`` to each of them.
 
     An interval of the sampling is accepted when the phase changes by at most pi/4 across it and
     across each of its halves, the two halves add up to the whole, the local rate of change of the
@@ -55,7 +63,8 @@ def _edge_phase(F: Callable, a: complex, b: complex, n: int, max_points: int) ->
     t = np.linspace(0.0, 1.0, n)
     f, rate = values(t)
     lo_t, hi_t, lo_f, hi_f, lo_r, hi_r = t[:-1], t[1:], f[:-1], f[1:], rate[:-1], rate[1:]
-    total, used = 0.0, 2 * n
+    used = 2 * n
+    starts, phases = [], []  # accepted intervals: where each starts, and the phase change across it
     while lo_t.size:
         mid_t = 0.5 * (lo_t + hi_t)
         mid_f, mid_r = values(mid_t)
@@ -68,7 +77,8 @@ def _edge_phase(F: Callable, a: complex, b: complex, n: int, max_points: int) ->
               & (np.abs(second) <= _MAX_PHASE_STEP) & (np.abs(whole - first - second) < 1e-6)
               & (fastest <= _MAX_PHASE_STEP)
               & (np.abs(mid_f - 0.5 * (lo_f + hi_f)) <= 0.25 * small))
-        total += float(np.sum(first[ok] + second[ok]))
+        starts.append(lo_t[ok])
+        phases.append(first[ok] + second[ok])
         bad = ~ok
         if used + 4 * np.count_nonzero(bad) > max_points:
             raise RootSearchError(
@@ -77,7 +87,52 @@ def _edge_phase(F: Callable, a: complex, b: complex, n: int, max_points: int) ->
         lo_t, hi_t = np.concatenate([lo_t[bad], mid_t[bad]]), np.concatenate([mid_t[bad], hi_t[bad]])
         lo_f, hi_f = np.concatenate([lo_f[bad], mid_f[bad]]), np.concatenate([mid_f[bad], hi_f[bad]])
         lo_r, hi_r = np.concatenate([lo_r[bad], mid_r[bad]]), np.concatenate([mid_r[bad], hi_r[bad]])
-    return total
+    order = np.argsort(np.concatenate(starts))
+    nodes = np.append(np.concatenate(starts)[order], 1.0)
+    return nodes, np.concatenate([[0.0], np.cumsum(np.concatenate(phases)[order])])
+
+
+class _Line:
+    """A segment ``a -> b`` sampled once (:func:`_edge_samples`); the phase of F from ``a`` to any point of it.
+
+    Between two accepted samples the phase is not known; to a point ``t`` there it is the phase to the
+    sample before ``t`` plus that of the short segment from that sample to ``t``, sampled by the same rules.
+    """
+
+    def __init__(self, F: Callable, a: complex, b: complex, kw: dict):
+        self.F, self.a, self.b, self.kw = F, a, b, kw
+        self.t, self.phase = _edge_samples(F, a, b, kw["n_edge"], kw["max_points"])
+        self.known: dict[float, float] = {}
+
+    def phase_to(self, t: float) -> float:
+        """Change of arg F from ``a`` to ``a + (b - a) t``, ``0 <= t <= 1``."""
+        k = int(np.searchsorted(self.t, t, side="right")) - 1
+        if self.t[k] == t:
+            return float(self.phase[k])
+        if t not in self.known:
+            start, end = self.a + (self.b - self.a) * self.t[k], self.a + (self.b - self.a) * t
+            self.known[t] = float(self.phase[k]) + _edge_phase(self.F, start, end, 3, self.kw["max_points"])
+        return self.known[t]
+
+
+def _side_phase(side: tuple) -> float:
+    """Phase change along a side ``(line, t0, t1)``: the part of the line from parameter t0 to t1."""
+    line, t0, t1 = side
+    return line.phase_to(t1) - line.phase_to(t0)
+
+
+def _at(side: tuple, u: float) -> float:
+    """The line parameter of the point a fraction ``u`` along a side ``(line, t0, t1)``."""
+    _, t0, t1 = side
+    return t0 + u * (t1 - t0)
+
+
+def _count(sides: list, box: tuple) -> int:
+    """Winding number of the four sides of ``box`` (counter-clockwise: bottom, right, top, left)."""
+    w = sum(_side_phase(side) for side in sides) / (2 * np.pi)
+    if abs(w - round(w)) > 0.1:
+        raise RootSearchError(f"winding number {w:.3f} is not an integer on {box}")
+    return int(round(w))
 
 
 def winding_number(F: Callable, x0: float, x1: float, y0: float, y1: float, *,
@@ -127,20 +182,32 @@ def _newton(F: Callable, z: complex, box: tuple[float, float, float, float], tol
     raise RootSearchError(f"Newton's method did not converge to the zero in [{x0}, {x1}] x [{y0}, {y1}]")
 
 
-def _split(F: Callable, box: tuple[float, float, float, float], kw: dict):
-    """Halve ``box`` across its longer side and count the zeros in the first half.
+def _split(F: Callable, box: tuple[float, float, float, float], sides: list, kw: dict):
+    """Halve ``box`` across its longer side; return the halves (box, sides) and the zeros in the first.
 
-    The cut is moved off a zero that lies on it (winding numbers then stay additive)."""
+    Only the cut is sampled anew: the halves' other sides are parts of ``box``'s, whose phases are known
+    (:class:`_Line`).  The cut is moved off a zero that lies on it (winding numbers then stay additive)."""
     bx0, bx1, by0, by1 = box
+    bottom, right, top, left = sides
     for frac in (0.5001, 0.4713, 0.5377, 0.4391):
-        if bx1 - bx0 >= by1 - by0:
-            cut = bx0 + frac * (bx1 - bx0)
-            halves = [(bx0, cut, by0, by1), (cut, bx1, by0, by1)]
-        else:
-            cut = by0 + frac * (by1 - by0)
-            halves = [(bx0, bx1, by0, cut), (bx0, bx1, cut, by1)]
         try:
-            return halves, winding_number(F, *halves[0], **kw)
+            if bx1 - bx0 >= by1 - by0:  # a vertical cut, upwards
+                cut = bx0 + frac * (bx1 - bx0)
+                line = _Line(F, complex(cut, by0), complex(cut, by1), kw)
+                tb, tt = _at(bottom, frac), _at(top, 1.0 - frac)
+                halves = [((bx0, cut, by0, by1), [(bottom[0], bottom[1], tb), (line, 0.0, 1.0),
+                                                 (top[0], tt, top[2]), left]),
+                          ((cut, bx1, by0, by1), [(bottom[0], tb, bottom[2]), right, (top[0], top[1], tt),
+                                                 (line, 1.0, 0.0)])]
+            else:  # a horizontal cut, leftwards
+                cut = by0 + frac * (by1 - by0)
+                line = _Line(F, complex(bx1, cut), complex(bx0, cut), kw)
+                tr, tl = _at(right, frac), _at(left, 1.0 - frac)
+                halves = [((bx0, bx1, by0, cut), [bottom, (right[0], right[1], tr), (line, 0.0, 1.0),
+                                                 (left[0], tl, left[2])]),
+                          ((bx0, bx1, cut, by1), [(line, 1.0, 0.0), (right[0], tr, right[2]), top,
+                                                 (left[0], left[1], tl)])]
+            return halves, _count(halves[0][1], halves[0][0])
         except RootSearchError:
             continue
     raise RootSearchError(f"no cut of {box} avoids the zeros of the function")
@@ -184,9 +251,11 @@ def zeros_in_rectangle(F: Callable, x0: float, x1: float, y0: float, y1: float, 
     kw = dict(n_edge=n_edge, max_points=max_points)
     scale = max(x1 - x0, y1 - y0)
     found: list[complex] = []
-    stack = [((x0, x1, y0, y1), winding_number(F, x0, x1, y0, y1, **kw))]
+    corners = [complex(x0, y0), complex(x1, y0), complex(x1, y1), complex(x0, y1)]
+    sides = [(_Line(F, a, b, kw), 0.0, 1.0) for a, b in zip(corners, corners[1:] + corners[:1])]
+    stack = [((x0, x1, y0, y1), sides, _count(sides, (x0, x1, y0, y1)))]
     while stack:
-        box, n = stack.pop()
+        box, sides, n = stack.pop()
         if n == 0:
             continue
         if n < 0:
@@ -201,6 +270,6 @@ def zeros_in_rectangle(F: Callable, x0: float, x1: float, y0: float, y1: float, 
                     raise
         if max(bx1 - bx0, by1 - by0) < min_size * scale:
             raise RootSearchError(f"{n} zeros within {box}: a multiple zero or a cluster closer than min_size")
-        halves, first = _split(F, box, kw)
-        stack += [(halves[0], first), (halves[1], n - first)]
+        halves, first = _split(F, box, sides, kw)
+        stack += [(*halves[0], first), (*halves[1], n - first)]
     return np.array(sorted(found, key=lambda z: (-z.real, z.imag)), dtype=complex)
