@@ -116,6 +116,10 @@ class NetworkStability:
         ``Delta'(lambda)`` (ms) at each eigenvalue (same order), from Cauchy's formula on a small
         circle: near a simple root the transfer function of the rate spectrum,
         ``T = (I - e^{-lambda d} W)^{-1} = adj / Delta``, has the pole ``adj / (Delta' (lambda - lambda_k))``.
+    residues : ndarray of float
+        ``||adj(I - e^{-lambda d} W)(lambda_k)||_2 / |Delta'(lambda_k)|`` (ms) at each eigenvalue: the size
+        of that pole of ``T`` (the adjugate of a matrix of rank n - 1 has rank one and the norm of the
+        product of its n - 1 nonzero singular values; 1 for one group of populations).
     """
 
     eigenvalues: NDArray[np.complex128]
@@ -127,6 +131,7 @@ class NetworkStability:
     re_min: float
     asymptote: float
     derivatives: NDArray[np.complex128]
+    residues: NDArray[np.float64]
 
     @property
     def leading(self) -> complex:
@@ -142,10 +147,10 @@ class NetworkStability:
         """The eigenvalue whose pole dominates the transfer function at ``f`` Hz.
 
         For each frequency, the ``lambda_k`` with the largest pole term
-        ``|1 / (Delta'(lambda_k) (2 pi i f / 1000 - lambda_k))|``, i.e. the root of the
-        characteristic equation that produces a peak of the predicted rate spectrum
-        (:func:`mfkit.rate_spectrum`) there.  The adjugate and the single-neuron noise, common to
-        all poles at one frequency, are left out; only the roots in the window are candidates.
+        ``residues_k / |2 pi i f / 1000 - lambda_k|`` (:attr:`residues`: the norm of the residue of
+        ``T`` at ``lambda_k``), i.e. the root of the characteristic equation that produces a peak of the
+        predicted rate spectrum (:func:`mfkit.rate_spectrum`) there.  The single-neuron noise, common to
+        all poles at one frequency, is left out; only the roots in the window are candidates.
         The least damped root need not dominate: a root near a pole of ``W`` has a large
         ``Delta'`` and a weak pole term (the 40 Hz root at the seed).
 
@@ -177,9 +182,9 @@ class NetworkStability:
         # for f >= 0 the root with Im >= 0 of a conjugate pair has the larger pole term (Delta is real on the real axis)
         upper = self.eigenvalues.imag >= 0
         if np.any(upper):
-            lam, d = self.eigenvalues[upper], self.derivatives[upper]
+            lam, r = self.eigenvalues[upper], self.residues[upper]
             s = 2j * np.pi * freq[known][:, None] * 1e-3
-            out[known] = lam[np.argmin(np.abs(d * (s - lam)), axis=-1)]  # the largest pole term
+            out[known] = lam[np.argmax(r / np.abs(s - lam), axis=-1)]  # the largest pole term
         return complex(out) if out.ndim == 0 else out
 
 
@@ -264,6 +269,13 @@ class _Characteristic:
         """``det(I - e^{-lam d} W(lam))``: same zeros away from the poles of W, free of the normalisation."""
         den, num = self.parts(lam)
         return np.linalg.det(np.eye(den.shape[-1]) - num / den[..., :, None])
+
+    def adjugate_norm(self, lam: NDArray[np.complex128]) -> NDArray[np.float64]:
+        """``||adj(I - e^{-lam d} W(lam))||_2`` at each ``lam`` (1-d): the product of all singular values but
+        the smallest (exact where the matrix is singular, at the eigenvalues)."""
+        den, num = self.parts(np.asarray(lam, dtype=complex))
+        s = np.linalg.svd(np.eye(den.shape[-1]) - num / den[..., :, None], compute_uv=False)
+        return np.prod(s[..., :-1], axis=-1)
 
     def loop_gain(self, lam: NDArray[np.complex128]) -> NDArray[np.float64]:
         """Spectral norm of ``e^{-lam d} W(lam)`` at each ``lam``."""
@@ -424,14 +436,15 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     order = np.lexsort((-roots.imag, -np.round(roots.real, 12)))
     ev = roots[order]
     deriv = G.derivative(ev) if ev.size else np.zeros(0, dtype=complex)
-    for a in (ev, deriv):
+    residues = G.adjugate_norm(ev) / np.abs(deriv) if ev.size else np.zeros(0)
+    for a in (ev, deriv, residues):
         a.setflags(write=False)
     lead = ev[0] if ev.size else complex(np.nan)
     freq = abs(lead.imag) / (2 * np.pi) * 1e3 if ev.size and lead.imag != 0 else 0.0
     asymptote = G.asymptote()
     return NetworkStability(eigenvalues=ev, stable=bool(np.all(ev.real < 0) and asymptote < 0),
                             frequency=float(freq), fixed_point=G.fixed_point, delay=G.delay, f_max=float(f_max),
-                            re_min=x0, asymptote=asymptote, derivatives=deriv)
+                            re_min=x0, asymptote=asymptote, derivatives=deriv, residues=residues)
 
 
 def _conjugate_zeros(G: _Characteristic, x0: float, x1: float, y: float) -> NDArray[np.complex128]:

@@ -82,6 +82,7 @@ def test_modes_are_the_peaks_of_the_spectra():
         f = f_mode + np.linspace(-10.0, 10.0, 401)  # 0.05 Hz steps
         peaks = f[np.argmax(rate_spectrum(net, f).psd, axis=0)]
         assert np.all(np.abs(peaks - f_mode) <= 0.1), (f_mode, peaks)
+        assert st.dominant_mode(peaks[0]) == lam  # the pole with the largest residue (adjugate included)
     assert oscillatory[0].real > -0.001  # nearly marginal: a sharp peak
 
 

@@ -119,6 +119,7 @@ def test_dominant_mode_at_the_predicted_peak():
     assert isinstance(lam, complex) and lam == nearest and lam != st.leading
     out = st.dominant_mode(np.array([[peak, np.nan]]))
     assert out.shape == (1, 2) and out[0, 0] == lam and np.isnan(out[0, 1])
+    assert np.allclose(st.residues, 1 / np.abs(st.derivatives), rtol=1e-12)  # one group: the adjugate is 1
 
 
 def test_derivatives_against_the_reference():
