@@ -156,6 +156,23 @@ def fixed_point_curve(curve: FixedPointCurve, ax: Axes | None = None, color: str
 # --- spiking network, synaptic filtering and benchmark figures -----------------------------------------
 
 
+def prose_number(value: object) -> int | str | float:
+    """``value`` as the book's prose shows it: ints and strings unchanged, any other number as a float rounded
+    to 8 significant digits (the last digits of a root or a bisection differ between CPUs and library
+    versions; the prose rounds further in its format)."""
+    return value if isinstance(value, (int, str)) else float(f"{value:.8g}")
+
+
+def glue_number(name: str, value: object) -> None:
+    """Glue :func:`prose_number` of ``value`` under ``name`` for the prose of a notebook (myst-nb's ``glue``,
+    not displayed)."""
+    try:
+        from myst_nb import glue
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("glue_number needs myst-nb: pip install 'mfkit[book]'") from err
+    glue(name, prose_number(value), display=False)
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table (the book renders it as a table) from a header and rows of cells (``str()`` of each).
 

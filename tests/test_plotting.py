@@ -43,3 +43,10 @@ def test_markdown_table():
     assert markdown_table(["a", "b"], [[1, "x"], [2.5, "y"]]) == "| a | b |\n|---|---|\n| 1 | x |\n| 2.5 | y |"
     with pytest.raises(ValueError, match="2 cells"):
         markdown_table(["a", "b"], [[1]])
+
+
+def test_prose_number_rounds_floats_only():
+    from mfkit.plotting import prose_number
+    assert prose_number(3) == 3 and isinstance(prose_number(3), int) and prose_number("a") == "a"
+    assert prose_number(0.1234567891234) == 0.12345679 and prose_number(np.float64(32.03311450391)) == 32.033115
+    assert isinstance(prose_number(np.int64(7)), float)  # numpy integers are glued as floats, as before
