@@ -111,7 +111,8 @@ class NetworkStability:
         ``ln(rho(W_inf)) / d`` (1/ms), ``W_inf`` the limit of ``W`` at high frequency: the limit of
         the real parts of the roots as ``|Im lambda| -> inf`` (the least damped chain; see the
         module notes for what is proven and what was checked).  ``-inf`` where ``W_inf = 0`` (no
-        recurrent noise) or ``d = 0`` (no chain).
+        recurrent noise, synaptic filtering in every population, or distributed delays) or ``d = 0``
+        (no chain).
     derivatives : ndarray of complex
         ``Delta'(lambda)`` (ms) at each eigenvalue (same order), from Cauchy's formula on a small
         circle: near a simple root the transfer function of the rate spectrum,
