@@ -169,7 +169,7 @@ def _stability(net: BrunelNetwork, args: argparse.Namespace, parser: argparse.Ar
                   for fp in fixed_points(net) if fp.pseudo_time_stable]
     except ValueError as exc:
         parser.error(str(exc))
-    except (FixedPointError, RootSearchError) as exc:
+    except (FixedPointError, RootSearchError, NotImplementedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -196,7 +196,8 @@ def _stability(net: BrunelNetwork, args: argparse.Namespace, parser: argparse.Ar
             print(f"  Re {v.real:+.5f} per ms   f {abs(v.imag) / (2 * math.pi) * 1e3:9.2f} Hz")
         print(f"modes beyond {st.f_max:g} Hz: real parts tend to {st.asymptote:.3g} per ms"
               + (f" (near multiples of 1/delay = {1e3 / st.delay:.4g} Hz)" if math.isfinite(st.asymptote)
-                 else " (no recurrent noise: no chain of modes)"))
+                 else " (no chain of modes: " + ("the synapses filter the input)" if net.tau_syn > 0
+                                                 else "no recurrent noise)")))
         if st.stable:
             verdict = "stable: the asynchronous state holds"
         else:

@@ -106,3 +106,18 @@ def test_stability_command_shows_the_seed_modes_and_the_asymptote(capsys):
     assert main(["stability", "--json"]) == 0
     (state,) = json.loads(capsys.readouterr().out)
     assert state["asymptote_per_ms"] == pytest.approx(st.asymptote, rel=1e-12) and state["f_max_Hz"] == 1000.0
+
+
+def test_stability_command_with_synaptic_filtering(capsys):
+    """tau_syn > 0: the modes of network_stability, no chain (and why); the Taylor form is refused cleanly."""
+    from mfkit import network_stability
+
+    st = network_stability(BrunelNetwork(tau_syn=0.5))
+    assert main(["stability", "--tau-syn", "0.5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    modes = [float(line.split()[1]) for line in lines if line.startswith("  Re ")]
+    assert modes == pytest.approx(st.eigenvalues[st.eigenvalues.imag >= 0].real, abs=1e-5)
+    assert any("real parts tend to -inf per ms (no chain of modes: the synapses filter the input)" in line
+               for line in lines)
+    assert main(["stability", "--tau-syn", "0.5", "--colored-noise", "taylor"]) == 1
+    assert "only colored_noise='shift'" in capsys.readouterr().err
