@@ -47,6 +47,19 @@ def write_json(path, data, indent: int = 2, **dumps_kwargs) -> Path:
     return path
 
 
+def seconds(times: list[float]) -> dict:
+    """Median, min and max over the rounds (seconds)."""
+    return dict(median_s=statistics.median(times), min_s=min(times), max_s=max(times))
+
+
+def report(lines: list[str], result: dict, path: Path | None) -> dict:
+    """Print ``lines``; write ``result`` to ``path`` as JSON if a path is given; return ``result``."""
+    print("\n".join(lines))
+    if path:
+        write_json(path, result)
+    return result
+
+
 def summary(times: list[float], per: int) -> dict:
     """Median, min and max over the rounds of the time per point (microseconds)."""
     us = [t / per * 1e6 for t in times]

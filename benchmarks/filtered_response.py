@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from _common import interleaved_rounds, machine, parse_rounds, rounds_parser, summary, write_json
+from _common import interleaved_rounds, machine, parse_rounds, report, rounds_parser, summary
 
 GOAL_US = 50.0
 TAU_SYN = 0.5
@@ -51,10 +51,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"ratio {s['median_us'] / base:.2f}" for name, s in per_point.items()]
     worst = max(s["median_us"] for s in per_point.values())
     lines.append(f"  goal {GOAL_US:g} us per point: {'met' if worst <= GOAL_US else 'NOT met'}")
-    print("\n".join(lines))
-    if args.json:
-        write_json(args.json, result)
-    return result
+    return report(lines, result, args.json)
 
 
 if __name__ == "__main__":

@@ -19,19 +19,13 @@ The script prints; with ``--json`` it also writes the numbers (``benchmarks/resu
 """
 from __future__ import annotations
 
-import statistics
 import sys
 from pathlib import Path
 
 import numpy as np
-from _common import interleaved_rounds, machine, parse_rounds, rounds_parser, write_json
+from _common import interleaved_rounds, machine, parse_rounds, report, rounds_parser, seconds
 
 GOAL_S = 0.5
-
-
-def seconds(times: list[float]) -> dict:
-    """Median, min and max over the rounds (seconds)."""
-    return dict(median_s=statistics.median(times), min_s=min(times), max_s=max(times))
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -60,10 +54,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"(min {t['min_s'] * 1e3:.1f}, max {t['max_s'] * 1e3:.1f})"
               for name, t in (("rate_spectrum", spec), ("linear_response (baseline)", base))]
     lines.append(f"  ratio {ratio:.2f}; goal {GOAL_S:g} s: {'met' if spec['median_s'] <= GOAL_S else 'NOT met'}")
-    print("\n".join(lines))
-    if args.json:
-        write_json(args.json, result)
-    return result
+    return report(lines, result, args.json)
 
 
 if __name__ == "__main__":

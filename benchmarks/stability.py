@@ -19,18 +19,12 @@ also writes the numbers (``benchmarks/results/stability.json``).
 """
 from __future__ import annotations
 
-import statistics
 import sys
 from pathlib import Path
 
-from _common import interleaved_rounds, machine, parse_rounds, rounds_parser, write_json
+from _common import interleaved_rounds, machine, parse_rounds, report, rounds_parser, seconds
 
 GOAL_S = 5.0
-
-
-def seconds(times: list[float]) -> dict:
-    """Median, min and max over the rounds (seconds)."""
-    return dict(median_s=statistics.median(times), min_s=min(times), max_s=max(times))
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -59,10 +53,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"{found[key]} eigenvalues"
               for name, key, t in (("microcircuit", "microcircuit", micro), ("seed network (baseline)", "seed", seed))]
     lines.append(f"  ratio {ratio:.1f}; goal {GOAL_S:g} s: {'met' if micro['median_s'] <= GOAL_S else 'NOT met'}")
-    print("\n".join(lines))
-    if args.json:
-        write_json(args.json, result)
-    return result
+    return report(lines, result, args.json)
 
 
 if __name__ == "__main__":
