@@ -180,6 +180,16 @@ def _unit(base, idx):
     return (np.float64(_mix(base + np.uint64(idx) * _GAMMA) >> np.uint64(11)) + 0.5) * _TWO53
 
 
+@njit(inline="always")
+def _normal_pair(base_n, idx):
+    """Two independent standard normals (Box-Muller) from the uniforms ``2 idx`` and ``2 idx + 1`` of the
+    counter-based normal stream ``base_n``."""
+    u1 = _unit(base_n, 2 * idx)
+    u2 = _unit(base_n, 2 * idx + 1)
+    r = math.sqrt(-2.0 * math.log(u1))
+    return r * math.cos(2.0 * math.pi * u2), r * math.sin(2.0 * math.pi * u2)
+
+
 @njit(cache=True)
 def _run(n_neurons, n_groups, n_warm, n_rec, decay, drift, noise, bridge, use_bridge, theta, V_reset, n_ref, seed):
     # Counter-based random numbers: the normal and the uniform of neuron i in step k are functions of
@@ -198,10 +208,7 @@ def _run(n_neurons, n_groups, n_warm, n_rec, decay, drift, noise, bridge, use_br
                 ref -= 1
                 continue
             idx = i * n_steps + k
-            # Box-Muller from two uniforms of the normal stream
-            u1 = _unit(base_n, 2 * idx)
-            u2 = _unit(base_n, 2 * idx + 1)
-            z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+            z = _normal_pair(base_n, idx)[0]
             V0 = V
             V = V * decay + drift[k] + noise[k] * z
             spike = V >= theta
@@ -223,8 +230,7 @@ def _run_filtered(n_neurons, n_groups, n_warm, n_rec, e_m, e_s, c, drive, scale,
     # (V, I) of tau_s dI/dt = -I + drive(t) + sigma(t) sqrt(tau_m) xi, tau_m dV/dt = -V + I, advanced exactly over
     # each step with drive and sigma constant in it; the two noise terms of a step are correlated Gaussians
     # (Cholesky factors l11, l21, l22 at the constant sigma, times scale = sigma(t)/sigma), from the same
-    # counter-based stream as _run's. V is clamped at
-    # V_reset while refractory; the current goes on.
+    # counter-based stream as _run's. V is clamped at V_reset while refractory; the current goes on.
     base_n = _mix(np.uint64(seed) * _GAMMA + np.uint64(1))
     counts = np.zeros((n_groups, n_rec))
     n_steps = n_warm + n_rec
@@ -234,12 +240,7 @@ def _run_filtered(n_neurons, n_groups, n_warm, n_rec, e_m, e_s, c, drive, scale,
         current = drive[0]
         ref = 0
         for k in range(n_steps):
-            idx = i * n_steps + k
-            u1 = _unit(base_n, 2 * idx)
-            u2 = _unit(base_n, 2 * idx + 1)
-            r = math.sqrt(-2.0 * math.log(u1))
-            z1 = r * math.cos(2.0 * math.pi * u2)
-            z2 = r * math.sin(2.0 * math.pi * u2)
+            z1, z2 = _normal_pair(base_n, i * n_steps + k)
             m = drive[k]
             z1 *= scale[k]
             z2 *= scale[k]
