@@ -72,7 +72,7 @@ from ._kernels import (GL_NODES, GL_WEIGHTS, as_real, broadcast_flat, neuron_par
 from .isi import cv_isi
 from .spiking._threads import ThreadedKernel
 from .neuron import check_colored_noise, check_neuron_params
-from .siegert import FOURCAUD_BRUNEL_ALPHA, siegert
+from .siegert import colored_noise_shift, siegert
 
 __all__ = ["linear_response", "synaptic_low_pass", "linear_response_limit", "spike_train_spectrum", "characteristic_parts", "Y_MAX"]
 
@@ -553,7 +553,7 @@ _TAYLOR_STEP = 1e-4
 def _filtered_response(modulation, colored_noise, f, mu, sigma, tau_m, t_ref, theta, V_reset, tau_syn):
     """:func:`linear_response` for exponential synapses (Schuecker, Diesmann & Helias 2015), both channels."""
     check_neuron_params(tau_m, t_ref, theta, V_reset, tau_syn)
-    s = FOURCAUD_BRUNEL_ALPHA / 2 * np.sqrt(np.asarray(tau_syn, dtype=float) / np.asarray(tau_m, dtype=float))
+    s = colored_noise_shift(tau_syn, tau_m)
     sig = np.asarray(sigma, dtype=float)
     channel = 0 if modulation == "mu" else 1
 

@@ -53,9 +53,17 @@ from ._kernels import (FOURCAUD_BRUNEL_ALPHA, GL_NODES, GL_WEIGHTS, TIME_GRID_BE
                        time_grid_error, values_at)
 from .neuron import check_colored_noise, check_neuron_params, check_time_grid
 
-__all__ = ["siegert", "siegert_with_derivatives", "SiegertDerivatives", "FOURCAUD_BRUNEL_ALPHA", "TIME_GRID_BETA"]
+__all__ = ["siegert", "siegert_with_derivatives", "SiegertDerivatives", "colored_noise_shift", "FOURCAUD_BRUNEL_ALPHA",
+           "TIME_GRID_BETA"]
 
 _NAMES = ("mu", "sigma", "tau_m", "t_ref", "theta", "V_reset", "tau_syn")
+
+
+def colored_noise_shift(tau_syn: ArrayLike, tau_m: ArrayLike) -> np.ndarray:
+    """``s = (alpha/2) sqrt(tau_syn/tau_m)``: the shift of both integration bounds of eq. 27 in units of sigma
+    (Fourcaud & Brunel 2002; ``alpha`` = :data:`FOURCAUD_BRUNEL_ALPHA`), 0 for white noise.  The shifted form
+    evaluates the white-noise expressions at ``mu - s sigma``."""
+    return FOURCAUD_BRUNEL_ALPHA / 2 * np.sqrt(np.asarray(tau_syn, dtype=float) / np.asarray(tau_m, dtype=float))
 
 
 class SiegertDerivatives(NamedTuple):
@@ -154,7 +162,7 @@ def _taylor(want: bool, dt: ArrayLike | None, mu, sigma, tau_m, t_ref, theta, V_
     nu0, A, B = (np.asarray(v, dtype=float) for v in base)
     mu, sigma, tau_m, theta, V_reset, tau_syn = np.broadcast_arrays(
         *(np.asarray(v, dtype=float) for v in (mu, sigma, tau_m, theta, V_reset, tau_syn)))
-    s = FOURCAUD_BRUNEL_ALPHA / 2 * np.sqrt(tau_syn / tau_m)
+    s = colored_noise_shift(tau_syn, tau_m)
     inner = (sigma > 0) & np.isfinite(sigma) & np.isfinite(mu)  # elsewhere the correction and its terms vanish
     with np.errstate(invalid="ignore", over="ignore"):
         rate = np.where(inner, nu0 - s * np.where(inner, sigma, 0.0) * A, nu0)

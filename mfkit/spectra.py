@@ -53,7 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 from .fixed_points import FixedPoint, as_fixed_point
 from .network import as_model
 from .response import linear_response, spike_train_spectrum
-from .siegert import FOURCAUD_BRUNEL_ALPHA
+from .siegert import colored_noise_shift
 
 __all__ = ["RateSpectra", "rate_spectrum"]
 
@@ -215,8 +215,8 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
     if given is not None:
         single = given
     elif intrinsic == "renewal":
-        shift = FOURCAUD_BRUNEL_ALPHA / 2 * np.sqrt(model.tau_syn / model.tau_m) * stats.sigma   # 0: white noise
-        single = spike_train_spectrum(col, stats.mu - shift, stats.sigma, **params)   # (F, P)
+        shifted = stats.mu - colored_noise_shift(model.tau_syn, model.tau_m) * stats.sigma   # white noise: mu
+        single = spike_train_spectrum(col, shifted, stats.sigma, **params)   # (F, P)
     else:
         single = np.array(np.broadcast_to(fp.rates, (freq.size, P)))
     T = np.linalg.solve(np.eye(P) - loop, np.broadcast_to(np.eye(P, dtype=complex), loop.shape))

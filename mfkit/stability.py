@@ -76,8 +76,8 @@ from .brunel import BrunelNetwork
 from .fixed_points import FixedPoint, NoUniqueStateError, as_fixed_point, fixed_points, stable_fixed_point
 from .network import MeanFieldNetwork, as_model
 from .response import characteristic_parts, linear_response_limit
-from .siegert import FOURCAUD_BRUNEL_ALPHA
 from .roots import RootSearchError, winding_number, zeros_in_rectangle
+from .siegert import colored_noise_shift
 
 __all__ = ["NetworkStability", "network_stability", "characteristic_function", "PhaseDiagram", "HopfPoints",
            "phase_diagram"]
@@ -215,7 +215,7 @@ class _Characteristic:
         self.tau = self.params["tau_m"]
         self.tau_syn = model.tau_syn[self.rep]
         # shifted bounds: the white-noise responses at mu - s sigma, chi^sigma - s chi^mu for the noise
-        s = FOURCAUD_BRUNEL_ALPHA / 2 * np.sqrt(self.tau_syn / self.tau)
+        s = colored_noise_shift(self.tau_syn, self.tau)
         self.d_sig = stats.d_sigma[self.rep]                                    # d sigma_a / d nu_b, (G, P)
         self.d_mu = stats.d_mu[self.rep] - s[:, None] * self.d_sig               # d (mu_a - s sigma_a) / d nu_b
         self.model = model

@@ -201,3 +201,9 @@ def test_taylor_without_a_self_consistent_rate_says_so():
         fixed_points(BrunelNetwork(g=6.0, eta=0.9, tau_syn=5.0, colored_noise="taylor"))
     (fp,) = fixed_points(BrunelNetwork(g=6.0, eta=0.9, tau_syn=2.0, colored_noise="taylor"))  # still one at 2 ms
     assert 0 < fp.rates[0] < fixed_points(BrunelNetwork(g=6.0, eta=0.9, tau_syn=2.0))[0].rates[0]
+
+
+def test_colored_noise_shift():
+    from mfkit.siegert import FOURCAUD_BRUNEL_ALPHA, colored_noise_shift
+    assert colored_noise_shift(0.5, 20.0) == pytest.approx(FOURCAUD_BRUNEL_ALPHA / 2 * 0.5 ** 0.5 / 20.0 ** 0.5, rel=1e-15)
+    assert np.array_equal(colored_noise_shift(np.array([0.0, 2.0]), 20.0) == 0, [True, False])
