@@ -23,7 +23,7 @@ analyses:
   population rates of a finite network (:func:`rate_spectrum`, :class:`RateSpectra`),
   the stability of the network with its synaptic delay (:func:`network_stability`), Brunel's
   phase diagram (:func:`phase_diagram`) and the CV of the inter-spike intervals (:func:`cv_isi`);
-* the spiking twin of the same network (:func:`simulate_brunel`, :class:`SpikingResult`),
+* the spiking twin of any such network (:func:`simulate`; Brunel's: :func:`simulate_brunel`; :class:`SpikingResult`),
   single-neuron simulations (:mod:`mfkit.single_neuron`) and the measures that judge the twin's
   state against the theory (:mod:`mfkit.verification`).
 
@@ -43,7 +43,7 @@ from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
 from .response import linear_response, spike_train_spectrum
 from .siegert import FOURCAUD_BRUNEL_ALPHA, TIME_GRID_BETA, SiegertDerivatives, siegert, siegert_with_derivatives
 from .spectra import RateSpectra, rate_spectrum
-from .spiking import SpikingResult, simulate_brunel
+from .spiking import SpikingResult, simulate, simulate_brunel
 from .stability import NetworkStability, PhaseDiagram, network_stability, phase_diagram
 
 __version__ = "0.1.0"
@@ -56,7 +56,7 @@ __all__ = [
     "make_fixed_point", "Branch", "bifurcation_diagram",
     "FixedPointCurve", "fixed_point_curve",
     "PseudoTimeResult", "pseudo_time", "load_nest_trajectory",
-    "SpikingResult", "simulate_brunel",
+    "SpikingResult", "simulate", "simulate_brunel",
     "linear_response", "spike_train_spectrum", "NetworkStability", "network_stability", "PhaseDiagram", "phase_diagram",
     "RateSpectra", "rate_spectrum", "cv_isi",
 ]

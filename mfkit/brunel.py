@@ -247,6 +247,7 @@ class BrunelNetwork:
                 K=K, J=Jm, tau_m=self.tau_m, t_ref=self.t_ref, theta=self.theta,
                 V_reset=self.V_reset, tau_syn=self.tau_syn,
                 K_ext=1.0, J_ext=self.J_ex, nu_ext=self.p_rate, delay=self.delay, names=("E", "I"), dt=self.dt,
+                N=(self.NE, self.NI),
                 colored_noise=self.colored_noise,
             )
             object.__setattr__(self, "_model", cached)

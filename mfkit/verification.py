@@ -133,6 +133,15 @@ def _segment_bins(segment: float, bin_width: float, n_bins: int, t_sim: float) -
     return n
 
 
+def _population(result: SpikingResult, population) -> int:
+    """The index of ``population`` in ``result`` (a ValueError naming the argument otherwise)."""
+    try:
+        return result.population_index(population)
+    except ValueError:
+        raise ValueError(f"population must be one of {result.names} or an index in "
+                         f"[0, {len(result.sizes)}), got {population!r}") from None
+
+
 def measured_rate_spectrum(result: SpikingResult, bin_width: float = 0.5, segment: float = 250.0,
                            population: int | None = None, *, detrend: str = "segment") -> RateSpectrum:
     """Welch estimate of the power spectrum of the population rate of a spiking run.
@@ -157,8 +166,9 @@ def measured_rate_spectrum(result: SpikingResult, bin_width: float = 0.5, segmen
         Segment length (ms, at least 4 bins and at most the recording): the resolution is
         ``1000 / segment`` Hz.
     population : int, optional
-        None (default): the rate of all neurons; 0 or 1: the rate of the excitatory or inhibitory
-        neurons.
+        None (default): the rate of all neurons; an index (or name) of :attr:`SpikingResult.names`:
+        the rate of that population (0 and 1: the excitatory and inhibitory neurons of a Brunel
+        network).
     detrend : {"segment", "recording"}
         Which mean is removed: each segment's (default, scipy's ``detrend="constant"``) or the
         recording's.
@@ -168,12 +178,10 @@ def measured_rate_spectrum(result: SpikingResult, bin_width: float = 0.5, segmen
     RateSpectrum
         With the periodograms of the segments (``segment_power``).
     """
-    which = {None: "all", 0: "E", 1: "I"}
-    if population is not None and (isinstance(population, bool) or population not in (0, 1)):
-        raise ValueError(f"population must be None (all neurons), 0 (E) or 1 (I), got {population!r}")
     if detrend not in ("segment", "recording"):
         raise ValueError(f"detrend must be 'segment' or 'recording', got {detrend!r}")
-    h = _check_result(result).population_rate(_positive("bin_width", bin_width, "ms"), which[population])
+    which = "all" if population is None else _population(_check_result(result), population)
+    h = _check_result(result).population_rate(_positive("bin_width", bin_width, "ms"), which)
     n = _segment_bins(segment, bin_width, h.rate.size, result.t_sim)
     if detrend == "segment":
         f, _, p = spectrogram(h.rate, fs=1000.0 / bin_width, window="hann", nperseg=n, noverlap=n // 2,
@@ -236,7 +244,8 @@ def measured_spike_train_spectrum(result: SpikingResult, population: int = 0, n_
     ----------
     result : SpikingResult
     population : int
-        0 (excitatory, neurons ``0 .. n_neurons-1``) or 1 (inhibitory, neurons ``NE ..``).
+        The population (index or name of :attr:`SpikingResult.names`; Brunel's: 0 excitatory, 1
+        inhibitory); its first ``n_neurons`` neurons are used.
     n_neurons : int
         Number of neurons averaged over (>= 1; at most the population).
     bin_width : float
@@ -249,10 +258,8 @@ def measured_spike_train_spectrum(result: SpikingResult, population: int = 0, n_
     -------
     SpikeTrainSpectrum
     """
-    _check_result(result)
-    if isinstance(population, bool) or population not in (0, 1):
-        raise ValueError(f"population must be 0 (E) or 1 (I), got {population!r}")
-    size, first = (result.NE, 0) if population == 0 else (result.NI, result.NE)
+    a = _population(_check_result(result), population)
+    first, size = int(result.offsets[a]), int(result.sizes[a])
     if isinstance(n_neurons, bool) or not isinstance(n_neurons, (int, np.integer)) or not 1 <= n_neurons <= size:
         raise ValueError(f"n_neurons must be an integer in [1, {size}] (the population), got {n_neurons!r}")
     bin_width = _positive("bin_width", bin_width, "ms")

@@ -15,7 +15,7 @@ from mfkit.plotting import annotated_grid, raster_and_rate, text_colour  # noqa:
 
 
 def result_from(times, senders, NE=80, NI=20, t_sim=1000.0, t_warmup=100.0, dt=0.1):
-    return SpikingResult.from_spikes(times, senders, NE=NE, NI=NI, t_sim=t_sim, t_warmup=t_warmup, dt=dt,
+    return SpikingResult.from_spikes(times, senders, sizes=(NE, NI), t_sim=t_sim, t_warmup=t_warmup, dt=dt,
                                      seed=0, backend="mfkit", n_synapses=0)
 
 

@@ -8,6 +8,7 @@ from linear_response; the seed's resonance where the spiking twin puts it (NEST:
 from __future__ import annotations
 
 import cmath
+import dataclasses
 
 import numpy as np
 import pytest
@@ -114,7 +115,7 @@ def test_bad_input():
         with pytest.raises(ValueError, match="f must"):
             rate_spectrum(net, f)
     with pytest.raises(ValueError, match="n_neurons is required"):
-        rate_spectrum(net.model, F)
+        rate_spectrum(dataclasses.replace(net.model, N=None), F)
     for n in (0, [100], [100, 2.5], True, [100, -3]):
         with pytest.raises(ValueError, match="n_neurons"):
             rate_spectrum(net.model, F, n_neurons=n)

@@ -128,7 +128,7 @@ def test_connectivity_pinned_synapses():
     CE = 100, CI = 25), as drawn before the draw order was written once (digests of the arrays):
     fixed_indegree on 1 and 2 threads, and the engine's storage by block on one and two blocks."""
     from mfkit.spiking._rng import make_states
-    from mfkit.spiking.connectivity import block_synapses
+    from mfkit.spiking.connectivity import _two_populations, block_synapses
 
     def digest(*arrays):
         return hashlib.sha256(b"".join(a.tobytes() for a in arrays)).hexdigest()[:16]
@@ -140,7 +140,7 @@ def test_connectivity_pinned_synapses():
         c = fixed_indegree(*sizes, seed=0, threads=threads)
         assert digest(c.indptr, c.targets) == "c8c4660ed789cc6d"
     for bounds, expected in (([0, 1250], "8bb94bea9376431d"), ([0, 400, 1250], "5b26861b915f8161")):
-        syn = block_synapses(*sizes, make_states(0, 2)[0], np.array(bounds))
+        syn = block_synapses(*_two_populations(*sizes), make_states(0, 2)[0], np.array(bounds))
         assert digest(syn.seg, syn.gaps) == expected
 
 
@@ -238,7 +238,7 @@ def test_progress_bar(capsys, monkeypatch):
 
 def test_progress_bar_appears_before_the_build(capsys, monkeypatch):
     """With progress=True the bar is on stderr (at 0 ms) before the connectivity is drawn."""
-    from mfkit.spiking import simulate as sim
+    from mfkit.spiking import mfkit_backend as sim
 
     seen = []
     real = sim.block_synapses
@@ -420,7 +420,7 @@ class _Built(Exception):
     """Raised by a stand-in for the build: the preflight has passed."""
 
 
-_BUILDERS = [("mfkit", "simulate.block_synapses"), ("nest", "nest_backend.run_nest")]
+_BUILDERS = [("mfkit", "mfkit_backend.block_synapses"), ("nest", "nest_backend.run_nest")]
 
 
 def _stop_at_build(monkeypatch, where):
@@ -569,7 +569,9 @@ def test_input_sums_without_the_table(tau_syn, monkeypatch):
     monkeypatch.setattr(engine, "TABLE_E", 1)
     monkeypatch.setattr(engine, "TABLE_I", 1)
     monkeypatch.setattr(engine, "TABLE_DRIVE_TAIL", 1.0)
-    assert engine.input_table(engine.poisson_tables(2.0)[0], 80, 20, 0.1, 0.1, -0.5).size == 1
+    cdf = engine.poisson_tables(2.0)[0][None].repeat(2, axis=0)
+    tables = engine.input_tables(cdf, np.array([[80, 20]] * 2), np.array([0.1, 0.1]), np.array([[0.1, -0.5]] * 2))
+    assert tables.shape == (2, 1, 1, 1)
     for r in _runs_on((1, 2), net, **kw):
         np.testing.assert_array_equal(r.spike_times, ref.spike_times)
         np.testing.assert_array_equal(r.senders, ref.senders)
@@ -729,7 +731,7 @@ def test_connectivity_identical_for_every_thread_count(sizes):
     """fixed_indegree on several threads, and the engine's storage by block of targets
     (block_synapses) on any blocks: the same synapses."""
     from mfkit.spiking._rng import make_states
-    from mfkit.spiking.connectivity import block_synapses
+    from mfkit.spiking.connectivity import _two_populations, block_synapses
 
     a = fixed_indegree(*sizes, seed=4)
     for threads in (2, 3, 7):
@@ -738,12 +740,12 @@ def test_connectivity_identical_for_every_thread_count(sizes):
         np.testing.assert_array_equal(a.targets, b.targets)
     N = sizes[0] + sizes[1]
     for bounds in ([0, N], [0, 1, N], sorted({0, N // 3, N // 2, N})):
-        syn = block_synapses(*sizes, make_states(4, 1)[0], np.array(bounds))
+        syn = block_synapses(*_two_populations(*sizes), make_states(4, 1)[0], np.array(bounds))
         np.testing.assert_array_equal(syn.seg[:, 0], a.indptr[:-1])
         np.testing.assert_array_equal(syn.seg[:, -1], a.indptr[1:])
         np.testing.assert_array_equal(syn.targets(), a.targets)
     with pytest.raises(ValueError, match="bounds"):
-        block_synapses(*sizes, make_states(4, 1)[0], np.array([0, N + 1]))
+        block_synapses(*_two_populations(*sizes), make_states(4, 1)[0], np.array([0, N + 1]))
 
 
 def test_xoshiro_jump_ahead():
@@ -779,15 +781,16 @@ def test_seed_network_matches_nest_anchors():
 
 # ------------------------------------------------------------ NEST backend
 def test_nest_backend_does_not_import_the_dispatcher():
-    """The backend imports the shared pieces (_common), never simulate.py (no import cycle)."""
+    """The backends import the shared pieces (_common), never the dispatcher (no import cycle)."""
     import ast
     import inspect
 
-    from mfkit.spiking import nest_backend
+    from mfkit.spiking import mfkit_backend, nest_backend
 
-    tree = ast.parse(inspect.getsource(nest_backend))
-    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert "_common" in imported and not {"simulate", "mfkit.spiking.simulate"} & imported, imported
+    for backend in (nest_backend, mfkit_backend):
+        tree = ast.parse(inspect.getsource(backend))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert "_common" in imported and not {"dispatch", "mfkit.spiking.dispatch"} & imported, imported
 
 
 @needs_nest

@@ -14,7 +14,7 @@ import mfkit
 from mfkit import BrunelNetwork, fixed_points, pseudo_time, reference
 from mfkit.spiking import simulate_brunel
 from mfkit.spiking.engine import psc_exp_propagators
-from mfkit.spiking.simulate import C_M, psc_amplitude
+from mfkit.spiking import C_M, psc_amplitude
 
 from _helpers import assert_single_neuron_protocols_match_nest, lone_neuron, needs_nest, net_like
 

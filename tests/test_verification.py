@@ -25,7 +25,7 @@ def spikes(n, rate, modulation=0.0, f=50.0, seed=0):
     t = T_WARM + DT * np.arange(1, int(T_SIM / DT) + 1)
     p = rate * 1e-3 * DT * (1 + modulation * np.sin(2e-3 * np.pi * f * t))
     k = np.repeat(np.arange(t.size), rng.binomial(n, p))  # spikes per step; senders drawn at random
-    return SpikingResult.from_spikes(t[k], rng.integers(0, n, k.size), NE=n * 4 // 5, NI=n - n * 4 // 5, t_sim=T_SIM, t_warmup=T_WARM,
+    return SpikingResult.from_spikes(t[k], rng.integers(0, n, k.size), sizes=(n * 4 // 5, n - n * 4 // 5), t_sim=T_SIM, t_warmup=T_WARM,
                                      dt=DT, seed=seed, backend="mfkit", n_synapses=0)
 
 

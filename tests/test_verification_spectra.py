@@ -29,7 +29,7 @@ def poisson(n: int, rate: float, seed: int = 0) -> SpikingResult:
     steps = round(T_SIM / DT)
     counts = rng.poisson(rate * T_SIM * 1e-3, n)
     t = T_WARM + DT * (1 + rng.integers(0, steps, counts.sum()))
-    return SpikingResult.from_spikes(t, np.repeat(np.arange(n), counts), NE=n - 1, NI=1, t_sim=T_SIM,
+    return SpikingResult.from_spikes(t, np.repeat(np.arange(n), counts), sizes=(n - 1, 1), t_sim=T_SIM,
                                      t_warmup=T_WARM, dt=DT, seed=seed, backend="mfkit", n_synapses=0)
 
 

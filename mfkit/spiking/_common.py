@@ -1,4 +1,4 @@
-"""Pieces shared by the dispatcher (:mod:`.simulate`) and the backends (:mod:`.nest_backend`):
+"""Pieces shared by the dispatcher (:mod:`.dispatch`) and the backends (:mod:`.nest_backend`):
 the unit conversion of weights and the text progress bar.  The backends import this module,
 never the dispatcher."""
 from __future__ import annotations

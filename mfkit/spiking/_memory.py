@@ -1,4 +1,4 @@
-"""Memory preflight of :func:`mfkit.spiking.simulate_brunel`.
+"""Memory preflight of :func:`mfkit.simulate` and :func:`mfkit.simulate_brunel`.
 
 Before anything is allocated, the dispatcher estimates the memory a run will hold at its peak and
 compares it with the memory available (``MemAvailable`` of ``/proc/meminfo``, or
@@ -51,7 +51,8 @@ def spike_capacity(N: int, n_steps: int, ref_steps: int) -> int:
 
 
 def mfkit_estimate(N: int, n_synapses: int, D: int, ref_steps: int, n_sim: int, n_V: int,
-                   exp_synapses: bool, n_blocks: int = 1) -> dict[str, int]:
+                   exp_synapses: bool, n_blocks: int = 1, *, P: int = 2, L: int | None = None,
+                   delay_bytes: int = 0) -> dict[str, int]:
     """Bytes of the fixed allocations of the ``"mfkit"`` engine, by item.
 
     Parameters
@@ -59,22 +60,30 @@ def mfkit_estimate(N: int, n_synapses: int, D: int, ref_steps: int, n_sim: int, 
     N, n_synapses : int
         Neurons and recurrent synapses.
     D, ref_steps, n_sim : int
-        Delay, refractory period and recording window in steps.
+        Longest delay (rows of the ring buffer), shortest refractory period and recording window
+        in steps.
     n_V : int
         Neurons whose membrane potential is recorded.
     exp_synapses : bool
         Exponential synaptic currents (one more state array).
     n_blocks : int
         Blocks of neurons (one per thread, at least ``N / 65536``).
+    P : int
+        Populations (ring-buffer rows per step).
+    L : int, optional
+        Steps per superstep (the shortest delay; default ``D``).
+    delay_bytes : int
+        Bytes of the delay stored per synapse (0: one delay for all).
     """
     block = block_steps(N, ref_steps)
+    L = D if L is None else L
     return {
-        # uint16 target increments; the int64 block offsets, and the counts, cursors and last
-        # targets (int64, per block) used while drawing them
-        "synapses": 2 * n_synapses + 8 * N * (n_blocks + 1) + 24 * N * n_blocks,
-        # ring buffer of the E and I spike counts (uint16; wider for in-degrees > 65535), and
-        # the int32 lists of the neurons firing in two supersteps of D steps
-        "ring buffer": 4 * D * N + 8 * D * N,
+        # uint16 target increments (and the delays); the int64 block offsets, and the counts,
+        # cursors and last targets (int64, per block) used while drawing them
+        "synapses": (2 + delay_bytes) * n_synapses + 8 * N * (n_blocks + 1) + 24 * N * n_blocks,
+        # ring buffer of the spike counts per source population (uint16; wider for in-degrees > 65535),
+        # and the int32 lists of the neurons firing in two supersteps of L steps
+        "ring buffer": 2 * P * D * N + 8 * L * N,
         # V, refractory counters, I_syn, and ~10 per-neuron arrays of the statistics
         "state": (8 + 4 + (8 if exp_synapses else 0) + 80) * N,
         "spike buffers": 12 * spike_capacity(N, block, ref_steps),
@@ -180,16 +189,16 @@ def preflight(backend: str, estimate: dict[str, int], n_spikes_max: int, spike_b
     fixed = sum(estimate.values())
     if fixed > avail:
         raise MemoryError(
-            f"simulate_brunel(backend={backend!r}) needs an estimated {_gb(fixed)} "
+            f"simulate(backend={backend!r}) needs an estimated {_gb(fixed)} "
             f"({_itemise(estimate)} GB) before recording any spike, but only {_gb(avail)} "
-            f"of memory are available: make the network smaller (order, epsilon) or the "
+            f"of memory are available: make the network smaller or the "
             f"recording shorter")
     worst = fixed + n_spikes_max * spike_bytes
     if worst > avail:
         rate = (avail - fixed) / spike_bytes / N / (t_sim * 1e-3)
         warnings.warn(
-            f"simulate_brunel(backend={backend!r}): {_gb(fixed)} are needed for the "
+            f"simulate(backend={backend!r}): {_gb(fixed)} are needed for the "
             f"network and up to {_gb(worst)} if every neuron fires at its maximal rate; "
             f"the {_gb(avail)} available suffice for a mean rate up to {rate:.3g} Hz",
-            RuntimeWarning, stacklevel=4)  # the caller of simulate_brunel
+            RuntimeWarning, stacklevel=5)  # the caller of simulate or simulate_brunel
 

@@ -65,8 +65,8 @@ def resolve_threads(threads, N: int) -> int:
     k = integer_in("threads", threads, 1, allow_float=False)
     cores = available_cores()
     if k > cores:
-        warnings.warn(f"simulate_brunel: threads={k} is more than the {cores} available core(s); "
-                      f"the threads will share them", RuntimeWarning, stacklevel=4)
+        warnings.warn(f"simulate: threads={k} is more than the {cores} available core(s); "
+                      f"the threads will share them", RuntimeWarning, stacklevel=5)
     return k
 
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from ._rng import bounded, make_states
+from ._rng import advance, bounded, make_states
+from ._sampling import draw_inverted
 from ._threads import ThreadedKernel
 
 __all__ = ["Connectivity", "fixed_indegree", "BlockSynapses", "block_synapses", "MAX_BLOCK"]
@@ -93,51 +94,66 @@ class Connectivity:
 
 
 @njit(inline="always")
-def _draw_source(s0, s1, s2, s3, k, NE, NI, CE):
-    """The draw order of the synapses, the one place every path uses: the targets ``i = 0 .. N -
-    1`` in turn draw their ``CE + CI`` sources, the ``k``-th of them (``k = 0 .. CE + CI - 1``)
-    from ``0 .. NE - 1`` if ``k < CE`` and else from ``NE .. N - 1``, by :func:`._rng.bounded`
-    on the stream's state in the local variables ``(s0, s1, s2, s3)``.  Returns the advanced
+def _population_of(i, offsets):
+    """The population of neuron ``i`` (``offsets[a] <= i < offsets[a + 1]``)."""
+    return np.searchsorted(offsets, i, side="right") - 1
+
+
+@njit(inline="always")
+def _draw_source(s0, s1, s2, s3, b, offsets):
+    """The draw of one synapse's source from population ``b``, the one place every path uses:
+    :func:`._rng.bounded` on the stream's state in the local variables ``(s0, s1, s2, s3)``.  The
+    targets ``i = 0 .. N - 1`` in turn draw their sources, ``K[a, 0]`` from population 0, then
+    ``K[a, 1]`` from population 1 and so on (``a`` the target's population).  Returns the advanced
     state and the source (uint64: unsigned indices need no code for negative ones)."""
-    if k < CE:
-        s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NE)
-        return s0, s1, s2, s3, np.uint64(j)
-    s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, NI)
-    return s0, s1, s2, s3, np.uint64(NE + j)
+    s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, offsets[b + 1] - offsets[b])
+    return s0, s1, s2, s3, np.uint64(offsets[b] + j)
 
 
 @njit(cache=True)
-def _count(state, NE, NI, CE, CI, chunk_bounds, counts, states):
+def _count(state, offsets, K, chunk_bounds, counts, states):
     """Draw every synapse once, counting: with the targets split into chunks ``chunk_bounds[c] ..
     chunk_bounds[c + 1] - 1``, ``counts[c, j]`` are the synapses of source ``j`` onto chunk
     ``c`` and ``states[c]`` the stream's state at the chunk's first draw; ``state`` is advanced
     past the last draw."""
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    P = K.shape[0]
     for c in range(chunk_bounds.shape[0] - 1):
         states[c, 0], states[c, 1], states[c, 2], states[c, 3] = s0, s1, s2, s3
         row = counts[c]
         for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            for k in range(CE + CI):
-                s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, k, NE, NI, CE)
-                row[j] += 1
+            a = _population_of(i, offsets)
+            for b in range(P):
+                for _ in range(K[a, b]):
+                    s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, b, offsets)
+                    row[j] += 1
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
-def _fill_targets_impl(states, NE, NI, CE, CI, chunk_bounds, cursor, targets):
+def _fill_targets_impl(states, offsets, K, chunk_bounds, cursor, targets):
     """Draw the synapses again, chunk by chunk (``prange``) from the states :func:`_count` saved:
     ``targets[cursor[c, j]] = i`` for every synapse ``j -> i`` onto chunk ``c``, advancing
     ``cursor[c, j]``."""
+    P = K.shape[0]
     for c in prange(chunk_bounds.shape[0] - 1):
         s0, s1, s2, s3 = states[c, 0], states[c, 1], states[c, 2], states[c, 3]
         at = cursor[c]
         for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            for k in range(CE + CI):
-                s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, k, NE, NI, CE)
-                targets[np.uint64(at[j])] = i
-                at[j] += 1
+            a = _population_of(i, offsets)
+            for b in range(P):
+                for _ in range(K[a, b]):
+                    s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, b, offsets)
+                    targets[np.uint64(at[j])] = i
+                    at[j] += 1
 
 
 _fill_targets = ThreadedKernel(_fill_targets_impl, "_fill_targets", cache=True)
+
+
+def _two_populations(NE: int, NI: int, CE: int, CI: int) -> tuple[np.ndarray, np.ndarray]:
+    """``offsets`` and ``K`` of the Brunel network's populations E, I."""
+    return (np.array([0, NE, NE + NI], dtype=np.int64),
+            np.array([[CE, CI], [CE, CI]], dtype=np.int64))
 
 
 def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None,
@@ -180,14 +196,15 @@ def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None,
     chunk_bounds = np.array([(c * N) // n_chunks for c in range(n_chunks + 1)], dtype=np.int64)
     counts = np.zeros((n_chunks, N), dtype=np.int64)
     states = np.zeros((n_chunks, 4), dtype=np.uint64)
-    _count(state, NE, NI, CE, CI, chunk_bounds, counts, states)
+    offsets, K = _two_populations(NE, NI, CE, CI)
+    _count(state, offsets, K, chunk_bounds, counts, states)
     indptr = np.zeros(N + 1, dtype=np.int64)
     np.cumsum(counts.sum(axis=0), out=indptr[1:])
     # chunk c writes the targets of source j after those of the chunks before it
     cursor = np.cumsum(counts, axis=0) - counts + indptr[:-1]
     del counts
     targets = np.empty(int(indptr[-1]), dtype=np.int32)
-    _fill_targets.run(n_chunks, states, NE, NI, CE, CI, chunk_bounds, cursor, targets)
+    _fill_targets.run(n_chunks, states, offsets, K, chunk_bounds, cursor, targets)
     indptr.setflags(write=False)
     targets.setflags(write=False)
     return Connectivity(NE, NI, CE, CI, indptr, targets)
@@ -195,7 +212,7 @@ def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None,
 
 @dataclass(frozen=True, eq=False)
 class BlockSynapses:
-    """The synapses of :func:`fixed_indegree` by block of target neurons, as the engine uses them.
+    """The synapses of a network by block of target neurons, as the engine uses them.
 
     Attributes
     ----------
@@ -206,15 +223,23 @@ class BlockSynapses:
     gaps : ndarray of uint16, shape (n_synapses,)
         Their targets as increments: the ``k``-th target of ``j`` in block ``b`` is
         ``bounds[b] + gaps[seg[j, b]] + ... + gaps[seg[j, b] + k]`` (sorted; 0 for a multapse).
+    delays : ndarray of uint8 or uint16, shape (n_synapses,) or (0,)
+        The delay of every synapse in steps, in the order of ``gaps``; empty when every synapse has
+        the same delay (not stored).
     """
 
     bounds: np.ndarray
     seg: np.ndarray
     gaps: np.ndarray
+    delays: np.ndarray
 
     @property
     def n_synapses(self) -> int:
         return int(self.gaps.size)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.seg.nbytes + self.gaps.nbytes + self.delays.nbytes)
 
     def targets(self) -> np.ndarray:
         """The int32 ``targets`` of :class:`Connectivity` (for tests)."""
@@ -227,49 +252,84 @@ class BlockSynapses:
         return out
 
 
-def _fill_gaps_impl(states, NE, NI, CE, CI, bounds, cursor, gaps):
+def _fill_gaps_impl(states, offsets, K, bounds, cursor, gaps, dstates, dcdf, dguide, delays):
     """Fill ``gaps`` block by block (``prange``): block ``b`` from stream state ``states[b]`` and
-    with ``cursor[b, j]`` where its next synapse of source ``j`` goes."""
-    N = NE + NI
-    for b in prange(bounds.shape[0] - 1):
-        s0, s1, s2, s3 = states[b, 0], states[b, 1], states[b, 2], states[b, 3]
-        lo = bounds[b]
+    with ``cursor[b, j]`` where its next synapse of source ``j`` goes.  With per-synapse delays
+    (``delays`` not empty) the delay of every synapse is drawn from the law ``(dcdf[a, b],
+    dguide[a, b])`` of its connection, from the delay stream at ``dstates[b]`` (the block's first
+    synapse; one draw per synapse, in the order the sources are drawn)."""
+    N = offsets[-1]
+    P = K.shape[0]
+    with_delays = delays.shape[0] > 0
+    for blk in prange(bounds.shape[0] - 1):
+        s0, s1, s2, s3 = states[blk, 0], states[blk, 1], states[blk, 2], states[blk, 3]
+        d0, d1, d2, d3 = dstates[blk, 0], dstates[blk, 1], dstates[blk, 2], dstates[blk, 3]
+        lo = bounds[blk]
         last = np.full(N, lo, dtype=np.int64)
-        at = cursor[b]
-        for i in range(lo, bounds[b + 1]):
-            for k in range(CE + CI):
-                s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, k, NE, NI, CE)
-                gaps[np.uint64(at[j])] = i - last[j]
-                last[j] = i
-                at[j] += 1
+        at = cursor[blk]
+        for i in range(lo, bounds[blk + 1]):
+            a = _population_of(i, offsets)
+            for b in range(P):
+                for _ in range(K[a, b]):
+                    s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, b, offsets)
+                    q = np.uint64(at[j])
+                    gaps[q] = i - last[j]
+                    if with_delays:
+                        d0, d1, d2, d3, k = draw_inverted(d0, d1, d2, d3, dcdf[a, b], dguide[a, b])
+                        delays[q] = k
+                    last[j] = i
+                    at[j] += 1
 
 
 _fill_gaps = ThreadedKernel(_fill_gaps_impl, "_fill_gaps", cache=True)
 
 
-def block_synapses(NE: int, NI: int, CE: int, CI: int, state: np.ndarray, bounds: np.ndarray) -> BlockSynapses:
-    """The synapses :func:`fixed_indegree` draws from ``state`` (same arguments, checked there),
-    stored by block of targets (:class:`BlockSynapses`); ``bounds`` must split ``0 .. N`` into
-    blocks of at most :data:`MAX_BLOCK` neurons.  With several blocks they are filled in parallel
-    on numba's threads (the caller sets their number); the result does not depend on it.
+def block_synapses(offsets: np.ndarray, K: np.ndarray, state: np.ndarray, bounds: np.ndarray,
+                   delay_tables: tuple[np.ndarray, np.ndarray] | None = None,
+                   delay_state: np.ndarray | None = None) -> BlockSynapses:
+    """The fixed in-degree synapses drawn from ``state``, stored by block of targets.
+
+    Neurons ``offsets[a] .. offsets[a + 1] - 1`` form population ``a``; each of them draws
+    ``K[a, b]`` sources from population ``b`` (int64 arrays), in the order of :func:`_draw_source`
+    (for two populations the synapses of :func:`fixed_indegree`).  ``bounds`` must split ``0 .. N``
+    into blocks of at most :data:`MAX_BLOCK` neurons.  ``delay_tables = (cdf, guide)`` (shapes
+    ``(P, P, n)`` and ``(P, P, G)``, :mod:`._sampling`): the laws of the delays in steps of every
+    connection, drawn per synapse from the stream ``delay_state`` (the ``s``-th synapse in the
+    order of the draws takes its ``s``-th number); None: one delay for all, not stored.  With
+    several blocks they are filled in parallel on numba's threads (the caller sets their number);
+    the result does not depend on it.
     """
-    N = NE + NI
+    N = int(offsets[-1])
     bounds = np.asarray(bounds, dtype=np.int64)
     n_blocks = bounds.size - 1
     if bounds[0] != 0 or bounds[-1] != N or np.any(np.diff(bounds) < 1) or np.any(np.diff(bounds) > MAX_BLOCK):
         raise ValueError(f"bounds must split 0 .. {N} into blocks of 1 to {MAX_BLOCK} neurons")
     counts = np.zeros((n_blocks, N), dtype=np.int64)
     states = np.zeros((n_blocks, 4), dtype=np.uint64)
-    _count(state, NE, NI, CE, CI, bounds, counts, states)
+    _count(state, offsets, K, bounds, counts, states)
     seg = np.empty((N, n_blocks + 1), dtype=np.int64)
     seg[:, 1:] = np.cumsum(counts, axis=0).T
     del counts
     seg[:, 1:] += np.concatenate(([0], np.cumsum(seg[:-1, -1])))[:, None]
     seg[0, 0] = 0
     seg[1:, 0] = seg[:-1, -1]
-    gaps = np.empty(int(seg[-1, -1]), dtype=np.uint16)
+    n_syn = int(seg[-1, -1])
+    gaps = np.empty(n_syn, dtype=np.uint16)
     cursor = np.array(seg[:, :-1].T, order="C")  # a copy: the fill advances it
-    _fill_gaps.run(n_blocks, states, NE, NI, CE, CI, bounds, cursor, gaps)
-    for a in (bounds, seg, gaps):
+    P = K.shape[0]
+    dstates = np.zeros((n_blocks, 4), dtype=np.uint64)
+    if delay_tables is None:
+        dcdf, dguide = np.ones((P, P, 1), dtype=np.uint64), np.zeros((P, P, 1), dtype=np.uint64)
+        delays = np.zeros(0, dtype=np.uint8)
+    else:
+        dcdf, dguide = delay_tables
+        delays = np.empty(n_syn, dtype=np.uint8 if dcdf.shape[2] <= 256 else np.uint16)
+        # the delay stream at each block's first synapse: synapses before it, one draw each
+        per_target = K.sum(axis=1)
+        first = np.concatenate(([0], np.cumsum(np.repeat(per_target, np.diff(offsets)))))[bounds[:-1]]
+        for blk in range(n_blocks):
+            dstates[blk] = advance(delay_state, int(first[blk]))
+    _fill_gaps.run(n_blocks, states, offsets, K, bounds, cursor, gaps, dstates, dcdf, dguide, delays)
+    for a in (bounds, seg, gaps, delays):
         a.setflags(write=False)
-    return BlockSynapses(bounds, seg, gaps)
+    return BlockSynapses(bounds, seg, gaps, delays)

@@ -1,9 +1,11 @@
-"""The time-driven numba kernel for networks of ``iaf_psc_delta`` and ``iaf_psc_exp`` neurons.
+"""The time-driven numba kernel for networks of ``iaf_psc_delta`` and ``iaf_psc_exp`` populations.
 
 One call of :func:`run_steps` advances the network by a block of time steps.
-Step ``n`` integrates the interval ``(n dt, (n + 1) dt]``.  With delta
-synapses it follows NEST's ``iaf_psc_delta`` update in this order, for every
-neuron:
+Step ``n`` integrates the interval ``(n dt, (n + 1) dt]``.  The neurons are
+numbered population after population (``offsets[a] .. offsets[a + 1] - 1``);
+every population has its own neuron parameters, weights and drive.  A
+population with delta synapses follows NEST's ``iaf_psc_delta`` update in this
+order, for every neuron:
 
 1. take the summed PSP jumps ``x`` that arrive in this step;
 2. if the neuron is refractory, discard them and count one refractory step
@@ -14,8 +16,8 @@ neuron:
 4. if ``V >= theta``: spike (time stamp ``(n + 1) dt``), ``V <- V_reset`` and
    the neuron stays refractory for the next ``round(t_ref / dt)`` steps.
 
-With exponentially decaying synaptic currents (NEST's ``iaf_psc_exp``, exact
-integration with the propagators of :func:`psc_exp_propagators`; the weights
+A population with exponentially decaying synaptic currents (NEST's ``iaf_psc_exp``,
+exact integration with the propagators of :func:`psc_exp_propagators`; the weights
 are current jumps in pA and ``I`` is the summed synaptic current):
 
 1. if not refractory, ``V <- P22 V + P21 I + (1 - P22) mu_ext`` (exact
@@ -28,27 +30,33 @@ are current jumps in pA and ``I`` is the summed synaptic current):
 
 Input
 -----
-A spike of step ``n`` reaches its targets in step ``n + D``, ``D =
-round(delay / dt)``, i.e. exactly one delay after its time stamp.  The
-Poisson drive of a neuron in step ``n`` is a count ``k`` of a Poisson law
-with mean ``p_rate dt`` (by inversion of a tabulated CDF with a guide table)
-and, as from NEST's ``poisson_generator``, reaches the neuron one delay later.
-The input ``x`` of a neuron in a step is the sum, in double precision and in
-this order, of the drive ``k W_ext``, of the weights of the spikes that arrive
-(by increasing sender: all ``e`` excitatory ones, of weight ``W_E``, before
-the ``q`` inhibitory ones, ``W_I``) and of the stimulus jumps of that step.
-The weight of a synapse is that of its sender's population, so the sum of the
-drive and the spikes depends only on ``(k, e, q)``:
+A spike of step ``n`` reaches a target in step ``n + d``, ``d`` the synapse's
+delay in steps (one for all synapses, or one per synapse,
+:class:`~mfkit.spiking.connectivity.BlockSynapses`), i.e. exactly one delay
+after its time stamp.  The Poisson drive of a neuron in step ``n`` is a count
+``k`` of a Poisson law with mean ``rate_ext dt`` of its population (by
+inversion of a tabulated CDF, :mod:`._sampling`) and, as from NEST's
+``poisson_generator``, reaches the neuron ``D_drive`` steps later (the shortest
+synaptic delay).  The input ``x`` of a neuron of population ``a`` in a step is
+the sum, in double precision and in this order, of the drive ``k W_ext[a]``,
+of the weights of the spikes that arrive (by source population: all ``e_0``
+spikes of population 0, of weight ``W[a, 0]``, then the ``e_1`` of population
+1, ...) and of the stimulus jumps of that step.  The weight of a synapse is
+that of its connection, so the sum depends only on ``(k, e_0, e_1, ...)``:
 
-* the spikes are counted, not summed: a ring buffer holds ``D`` rows of ``N``
-  counts for each population (uint16, wider only if ``CE`` or ``CI`` exceed
-  65535: a neuron receives at most ``CE`` and ``CI`` spikes per step);
-* the sums are looked up in a table of all ``(k, e, q)`` up to a few times
-  their usual values (:func:`input_table`), and beyond it added one by one
-  (:func:`_input`);
+* the spikes are counted, not summed: a ring buffer holds ``R`` rows of ``N``
+  counts for each weight class (uint16, wider only if an in-degree exceeds
+  65535; ``R`` the longest delay).  Source populations whose weights onto every
+  target population are equal form one class (the microcircuit's eight
+  populations: three, excitatory, L4E and inhibitory); the sum adds the classes
+  in the order of their first population;
+* with two populations the sums are looked up in a table of all ``(k, e_0,
+  e_1)`` up to a few times their usual values (:func:`input_tables`), and beyond
+  it added one by one (:func:`_sum_two`), as with more classes (:func:`_sum_classes`);
 * the drive needs no ring buffer: the count that arrives in step ``n`` is
-  drawn in step ``n``, as draw ``(n - D) N + i`` of the run's random stream
-  for neuron ``i`` -- the number it was generated with in step ``n - D``.
+  drawn in step ``n``, as draw ``(n - D_drive) N + i`` of the run's random
+  stream for neuron ``i`` -- the number it was generated with in step
+  ``n - D_drive``.
 
 Counting is cheaper than adding doubles (and the rows are 4 times smaller),
 and every sum is still the one of the same additions in the same order.
@@ -58,20 +66,19 @@ membranes without branches, so that LLVM vectorizes it.
 
 Threads
 -------
-Within ``D`` steps no spike reaches another neuron, so the kernel advances
-the network in supersteps of ``D`` steps (fewer at the end of a call).  The
-neurons are split into blocks (one per thread); in one parallel region per
-superstep every thread first counts the spikes of the previous superstep into
-the ring-buffer entries of its own block of *target* neurons (the synapses are
-stored by block of targets, see
-:func:`mfkit.spiking.connectivity.block_synapses`), then advances its
-neurons through the superstep, drawing their drive from the run's single
-random stream jumped ahead to the draw of its first neuron (see
-:mod:`mfkit.spiking._rng`).  Every neuron thus sees the same random numbers
-and the same input sums as in a sequential run: spikes and membrane
-potentials are identical bit for bit for any number of threads and blocks
-(and to those of the engine before it counted spikes, which summed the
-input in a ring buffer of doubles in the same order).
+Within ``L`` steps (the shortest delay) no spike reaches another neuron, so the
+kernel advances the network in supersteps of ``L`` steps (fewer at the end of a
+call).  The neurons are split into blocks (one per thread); in one parallel
+region per superstep every thread first counts the spikes of the previous
+superstep into the ring-buffer entries of its own block of *target* neurons
+(the synapses are stored by block of targets, see
+:func:`mfkit.spiking.connectivity.block_synapses`), then advances its neurons
+through the superstep, drawing their drive from the run's single random stream
+jumped ahead to the draw of its first neuron (see :mod:`mfkit.spiking._rng`).
+Every neuron thus sees the same random numbers and the same input sums as in a
+sequential run: spikes and membrane potentials are identical bit for bit for
+any number of threads and blocks (and to those of the engine before it counted
+spikes, which summed the input in a ring buffer of doubles in the same order).
 """
 from __future__ import annotations
 
@@ -84,156 +91,157 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._rng import jump, step
+from ._rng import jump
+from ._sampling import draw_inverted, poisson_tables
 from ._threads import ThreadedKernel
 
-__all__ = ["poisson_tables", "input_table", "count_type", "run_steps", "psc_exp_propagators"]
+__all__ = ["poisson_tables", "input_tables", "count_type", "run_steps", "psc_exp_propagators"]
 
-#: The table of input sums (:func:`input_table`) holds up to ``TABLE_E - 1`` excitatory and
-#: ``TABLE_I - 1`` inhibitory spikes arriving at a neuron in one step (the seed network: 3.2
+#: The table of input sums (:func:`input_tables`) holds up to ``TABLE_E - 1`` spikes of the first and
+#: ``TABLE_I - 1`` of the second population arriving at a neuron in one step (the seed network: 3.2
 #: and 0.8 on average).
 TABLE_E, TABLE_I = 32, 16
-#: The guide table of :func:`poisson_tables` has ``2**GUIDE_BITS`` entries.
-GUIDE_BITS = 8
 #: The table holds drive counts up to the one whose upper tail is below this probability.
 TABLE_DRIVE_TAIL = 1e-9
 
 
-def poisson_tables(lam: float) -> tuple[np.ndarray, np.ndarray]:
-    """Tables for sampling Poisson(``lam``) by inversion of its CDF with a guide table.
-
-    A count is drawn from a 64-bit random number ``r`` and its uniform number ``u = m 2^-53``,
-    ``m = r >> 11``, as the smallest ``k`` with ``P(X <= k) > u``.  ``cdf[k]`` is
-    ``ceil(P(X <= k) 2^53)`` (uint64), so that ``P(X <= k) > u`` exactly when ``cdf[k] > m``,
-    up to a ``k`` where the remaining tail is below 1e-17 (not representable next to 1 in
-    double precision); the last entry is ``2^53`` so the search always stops.
-    ``guide[j]`` is the smallest ``k`` with ``P(X <= k) > j / G``, ``G = 2^GUIDE_BITS``, where the
-    search for ``u`` in ``[j / G, (j + 1) / G)``, i.e. for ``j = r >> (64 - GUIDE_BITS)``, can
-    start.
-    """
-    if lam <= 0:
-        cdf = np.ones(1)
-    else:
-        kmax = int(np.ceil(lam + 40.0 * np.sqrt(lam) + 40))
-        k = np.arange(kmax + 1, dtype=np.float64)
-        log_pmf = -lam + k * np.log(lam) - np.array([math.lgamma(x + 1.0) for x in k])
-        cdf = np.minimum(np.cumsum(np.exp(log_pmf)), 1.0)
-        cdf[-1] = 1.0
-    G = 1 << GUIDE_BITS
-    guide = np.searchsorted(cdf, np.arange(G) / G, side="right").astype(np.uint64)
-    return np.ceil(cdf * 2.0**53).astype(np.uint64), guide
-
-
-def count_type(CE: int, CI: int) -> np.dtype:
+def count_type(max_in_degree: int) -> np.dtype:
     """The integer type of the ring buffer: uint16, or the smallest unsigned type that holds
-    the spike counts of a neuron in one step (at most ``CE`` excitatory and ``CI`` inhibitory
-    ones) if they exceed 65535.  (Not uint8 for small networks: the kernels are compiled, or
+    the spike counts of a neuron in one step (at most its in-degree from one population) if they
+    exceed 65535.  (Not uint8 for small networks: the kernels are compiled, or
     loaded from numba's cache, once for all but huge in-degrees.)"""
-    return np.promote_types(np.uint16, np.min_scalar_type(max(int(CE), int(CI))))
+    return np.promote_types(np.uint16, np.min_scalar_type(int(max_in_degree)))
 
 
 @njit(inline="always")
-def _sum_inputs(k, e, q, W_ext, W_E, W_I):
-    """``0 + k W_ext + W_E + ... + W_I + ...`` (``e`` and ``q`` terms), added in this order."""
+def _sum_two(k, e, q, W_ext, W0, W1):
+    """``0 + k W_ext + W0 + ... + W1 + ...`` (``e`` and ``q`` terms), added in this order: the
+    input of two weight classes."""
     x = 0.0 + k * W_ext
     for _ in range(e):
-        x += W_E
+        x += W0
     for _ in range(q):
-        x += W_I
+        x += W1
+    return x
+
+
+@njit(inline="always")
+def _sum_classes(k, ring, r, i, W_ext, W):
+    """The same for any number of classes: the drive, then ``ring[c, r, i]`` terms ``W[c]`` for
+    every class ``c`` in turn (which it resets to 0), added in this order."""
+    x = 0.0 + k * W_ext
+    for c in range(ring.shape[0]):
+        for _ in range(ring[c, r, i]):
+            x += W[c]
+        ring[c, r, i] = 0
     return x
 
 
 @njit(cache=True)
-def _fill_table(table, W_ext, W_E, W_I):
+def _fill_table(table, W_ext, W0, W1):
     for k in range(table.shape[0]):
         for e in range(table.shape[1]):
             for q in range(table.shape[2]):
-                table[k, e, q] = _sum_inputs(k, e, q, W_ext, W_E, W_I)
+                table[k, e, q] = _sum_two(k, e, q, W_ext, W0, W1)
 
 
-def input_table(cdf: np.ndarray, CE: int, CI: int, W_ext: float, W_E: float, W_I: float) -> np.ndarray:
-    """``table[k, e, q]``: the input of a neuron that receives ``k`` drive spikes, ``e``
-    excitatory and ``q`` inhibitory ones in one step (:func:`_sum_inputs`), for ``k`` up to
-    where the drive's tail ``1 - P(X <= k)`` (``cdf`` of :func:`poisson_tables`) is below
-    :data:`TABLE_DRIVE_TAIL`, ``e < TABLE_E`` and ``q < TABLE_I`` (and at most ``CE`` and
-    ``CI``)."""
-    nk = min(int(np.searchsorted(cdf, (1.0 - TABLE_DRIVE_TAIL) * 2.0**53)), cdf.size - 1) + 1
-    table = np.empty((nk, min(CE + 1, TABLE_E), min(CI + 1, TABLE_I)))
-    _fill_table(table, W_ext, W_E, W_I)
-    return table
-
-
-@njit(inline="always")
-def _poisson_count(s0, s1, s2, s3, cdf, guide):
-    """One Poisson count (uint64) from the next number of the xoshiro stream (see
-    :func:`poisson_tables`); returns the new state and the count."""
-    s0, s1, s2, s3, r = step(s0, s1, s2, s3)
-    m = r >> np.uint64(11)
-    k = guide[r >> np.uint64(64 - GUIDE_BITS)]
-    while cdf[k] <= m:
-        k += np.uint64(1)
-    return s0, s1, s2, s3, k
+def input_tables(cdf: np.ndarray, K: np.ndarray, W_ext: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """The tables of input sums of a network of two weight classes, shape ``(P, n_k, n_e, n_q)``:
+    ``tables[a, k, e, q]`` is the input of a neuron of population ``a`` that receives ``k`` drive
+    spikes, ``e`` of class 0 and ``q`` of class 1 in one step (:func:`_sum_two`,
+    weights ``W_ext[a]`` and ``W[a]``), for ``k`` up to where the drive's tail ``1 - P(X <= k)``
+    (``cdf[a]`` of :func:`poisson_tables`) is below :data:`TABLE_DRIVE_TAIL` in every population,
+    ``e < TABLE_E`` and ``q < TABLE_I`` (and at most the in-degrees ``K[a, class]``).  Other
+    networks get no table (shape ``(P, 0, 0, 0)``): their sums are added in the kernel."""
+    P = K.shape[0]
+    if K.shape[1] != 2:
+        return np.zeros((P, 0, 0, 0))
+    nk = max(min(int(np.searchsorted(row, (1.0 - TABLE_DRIVE_TAIL) * 2.0**53)), row.size - 1) + 1 for row in cdf)
+    tables = np.empty((P, nk, min(int(K[:, 0].max()) + 1, TABLE_E), min(int(K[:, 1].max()) + 1, TABLE_I)))
+    for a in range(P):
+        _fill_table(tables[a], float(W_ext[a]), float(W[a, 0]), float(W[a, 1]))
+    return tables
 
 
 @njit(inline="always")
-def _input(k, e, q, table, W_ext, W_E, W_I):
-    """The input sum of ``k`` drive spikes, ``e`` excitatory and ``q`` inhibitory spikes
-    (uint64): from the table if it holds them, else summed here (the same additions)."""
-    if k < np.uint64(table.shape[0]) and e < np.uint64(table.shape[1]) and q < np.uint64(table.shape[2]):
-        return table[k, e, q]
-    return _sum_inputs(k, e, q, W_ext, W_E, W_I)
+def _threshold(v_old, v_new, r, theta, V_reset, ref):
+    """A neuron's membrane, refractory counter and spike after a step: it fires if it is not
+    refractory (``r == 0``) and ``v_new >= theta``; a refractory neuron stays at ``v_old``."""
+    fire = (r == 0) & (v_new >= theta)
+    return (V_reset if fire else (v_old if r > 0 else v_new)), (ref if fire else (r - 1 if r > 0 else r)), fire
+
+
+@njit(inline="always")
+def _population_of(i, offsets):
+    """The population of neuron ``i``."""
+    return np.searchsorted(offsets, i, side="right") - 1
 
 
 # Indices in the hot loops are unsigned (uint64): numba then adds no code for negative indices.
 
 @njit(cache=True, nogil=True)
-def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, table, stim, sp0,
-            fbuf, fcnt, n0, vrec_ids, vrec):
-    """Advance neurons ``lo .. hi - 1`` (block ``b``) through steps ``a .. a + m - 1``:
-    ``iaf_psc_exp`` neurons if ``I`` is an array, ``iaf_psc_delta`` ones if it is None
-    (``P11`` and ``P21`` unused).  ``neuron = (P11, P21, P22, c_mu, theta, V_reset,
-    ref_steps)``, ``drive = (cdf, guide, W_ext, W_E, W_I)``, ``stim = (steps,
-    targets, weights)`` sorted by step, the first of them not before step ``a`` at or after
-    ``sp0``.
+def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, offsets, neuron, drive, tables,
+            stim, sp0, fbuf, fcnt, n0, vrec_ids, vrec):
+    """Advance neurons ``lo .. hi - 1`` (block ``b``) through steps ``a .. a + m - 1``.
+
+    ``neuron = (params, ref_steps, is_exp)``: per population ``params[p] = (P11, P21, P22, c_mu,
+    theta, V_reset)``, the refractory steps and whether its synapses are exponential currents
+    (``iaf_psc_exp``; then ``I`` holds the synaptic currents, else ``P11`` and ``P21`` are unused).
+    ``drive = (cdf, guide, W_ext, W, D_drive)``: per population the drive's tables and weight, the
+    weights ``W[target, class]`` of the weight classes and the drive's delay in steps; ``tables[p]``: the
+    :func:`input_tables` (shape ``(P, 0, 0, 0)``: none).  ``stim = (steps,
+    targets, weights)`` sorted by step, the first of them not before step ``a`` at or after ``sp0``.
 
     Every step takes two passes over the block: the first draws the drive and sums the input
     of every neuron (the random stream is sequential), the second advances the neurons without
     branches (LLVM vectorizes it) and marks those that fire, which then go to
     ``fbuf[lo L + s (hi - lo):]`` for step ``a + s`` (``L = fcnt.shape[1]``), their number to
     ``fcnt[b, s]``.  ``bstate[b]`` is the drive stream at the draw of neuron ``lo`` in the
-    first step ``>= a`` that has drive (``>= D``).
+    first step ``>= a`` that has drive (``>= D_drive``).
     """
-    P11, P21, P22, c_mu, theta, V_reset, ref_steps = neuron
-    cdf, guide, W_ext, W_E, W_I = drive
+    params, ref_steps, is_exp = neuron
+    cdf, guide, W_ext, W, D_drive = drive
     stim_step, stim_target, stim_weight = stim
     N = V.shape[0]
-    D = ring.shape[1]
+    R = ring.shape[1]
     n_stim = stim_step.shape[0]
     L = fcnt.shape[1]
     sp = sp0
     size = hi - lo
-    usize = np.uint64(size)
-    Vb, rb = V[lo:hi], refr[lo:hi]
-    Ib = Vb if I is None else I[lo:hi]
-    no_cdf, no_guide = np.full(1, 2**53, dtype=np.uint64), np.zeros_like(guide)  # Poisson(0)
+    no_cdf, no_guide = np.full(1, 2**53, dtype=np.uint64), np.zeros(guide.shape[1], dtype=np.uint64)  # Poisson(0)
     x = np.empty(size)  # the input of each neuron in one step
     # whether each neuron fired in one step, read 8 at a time (zero padding to a multiple of 8)
     fired = np.zeros(-(-size // 8) * 8, dtype=np.uint8)
     fired8 = fired.view(np.uint64)
     for s in range(m):
         n = a + s
-        row_E, row_I = ring[0, n % D, lo:hi], ring[1, n % D, lo:hi]
-        drawn = n >= D  # the first drive arrives one delay after the start
+        r = n % R
+        drawn = n >= D_drive  # the first drive arrives one drive delay after the start
         # the stream's state at this step's first draw of the block
         s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
-        # before it, counts are drawn all the same from a law that is always 0, and the
-        # stream's state is left as it was (the loop has no branch)
-        c, g = (cdf, guide) if drawn else (no_cdf, no_guide)
-        for i in range(usize):
-            s0, s1, s2, s3, k = _poisson_count(s0, s1, s2, s3, c, g)
-            x[i] = _input(k, np.uint64(row_E[i]), np.uint64(row_I[i]), table, W_ext, W_E, W_I)
-            row_E[i] = 0
-            row_I[i] = 0
+        u = lo
+        while u < hi:  # the block's part of each population
+            p = _population_of(u, offsets)
+            v = min(hi, offsets[p + 1])
+            # before the drive arrives, counts are drawn all the same from a law that is always
+            # 0, and the stream's state is left as it was (the loop has no branch)
+            c, g = (cdf[p], guide[p]) if drawn else (no_cdf, no_guide)
+            Wp, wext, tab = W[p], W_ext[p], tables[p]
+            xb = x[u - lo:v - lo]
+            if tab.shape[0] > 0:  # two classes: the sums from the table
+                row0, row1 = ring[0, r, u:v], ring[1, r, u:v]
+                nk, ne, nq = np.uint64(tab.shape[0]), np.uint64(tab.shape[1]), np.uint64(tab.shape[2])
+                for i in range(np.uint64(v - u)):
+                    s0, s1, s2, s3, k = draw_inverted(s0, s1, s2, s3, c, g)
+                    e, q = np.uint64(row0[i]), np.uint64(row1[i])
+                    xb[i] = tab[k, e, q] if (k < nk and e < ne and q < nq) else _sum_two(k, e, q, wext, Wp[0], Wp[1])
+                    row0[i] = 0
+                    row1[i] = 0
+            else:
+                for i in range(np.uint64(v - u)):
+                    s0, s1, s2, s3, k = draw_inverted(s0, s1, s2, s3, c, g)
+                    xb[i] = _sum_classes(k, ring, r, np.uint64(u) + i, wext, Wp)
+            u = v
         if drawn:
             if size < N:  # the next step starts N draws after this step's first
                 s0, s1, s2, s3 = jump(bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3], jpoly)
@@ -243,19 +251,24 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, neuron, drive, tab
             if stim_step[sp] == n and lo <= t < hi:
                 x[t - lo] += stim_weight[sp]
             sp += 1
-        for i in range(usize):
-            r = rb[i]
-            v_old = Vb[i]
-            if I is None:  # iaf_psc_delta
-                v = P22 * v_old + c_mu + x[i]
-            else:  # iaf_psc_exp: V moves with the current of the step before
-                cur = Ib[i]
-                Ib[i] = P11 * cur + x[i]
-                v = P22 * v_old + P21 * cur + c_mu
-            fire = (r == 0) & (v >= theta)
-            Vb[i] = V_reset if fire else (v_old if r > 0 else v)
-            rb[i] = ref_steps if fire else (r - 1 if r > 0 else r)
-            fired[i] = fire
+        u = lo
+        while u < hi:
+            p = _population_of(u, offsets)
+            v = min(hi, offsets[p + 1])
+            P11, P21, P22, c_mu, theta, V_reset = params[p, 0], params[p, 1], params[p, 2], params[p, 3], \
+                params[p, 4], params[p, 5]
+            ref = ref_steps[p]
+            Vb, rb, xb, fb = V[u:v], refr[u:v], x[u - lo:v - lo], fired[u - lo:v - lo]
+            if is_exp[p]:  # iaf_psc_exp: V moves with the current of the step before
+                Ib = I[u:v]
+                for i in range(np.uint64(v - u)):
+                    cur = Ib[i]
+                    Ib[i] = P11 * cur + xb[i]
+                    Vb[i], rb[i], fb[i] = _threshold(Vb[i], P22 * Vb[i] + P21 * cur + c_mu, rb[i], theta, V_reset, ref)
+            else:  # iaf_psc_delta
+                for i in range(np.uint64(v - u)):
+                    Vb[i], rb[i], fb[i] = _threshold(Vb[i], P22 * Vb[i] + c_mu + xb[i], rb[i], theta, V_reset, ref)
+            u = v
         base = lo * L + s * size
         n_fired = 0
         for w in range(fired8.shape[0]):
@@ -292,34 +305,47 @@ def _prefetch(typingctx, arr, idx):
 
 
 @njit(cache=True, nogil=True)
-def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, NE, seg, gaps):
+def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, offsets, source_class, seg, gaps, delays, D):
     """Count the spikes of steps ``a .. a + m - 1`` (all blocks) into the ring-buffer entries of
-    the targets in block ``b`` of step ``a + D .. a + m - 1 + D`` (row ``(n + D) mod D``), the
-    synapses as in :class:`~mfkit.spiking.connectivity.BlockSynapses`."""
-    D = ring.shape[1]
+    the targets in block ``b``: a spike of step ``n`` through a synapse of delay ``d`` steps
+    (``delays[q]``, or ``D`` for every synapse if ``delays`` is empty) into row ``(n + d) mod R``
+    of its source population's class (``source_class``); the synapses as in
+    :class:`~mfkit.spiking.connectivity.BlockSynapses`."""
+    R = ring.shape[1]
     L = fcnt.shape[1]
     nb = bounds.shape[0] - 1
     lo = np.uint64(bounds[b])
+    per_synapse = delays.shape[0] > 0
     for s in range(m):
+        row0 = (a + s) % R  # the row of a delay of 0 (never used: delays are >= 1 step)
         for c in range(nb):
             base = bounds[c] * L + s * (bounds[c + 1] - bounds[c])
             nf = fcnt[c, s]
             for f in range(nf):
                 j = fbuf[base + f]
-                if f + 1 < nf:  # the next sender's targets, one cache line (32 gaps) at a time
+                if f + 1 < nf:  # the next sender's targets, one cache line at a time
                     jn = fbuf[base + f + 1]
                     for q in range(np.uint64(seg[jn, b]), np.uint64(seg[jn, b + 1]), np.uint64(32)):
                         _prefetch(gaps, q)
-                orow = ring[0 if j < NE else 1, (a + s) % D]
+                        if per_synapse:
+                            _prefetch(delays, q)
+                pj = source_class[_population_of(j, offsets)]
                 t = lo
-                for q in range(np.uint64(seg[j, b]), np.uint64(seg[j, b + 1])):
-                    t += gaps[q]
-                    orow[t] += 1
+                if per_synapse:
+                    counts = ring[pj]
+                    for q in range(np.uint64(seg[j, b]), np.uint64(seg[j, b + 1])):
+                        t += gaps[q]
+                        row = row0 + np.int64(delays[q])
+                        counts[row - R if row >= R else row, t] += 1
+                else:
+                    orow = ring[pj, (row0 + D) % R]
+                    for q in range(np.uint64(seg[j, b]), np.uint64(seg[j, b + 1])):
+                        t += gaps[q]
+                        orow[t] += 1
 
 
-def _run_impl(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, neuron, drive,
-              table, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt,
-              vrec_ids, vrec):
+def _run_impl(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, delays, D, offsets, source_class, neuron,
+              drive, tables, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec):
     """Supersteps of at most ``L`` steps; one parallel region per superstep, in which every
     thread first counts the previous superstep's spikes into its own block of targets and then
     advances its block of neurons (``fbuf``/``fcnt`` alternate between two supersteps)."""
@@ -336,10 +362,10 @@ def _run_impl(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
         m = min(L, n1 - a)
         sp0 = stim_ptr[0]
         for b in prange(nb):
-            _deliver_block(prev_a, prev_m, b, ring, bounds, fbuf[1 - cur], fcnt[1 - cur], NE,
-                           seg, gaps)
-            _update(a, m, bounds[b], bounds[b + 1], b, V, I, refr, ring, bstate, jpoly, neuron,
-                    drive, table, stim, sp0, fbuf[cur], fcnt[cur], n0, vrec_ids, vrec)
+            _deliver_block(prev_a, prev_m, b, ring, bounds, fbuf[1 - cur], fcnt[1 - cur], offsets,
+                           source_class, seg, gaps, delays, D)
+            _update(a, m, bounds[b], bounds[b + 1], b, V, I, refr, ring, bstate, jpoly, offsets, neuron,
+                    drive, tables, stim, sp0, fbuf[cur], fcnt[cur], n0, vrec_ids, vrec)
         sp = sp0
         while sp < n_stim and stim_step[sp] < a + m:
             sp += 1
@@ -357,8 +383,8 @@ def _run_impl(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
         cur = 1 - cur
         a += m
     for b in prange(nb):
-        _deliver_block(prev_a, prev_m, b, ring, bounds, fbuf[1 - cur], fcnt[1 - cur], NE,
-                       seg, gaps)
+        _deliver_block(prev_a, prev_m, b, ring, bounds, fbuf[1 - cur], fcnt[1 - cur], offsets,
+                       source_class, seg, gaps, delays, D)
     n_rec[0] = nr
 
 
@@ -366,39 +392,44 @@ def _run_impl(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, ne
 _run = ThreadedKernel(_run_impl, "_run", cache=True, nogil=True)
 
 
-def run_steps(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, neuron, drive,
-              table, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt,
-              vrec_ids, vrec):
+def run_steps(n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, delays, D, offsets, source_class, neuron,
+              drive, tables, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec):
     """Advance the network from step ``n0`` to ``n1`` (exclusive), in place.
 
-    ``I``: the synaptic currents (pA) of ``iaf_psc_exp`` neurons, or None for
-    ``iaf_psc_delta`` neurons.  ``neuron = (P11, P21, P22, c_mu, theta, V_reset, ref_steps)``:
-    the propagators of :func:`psc_exp_propagators` (delta synapses: ``P22 = e^{-dt/tau_m}``,
-    the others unused), ``c_mu = (1 - P22) mu_ext``, and the threshold, reset and refractory
-    steps.  ``drive = (cdf, guide, W_ext, W_E, W_I)``: the drive's
-    :func:`poisson_tables` and the weights (mV, or pA for ``iaf_psc_exp``); ``table``: their
-    :func:`input_table`.  ``ring`` (shape ``(2, D, N)``, type :func:`count_type`): the counts of
-    the excitatory and inhibitory spikes arriving in the next ``D`` steps, 0 at the start.
+    ``offsets``: population ``p`` holds neurons ``offsets[p] .. offsets[p + 1] - 1``;
+    ``source_class[p]``: the weight class of its spikes (source populations whose weights onto
+    every target population are equal share one, and one row of counts in the ring buffer).
+    ``I``: the synaptic currents (pA) of the ``iaf_psc_exp`` populations (any values elsewhere).
+    ``neuron = (params, ref_steps, is_exp)``, ``drive = (cdf, guide, W_ext, W, D_drive)`` and
+    ``tables`` per population as in :func:`_update`: the propagators of
+    :func:`psc_exp_propagators` (delta synapses: ``P22 = e^{-dt/tau_m}``, the others unused),
+    ``c_mu = (1 - P22) mu_ext``, the threshold, reset and refractory steps; the drive's
+    :func:`poisson_tables` and the weights (mV, or pA for ``iaf_psc_exp``); the
+    :func:`input_tables`.  ``ring`` (shape ``(P, R, N)``, type
+    :func:`count_type`): the counts of the spikes of each source population arriving in the next
+    ``R`` steps, 0 at the start; ``R`` is at least the longest delay.
     ``stim = (steps, targets, weights)``: extra jumps added to the input of ``targets[k]`` in
     step ``steps[k]``, sorted by step (the jumps of one neuron and step are added in their
     order); ``stim_ptr[0]`` is the first not yet applied.
 
     The neurons are split into the blocks ``bounds[b] .. bounds[b + 1] - 1``, advanced in
     parallel (numba's threads, as many as ``numba.get_num_threads()``); the results do not
-    depend on the blocks.  ``seg, gaps``: the synapses by block of targets
-    (:class:`~mfkit.spiking.connectivity.BlockSynapses` on the same ``bounds``).
-    ``bstate[b, :4]`` (uint64, rows of 8) is the drive stream at draw ``(max(n0, D) - D) N +
-    bounds[b]``, ``jpoly = jump_poly(N)`` (see :mod:`._rng`); ``fbuf`` (int32,
+    depend on the blocks.  ``seg, gaps, delays``: the synapses by block of targets
+    (:class:`~mfkit.spiking.connectivity.BlockSynapses` on the same ``bounds``); ``D``: the
+    delay of every synapse in steps when ``delays`` is empty.
+    ``bstate[b, :4]`` (uint64, rows of 8) is the drive stream at draw ``(max(n0, D_drive) -
+    D_drive) N + bounds[b]``, ``jpoly = jump_poly(N)`` (see :mod:`._rng`); ``fbuf`` (int32,
     ``(2, N L)``) and ``fcnt`` (int64, ``(2, n_blocks, L)``) hold the neurons firing in two
-    successive supersteps of at most ``L <= D`` steps.
+    successive supersteps of at most ``L`` steps, ``L`` at most the shortest delay.
     Spikes of steps ``>= rec_start`` are appended to ``spk_step``/``spk_id``
     (their number in ``n_rec[0]``); the caller sizes these buffers for the
     worst case (every neuron firing once per ``ref_steps + 1`` steps).
     The membrane potential of neurons ``vrec_ids`` after step ``n`` (at time
     ``(n + 1) dt``) is written to ``vrec[:, n - n0]``.
     """
-    _run.run(bounds.shape[0] - 1, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, NE, neuron,
-             drive, table, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt, vrec_ids, vrec)
+    _run.run(bounds.shape[0] - 1, n0, n1, V, I, refr, ring, bstate, jpoly, bounds, seg, gaps, delays, D,
+             offsets, source_class, neuron, drive, tables, stim, stim_ptr, rec_start, spk_step, spk_id, n_rec, fbuf, fcnt,
+             vrec_ids, vrec)
 
 
 def psc_exp_propagators(dt: float, tau_m: float, tau_syn: float, C_m: float) -> tuple[float, float, float]:

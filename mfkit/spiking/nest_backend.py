@@ -1,21 +1,23 @@
 """Backend ``"nest"``: the same network built and run in NEST (Gewaltig & Diesmann 2007).
 
 This is the way to scale the experiment out (threads, MPI) with an
-established engine.  The construction follows NEST's ``brunel_delta_nest.py``:
-``iaf_psc_delta`` neurons (``C_m = 1``, ``E_L = 0``), one ``poisson_generator``
-connected to every neuron (each target receives its own Poisson train) with
-weight ``J`` and the synaptic delay, and ``fixed_indegree`` connections from
-the excitatory and from the inhibitory population (NEST's defaults: autapses
-and multapses allowed).  A single ``spike_recorder`` records every neuron in
+established engine.  Any :class:`~mfkit.spiking.model.SpikingModel` is built
+the way NEST's ``brunel_delta_nest.py`` builds the Brunel network:
+``iaf_psc_delta`` neurons (``C_m = 1``, ``E_L = 0``) per population, a
+``poisson_generator`` connected to every neuron of a population (each target
+receives its own Poisson train) with its drive's weight, and
+``fixed_indegree`` connections from every source population (NEST's defaults:
+autapses and multapses allowed), delays fixed or drawn per synapse
+(``nest.random``).  A single ``spike_recorder`` records every neuron in
 ``(t_warmup, t_warmup + t_sim]``.
 
-With ``tau_syn > 0`` the neurons are ``iaf_psc_exp`` (``tau_syn_ex =
-tau_syn_in = tau_syn``, same ``C_m``) and every weight -- recurrent, Poisson
-drive and stimulus -- is the current jump ``J C_m / tau_syn`` (pA) that carries
-the charge of the delta synapse of weight ``J`` (mV); see
+Where ``tau_syn > 0`` the neurons are ``iaf_psc_exp`` (``tau_syn_ex =
+tau_syn_in = tau_syn``, same ``C_m``) and every weight into them -- recurrent,
+Poisson drive and stimulus -- is the current jump ``J C_m / tau_syn`` (pA) that
+carries the charge of the delta synapse of weight ``J`` (mV); see
 :func:`mfkit.spiking.psc_amplitude`.
 
-This module is called by the dispatcher :mod:`mfkit.spiking.simulate` (which checks the
+This module is called by the dispatcher :mod:`mfkit.spiking.dispatch` (which checks the
 arguments and the memory first) and imports only the shared pieces of :mod:`._common`.
 """
 from __future__ import annotations
@@ -63,13 +65,45 @@ def _quiet(nest):
         nest.set_verbosity("M_ERROR")
 
 
-def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, bar=None, record_V=()):
+def _drive_delay(model, a) -> float:
+    """The delay of the drive into population ``a``: the connections' delay when all are fixed and
+    equal (NEST's Brunel example), else the shortest mean delay (it only shifts the drive's start)."""
+    uniform = model.uniform_delay()
+    return uniform if uniform is not None else float(model.delay.min())
+
+
+def _runs(keys: list) -> list[tuple[int, int]]:
+    """Maximal runs ``[i, j)`` of equal consecutive ``keys``."""
+    out, i = [], 0
+    for j in range(1, len(keys) + 1):
+        if j == len(keys) or keys[j] != keys[i]:
+            out.append((i, j))
+            i = j
+    return out
+
+
+def _delay_spec(nest, model, a, b, dt):
+    """NEST's delay of connection ``b -> a``: the fixed value, or a draw per synapse from the
+    distribution, redrawn below ``dt / 2`` (NEST rounds delays to the step; the mfkit engine puts
+    the mass below 1.5 ``dt`` on one step, see :mod:`.model`)."""
+    d, sd = float(model.delay[a, b]), float(model.delay_sd[a, b])
+    if model.delay_distribution == "fixed":
+        return d
+    law = nest.random.normal(mean=d, std=sd) if model.delay_distribution == "truncated_gaussian" \
+        else nest.random.exponential(beta=d)
+    return nest.math.redraw(law, min=0.5 * dt, max=float("inf"))
+
+
+def run_nest(model, *, dt, n_warm, n_sim, seed, stimulus, V0, threads, bar=None, record_V=()):
     """Build and simulate the network in NEST.
 
-    ``p`` are the checked parameters of :func:`mfkit.spiking.network_params`, ``bar`` a
-    :class:`._common.Progress` to update (or None).  Returns ``(times, senders, n_synapses,
-    timings, V_m, threading_layer)`` with senders numbered from 0 (E first, then I), times of the
-    window ``(t_warmup, t_end]`` and :data:`THREADING_LAYER`.
+    ``model`` is the :class:`~mfkit.spiking.model.SpikingModel` (checked by the dispatcher),
+    ``bar`` a :class:`._common.Progress` to update (or None).  Populations are created in order;
+    consecutive populations with identical neurons (or drive, or connections from one source
+    population) share one ``Create`` (``Connect``), so that the Brunel network is built as NEST's
+    example builds it.  Returns ``(times, senders, n_synapses, timings, V_m, threading_layer)``
+    with senders numbered from 0 (population after population), times of the window
+    ``(t_warmup, t_end]`` and :data:`THREADING_LAYER`.
     """
     nest = import_nest()
     t0 = time.perf_counter()
@@ -81,32 +115,46 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, bar=N
         "local_num_threads": int(threads),
         "print_time": False,
     })
-    NE, NI, CE, CI = p["NE"], p["NI"], p["CE"], p["CI"]
-    N = NE + NI
+    P = model.n_populations
+    off = model.offsets
+    N = model.N
     t_warmup, t_end = n_warm * dt, (n_warm + n_sim) * dt
     C_m = C_M
-    tau_syn = float(p.get("tau_syn", 0.0))
-    params = {"C_m": C_m, "tau_m": p["tau_m"], "t_ref": p["t_ref"], "E_L": 0.0,
-              "V_reset": p["V_reset"], "V_m": 0.0, "V_th": p["theta"],
-              "I_e": mu_ext * C_m / p["tau_m"]}
-    if tau_syn > 0:
-        params.update(tau_syn_ex=tau_syn, tau_syn_in=tau_syn)
+    is_exp = model.tau_syn > 0
 
-        def weight(J):  # current jump (pA) of the same charge as a PSP jump J (mV)
-            return psc_amplitude(J, tau_syn, C_m)
-    else:
-        def weight(J):
-            return J
-    nodes = nest.Create("iaf_psc_exp" if tau_syn > 0 else "iaf_psc_delta", N, params=params)
+    def weight(J, a):  # the weight into population a: current jump (pA) of the same charge for iaf_psc_exp
+        return float(psc_amplitude(J, model.tau_syn[a], C_m)) if is_exp[a] else float(J)
+
+    def neuron(a):
+        params = {"C_m": C_m, "tau_m": float(model.tau_m[a]), "t_ref": float(model.t_ref[a]), "E_L": 0.0,
+                  "V_reset": float(model.V_reset[a]), "V_m": 0.0, "V_th": float(model.theta[a]),
+                  "I_e": float(model.mu_ext[a]) * C_m / float(model.tau_m[a])}
+        if is_exp[a]:
+            params.update(tau_syn_ex=float(model.tau_syn[a]), tau_syn_in=float(model.tau_syn[a]))
+        return ("iaf_psc_exp" if is_exp[a] else "iaf_psc_delta", tuple(sorted(params.items())))
+
+    kinds = [neuron(a) for a in range(P)]
+    parts = []
+    for i, j in _runs(kinds):
+        name, params = kinds[i]
+        parts.append(nest.Create(name, int(off[j] - off[i]), params=dict(params)))
+    nodes = parts[0]
+    for part in parts[1:]:
+        nodes = nodes + part
     if np.any(V0 != 0.0):
         nodes.V_m = [float(v) for v in V0]
     first = nodes[0].global_id
-    nodes_ex, nodes_in = nodes[:NE], (nodes[NE:] if NI else None)
-    syn_ex = {"synapse_model": "static_synapse", "weight": weight(p["J"]), "delay": p["delay"]}
-    syn_in = {"synapse_model": "static_synapse", "weight": weight(-p["g"] * p["J"]), "delay": p["delay"]}
-    if p["p_rate"] > 0:
-        noise = nest.Create("poisson_generator", params={"rate": p["p_rate"]})
-        nest.Connect(noise, nodes, syn_spec=syn_ex)
+
+    def pops(i, j):
+        return nodes[int(off[i]):int(off[j])]
+
+    # the external drive: one generator per run of populations with the same rate and weight
+    drive = [(float(model.rate_ext[a]), weight(model.J_ext[a], a), _drive_delay(model, a)) for a in range(P)]
+    for i, j in _runs(drive):
+        rate, w, d = drive[i]
+        if rate > 0:
+            noise = nest.Create("poisson_generator", params={"rate": rate})
+            nest.Connect(noise, pops(i, j), syn_spec={"synapse_model": "static_synapse", "weight": w, "delay": d})
     recorder = nest.Create("spike_recorder", params={"start": t_warmup, "stop": t_end})
     nest.Connect(nodes, recorder)
     record_V = [int(i) for i in record_V]
@@ -114,10 +162,14 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, bar=N
         meter = nest.Create("multimeter", params={"interval": dt, "record_from": ["V_m"]})
         nest.Connect(meter, nest.NodeCollection(sorted({first + i for i in record_V})))
     n_before = int(nest.GetKernelStatus("num_connections"))
-    if CE > 0:
-        nest.Connect(nodes_ex, nodes, {"rule": "fixed_indegree", "indegree": CE}, syn_ex)
-    if CI > 0:
-        nest.Connect(nodes_in, nodes, {"rule": "fixed_indegree", "indegree": CI}, syn_in)
+    for b in range(P):  # by source population, its targets in runs of equal connections
+        conn = [(int(model.K[a, b]), weight(model.J[a, b], a), float(model.delay[a, b]), float(model.delay_sd[a, b]))
+                for a in range(P)]
+        for i, j in _runs(conn):
+            if conn[i][0] > 0:
+                syn = {"synapse_model": "static_synapse", "weight": conn[i][1],
+                       "delay": _delay_spec(nest, model, i, b, dt)}
+                nest.Connect(pops(b, b + 1), pops(i, j), {"rule": "fixed_indegree", "indegree": conn[i][0]}, syn)
     n_syn = int(nest.GetKernelStatus("num_connections")) - n_before
     steps, targets, weights = stimulus
     for k, i, w in zip(steps, targets, weights):
@@ -125,7 +177,8 @@ def run_nest(p, *, dt, n_warm, n_sim, seed, mu_ext, stimulus, V0, threads, bar=N
         if k < 1:
             raise ValueError(f"backend='nest' needs stimulus times >= 2 dt = {2 * dt} ms")
         gen = nest.Create("spike_generator", params={"spike_times": [round(k * dt, 10)]})
-        nest.Connect(gen, nodes[int(i)], syn_spec={"weight": float(weight(w)), "delay": dt})
+        a = int(np.searchsorted(off, i, side="right") - 1)
+        nest.Connect(gen, nodes[int(i)], syn_spec={"weight": weight(w, a), "delay": dt})
     t1 = time.perf_counter()
     chunk = 100.0
     done = 0.0

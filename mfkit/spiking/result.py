@@ -77,29 +77,32 @@ def cv_isi_per_neuron(spike_times, senders, n_neurons: int, min_isis: int = 2) -
 
 @dataclass(frozen=True, eq=False)
 class SpikingResult:
-    """Spikes and summary statistics of a run of the Brunel network.
+    """Spikes and summary statistics of a run of a spiking network.
 
-    Neurons are numbered ``0 .. NE-1`` (excitatory) and ``NE .. NE+NI-1``
-    (inhibitory) in both backends.  Only spikes in the recording window
+    Neurons are numbered population after population (:attr:`offsets`; for
+    the Brunel network ``0 .. NE-1`` excitatory and ``NE .. NE+NI-1``
+    inhibitory) in both backends.  Only spikes in the recording window
     ``(t_warmup, t_warmup + t_sim]`` are kept; times are absolute (ms, from the
     start of the warm-up), on the ``dt`` grid.
 
     Attributes
     ----------
-    rates : ndarray, shape (2,)
-        Time-averaged rate of the E and I populations (Hz) over the window.
+    rates : ndarray, shape (P,)
+        Time-averaged rate of every population (Hz) over the window.
     neuron_rates : ndarray, shape (N,)
         Rate of every neuron (Hz) over the window.
-    cv_isi : ndarray, shape (2,)
-        Mean over the neurons of E and of I (with at least ``min_isis`` ISIs in
-        the window) of the per-neuron coefficient of variation of the ISIs;
-        NaN if no neuron qualifies.
+    cv_isi : ndarray, shape (P,)
+        Mean over the neurons of every population (with at least ``min_isis``
+        ISIs in the window) of the per-neuron coefficient of variation of the
+        ISIs; NaN if no neuron qualifies.
     cv_isi_neurons : ndarray, shape (N,)
         Per-neuron CV(ISI) (NaN where undefined).
     spike_times, senders : ndarray
         Spike times (ms) and emitting neurons, sorted by time then neuron.
-    NE, NI : int
-        Population sizes.
+    sizes : tuple of int
+        Population sizes (:attr:`NE`, :attr:`NI` for two populations).
+    names : tuple of str
+        Population names (``("E", "I")`` for the Brunel network).
     t_sim, t_warmup, dt : float
         Recording window length, warm-up and resolution (ms).
     seed : int
@@ -131,8 +134,8 @@ class SpikingResult:
     cv_isi_neurons: np.ndarray
     spike_times: np.ndarray
     senders: np.ndarray
-    NE: int
-    NI: int
+    sizes: tuple
+    names: tuple
     t_sim: float
     t_warmup: float
     dt: float
@@ -146,7 +149,7 @@ class SpikingResult:
     timings: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_spikes(cls, spike_times, senders, *, NE, NI, t_sim, t_warmup, dt,
+    def from_spikes(cls, spike_times, senders, *, sizes, t_sim, t_warmup, dt, names=None,
                     seed, backend, n_synapses, timings=None, min_isis=2, V_ids=(), V_m=None,
                     threading_layer="serial"):
         """Build the result (and all statistics) from raw spikes of the window."""
@@ -154,13 +157,17 @@ class SpikingResult:
         s = np.asarray(senders, dtype=np.int64)
         order = np.lexsort((s, t))
         t, s = t[order], s[order]
-        N = NE + NI
+        sizes = tuple(int(n) for n in sizes)
+        if names is None:  # as MeanFieldNetwork names its populations
+            names = ("E", "I") if len(sizes) == 2 else tuple(f"P{a}" for a in range(len(sizes)))
+        offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        N = int(offsets[-1])
         counts = np.bincount(s, minlength=N).astype(float)
         neuron_rates = counts / (t_sim * 1e-3)
-        rates = np.array([neuron_rates[:NE].mean() if NE else np.nan,
-                          neuron_rates[NE:].mean() if NI else np.nan])
         cvn = cv_isi_per_neuron(t, s, N, min_isis=min_isis)
-        cv = np.array([_nanmean(cvn[:NE]), _nanmean(cvn[NE:])])
+        parts = [slice(offsets[a], offsets[a + 1]) for a in range(len(sizes))]
+        rates = np.array([neuron_rates[p].mean() if p.stop > p.start else np.nan for p in parts])
+        cv = np.array([_nanmean(cvn[p]) for p in parts])
         return cls(
             rates=_readonly(rates, float),
             neuron_rates=_readonly(neuron_rates, float),
@@ -168,7 +175,7 @@ class SpikingResult:
             cv_isi_neurons=_readonly(cvn, float),
             spike_times=_readonly(t, float),
             senders=_readonly(s, np.int32),
-            NE=int(NE), NI=int(NI), t_sim=float(t_sim), t_warmup=float(t_warmup),
+            sizes=sizes, names=tuple(str(n) for n in names), t_sim=float(t_sim), t_warmup=float(t_warmup),
             dt=float(dt), seed=int(seed), backend=str(backend),
             n_synapses=int(n_synapses), min_isis=int(min_isis), threading_layer=str(threading_layer),
             V_ids=_readonly(np.asarray(V_ids, dtype=np.int64).reshape(-1), np.int64),
@@ -178,7 +185,39 @@ class SpikingResult:
 
     @property
     def N(self) -> int:
-        return self.NE + self.NI
+        """Number of neurons."""
+        return int(sum(self.sizes))
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Population ``a`` holds the neurons ``offsets[a] .. offsets[a + 1] - 1``."""
+        return np.concatenate(([0], np.cumsum(self.sizes))).astype(np.int64)
+
+    @property
+    def NE(self) -> int:
+        """Size of the first population (the excitatory one of a two-population network)."""
+        return self._two()[0]
+
+    @property
+    def NI(self) -> int:
+        """Size of the second population (the inhibitory one of a two-population network)."""
+        return self._two()[1]
+
+    def _two(self) -> tuple:
+        if len(self.sizes) != 2:
+            raise AttributeError(f"NE and NI are defined for two populations; this network has "
+                                 f"{len(self.sizes)}: use sizes and names")
+        return self.sizes
+
+    def population_index(self, population) -> int:
+        """The index of ``population`` (a name of :attr:`names` or an index); ValueError otherwise."""
+        if isinstance(population, str) and population in self.names:
+            return self.names.index(population)
+        if not isinstance(population, (bool, np.bool_)) and isinstance(population, (int, np.integer)) \
+                and 0 <= population < len(self.sizes):
+            return int(population)
+        raise ValueError(f"population must be one of {self.names} or an index in [0, {len(self.sizes)}), "
+                         f"got {population!r}")
 
     @property
     def V_times(self) -> np.ndarray:
@@ -200,7 +239,7 @@ class SpikingResult:
             Bin width in ms (> 0); the window is cut into
             ``floor(t_sim / bin_width)`` bins starting at ``t_warmup``
             (a remainder shorter than one bin is dropped).
-        population : {"all", "E", "I"}
+        population : "all", a population name (e.g. "E", "I") or index
         """
         bin_width = float(bin_width)
         if not np.isfinite(bin_width) or bin_width <= 0:
@@ -208,15 +247,18 @@ class SpikingResult:
         nbins = int(np.floor(self.t_sim / bin_width + 1e-9))
         if nbins < 1:
             raise ValueError(f"bin_width must be <= t_sim = {self.t_sim} ms, got {bin_width!r}")
-        if population == "all":
+        if isinstance(population, str) and population == "all":
             n = self.N
             t = self.spike_times
-        elif population in ("E", "I"):
-            mask = (self.senders < self.NE) if population == "E" else (self.senders >= self.NE)
-            t = self.spike_times[mask]
-            n = self.NE if population == "E" else self.NI
         else:
-            raise ValueError(f"population must be 'all', 'E' or 'I', got {population!r}")
+            try:
+                a = self.population_index(population)
+            except ValueError:
+                raise ValueError(f"population must be 'all', one of {self.names} or an index, "
+                                 f"got {population!r}") from None
+            lo, hi = self.offsets[a], self.offsets[a + 1]
+            t = self.spike_times[(self.senders >= lo) & (self.senders < hi)]
+            n = hi - lo
         # spike at time s belongs to step interval ((s - dt), s]: bin by s - dt/2
         k = np.floor((t - 0.5 * self.dt - self.t_warmup) / bin_width).astype(np.int64)
         k = k[(k >= 0) & (k < nbins)]
@@ -254,10 +296,11 @@ class SpikingResult:
             f_peak=float(freq[np.argmax(power)]), freq=freq, power=power, bin_width=h.bin_width)
 
     def __repr__(self) -> str:
-        return (f"SpikingResult(backend={self.backend!r}, NE={self.NE}, NI={self.NI}, "
-                f"t_sim={self.t_sim}, rates=[{self.rates[0]:.3f}, {self.rates[1]:.3f}] Hz, "
-                f"cv_isi=[{self.cv_isi[0]:.3f}, {self.cv_isi[1]:.3f}], "
-                f"n_spikes={self.spike_times.size})")
+        sizes = ", ".join(f"{n}={k}" for n, k in zip(self.names, self.sizes))
+        rates = ", ".join(f"{r:.3f}" for r in self.rates)
+        cvs = ", ".join(f"{c:.3f}" for c in self.cv_isi)
+        return (f"SpikingResult(backend={self.backend!r}, {sizes}, t_sim={self.t_sim}, rates=[{rates}] Hz, "
+                f"cv_isi=[{cvs}], n_spikes={self.spike_times.size})")
 
 
 def _nanmean(x):

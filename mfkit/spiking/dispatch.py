@@ -1,4 +1,10 @@
-"""``simulate_brunel``: the spiking twin of the mean-field Brunel network."""
+"""The spiking twin: :func:`simulate` for any network of LIF populations, :func:`simulate_brunel` for Brunel's.
+
+The dispatcher checks the arguments (every failure a ValueError naming the argument and its range),
+turns the network into a :class:`~mfkit.spiking.model.SpikingModel`, refuses a run whose memory
+estimate does not fit before anything is allocated, and hands the model to a backend
+(:mod:`.mfkit_backend` or :mod:`.nest_backend`); both return the same raw spikes, from which the
+:class:`SpikingResult` is built here."""
 from __future__ import annotations
 
 import math
@@ -12,17 +18,18 @@ from ..brunel import BrunelNetwork
 from ..neuron import NEURON_PARAMS, check_neuron_params
 from ._checks import integer_in, number_in, real, steps_of
 from ._common import C_M, Progress, in_notebook, psc_amplitude
-from ._rng import advance, jump_poly, make_states
-from ._threads import numba_threads, resolve_threads
-from .connectivity import MAX_BLOCK, block_synapses
-from .engine import count_type, input_table, poisson_tables, psc_exp_propagators, run_steps
+from ._threads import resolve_threads
+from .mfkit_backend import delay_steps, n_blocks, run_mfkit
+from .model import SpikingModel, brunel_model, check_spiking_model, spiking_model
 from .result import SpikingResult
 
-__all__ = ["simulate_brunel", "network_params", "psc_amplitude", "C_M"]
+__all__ = ["simulate", "simulate_brunel", "network_params", "psc_amplitude", "C_M"]
 
 _REQUIRED = ("NE", "NI", "CE", "CI", "J", "g", "p_rate", "tau_m", "t_ref", "theta", "V_reset", "delay")
 #: Most neurons: the engine numbers them with int32.
 MAX_NEURONS = 2**31 - 1
+#: ``progress=None`` shows a bar for runs of at least this many neuron updates (outside Jupyter).
+PROGRESS_UPDATES = 5e7
 #: Most Poisson drive spikes per neuron and step (mean): bounds the sampling table.
 MAX_DRIVE_PER_STEP = 1e6
 #: Most time steps of a run (times stay exact in double precision).
@@ -77,27 +84,40 @@ def network_params(network) -> dict:
     return p
 
 
-def _check_run(p: dict, t_sim, t_warmup, dt, seed, backend, mu_ext, threads, min_isis) -> SimpleNamespace:
-    """Check the run's arguments against each other and ``p``; the times also in steps."""
+def _check_run(model: SpikingModel, t_sim, t_warmup, dt, seed, backend, threads, min_isis) -> SimpleNamespace:
+    """Check the run's arguments against each other and the model; the times also in steps."""
     dt = number_in("dt", dt, 0.0, lo_open=True, unit="ms")
     n_sim, t_sim = steps_of("t_sim", t_sim, dt, allow_zero=False)
     n_warm, t_warmup = steps_of("t_warmup", t_warmup, dt)
     if n_warm + n_sim > MAX_STEPS:
         raise ValueError(f"t_warmup + t_sim must be <= {MAX_STEPS} dt = {MAX_STEPS * dt:g} ms, "
                          f"got {t_warmup + t_sim!r} ms")
-    if p["delay"] < dt * (1 - 1e-12):
-        raise ValueError(f"network.delay = {p['delay']} ms must be >= dt = {dt} ms")
-    D, _ = steps_of("network.delay", p["delay"], dt, allow_zero=False)
-    ref_steps, _ = steps_of("network.t_ref", p["t_ref"], dt)
-    number_in("network.p_rate", p["p_rate"], 0.0, MAX_DRIVE_PER_STEP / (dt * 1e-3), unit="Hz",
-              note=f"at most {MAX_DRIVE_PER_STEP:g} drive spikes per step of dt = {dt:g} ms")
+    check_spiking_model(model)
+    P = model.n_populations
+    uniform = model.uniform_delay()
+    if uniform is not None:
+        pairs = [(0, 0)]
+    else:  # the delays of the connections that have synapses
+        pairs = list(zip(*np.nonzero(model.K))) if model.delay_distribution == "fixed" else []
+    for a, b in pairs:
+        label = "network.delay" if uniform is not None else f"network.delay[{a}, {b}]"
+        d = float(model.delay[a, b])
+        if d < dt * (1 - 1e-12):
+            raise ValueError(f"{label} = {d} ms must be >= dt = {dt} ms")
+        steps_of(label, d, dt, allow_zero=False)
+    ref_steps = [steps_of("network.t_ref" if P == 2 else f"network.t_ref[{a}]", float(model.t_ref[a]), dt)[0]
+                 for a in range(P)]
+    for a in range(P):
+        number_in("network.p_rate" if P == 2 else f"the drive K_ext nu_ext of population {model.names[a]}",
+                  float(model.rate_ext[a]), 0.0, MAX_DRIVE_PER_STEP / (dt * 1e-3), unit="Hz",
+                  note=f"at most {MAX_DRIVE_PER_STEP:g} drive spikes per step of dt = {dt:g} ms")
     if backend not in ("mfkit", "nest"):
         raise ValueError(f"backend must be 'mfkit' or 'nest', got {backend!r}")
     return SimpleNamespace(
-        dt=dt, n_sim=n_sim, t_sim=t_sim, n_warm=n_warm, t_warmup=t_warmup, D=D, ref_steps=ref_steps,
+        dt=dt, n_sim=n_sim, t_sim=t_sim, n_warm=n_warm, t_warmup=t_warmup, ref_steps=ref_steps,
+        delays=delay_steps(model, dt), mu_ext=np.array(model.mu_ext, dtype=float),
         seed=integer_in("seed", seed, 0, allow_float=False), backend=backend,
-        mu_ext=number_in("mu_ext", mu_ext, unit="mV"),
-        threads=resolve_threads(threads, p["NE"] + p["NI"]),
+        threads=resolve_threads(threads, model.N),
         min_isis=integer_in("min_isis", min_isis, 1, allow_float=False))
 
 
@@ -126,19 +146,22 @@ def _initial_V(V_init, N: int) -> np.ndarray:
     return V0
 
 
-def _preflight(p: dict, run: SimpleNamespace, n_V: int) -> None:
+def _preflight(model: SpikingModel, run: SimpleNamespace, n_V: int) -> None:
     """Refuse (MemoryError) a run whose memory estimate exceeds the available memory, before
     anything is allocated (see :mod:`mfkit.spiking._memory`)."""
-    N = p["NE"] + p["NI"]
-    n_syn = N * (p["CE"] + p["CI"])
+    N, n_syn = model.N, model.n_synapses
+    ref_min = int(min(run.ref_steps))
     if run.backend == "nest":
         estimate = _memory.nest_estimate(N, n_syn, run.n_sim, n_V)
         spike_bytes = _memory.NEST_SPIKE_BYTES
     else:
-        estimate = _memory.mfkit_estimate(N, n_syn, run.D, run.ref_steps, run.n_sim, n_V,
-                                          p["tau_syn"] > 0, _n_blocks(N, run.threads))
+        d = run.delays
+        delay_bytes = 0 if d.tables is None else (1 if d.tables[0].shape[2] <= 256 else 2)
+        estimate = _memory.mfkit_estimate(N, n_syn, d.D_max, ref_min, run.n_sim, n_V, bool(np.any(model.tau_syn > 0)),
+                                          n_blocks(N, run.threads), P=model.n_populations, L=d.D_min,
+                                          delay_bytes=delay_bytes)
         spike_bytes = _memory.SPIKE_BYTES
-    n_spikes = _memory.spike_capacity(N, run.n_sim, run.ref_steps)
+    n_spikes = _memory.spike_capacity(N, run.n_sim, ref_min)
     _memory.preflight(run.backend, estimate, n_spikes, spike_bytes, N, run.t_sim)
 
 
@@ -167,6 +190,106 @@ def _check_stimulus(stimulus, N, dt, t_end):
         raise ValueError(f"stimulus times must lie in [dt, t_warmup + t_sim] = [{dt}, {t_end}] ms")
     order = np.argsort(steps, kind="stable")
     return (steps[order] - 1), neurons.astype(np.int32)[order], weights[order]
+
+
+def simulate(network: object, t_sim: float = 1000.0, t_warmup: float = 100.0, dt: float = 0.1, seed: int = 0,
+             backend: str = "mfkit", progress: bool | None = None, *, threads: int | None = None,
+             drive: str = "poisson", record_V=(), V_init=0.0, min_isis: int = 2) -> SpikingResult:
+    """Simulate the spiking network of LIF populations that a mean-field network describes.
+
+    Every population ``a`` of ``network`` becomes ``N[a]`` neurons (``iaf_psc_delta``, or
+    ``iaf_psc_exp`` where ``tau_syn[a] > 0``, with the weights turned into currents of the same
+    charge), each receiving exactly ``round(K[a, b])`` synapses of weight ``J[a, b]`` from population
+    ``b`` (sources drawn at random with replacement, NEST's ``fixed_indegree``) with the network's
+    delays (per synapse, drawn from the delay distribution and rounded to the step), and the external
+    drive of ``K_ext[a]`` Poisson inputs of ``nu_ext[a]`` Hz and weight ``J_ext[a]`` (one Poisson
+    train of rate ``K_ext nu_ext``), or its mean as a constant input (``drive="dc"``).  The model
+    and its conventions: :mod:`mfkit.spiking.model`; one time step: :mod:`mfkit.spiking.engine`.
+    The network runs for ``t_warmup`` ms from ``V = V_init`` and then for ``t_sim`` ms, during which
+    spikes are recorded.  :func:`simulate_brunel` is the case of Brunel's two populations.
+
+    Parameters
+    ----------
+    network : MeanFieldNetwork
+        With population sizes ``N`` (e.g. :func:`mfkit.microcircuit`), or an object exposing one
+        as ``.model``.
+    t_sim, t_warmup : float
+        Recording window (> 0) and discarded transient (>= 0), ms, multiples of ``dt``.
+    dt : float
+        Time step (ms, > 0); ``t_ref`` and fixed delays must be multiples of it (and delays
+        at least ``dt``).
+    seed : int
+        Seed (>= 0): the synapses, their delays and the drive are drawn from independent
+        streams of it.  The same seed gives the same spikes bit for bit for any ``threads`` (mfkit
+        backend; NEST draws another realisation, which depends on its thread count).
+    backend : {"mfkit", "nest"}
+        The numba engine of this package, or the same model built in NEST (``threads`` threads;
+        NEST is the way to more machines).
+    progress : bool or None
+        A progress bar on stderr; None: for runs of at least 5e7 neuron updates outside Jupyter.
+    threads : int or None, keyword-only
+        Threads (>= 1); None: every available core, at most one per 2,000 neurons.
+    drive : {"poisson", "dc"}, keyword-only
+        The external drive as Poisson trains or as their mean (:mod:`mfkit.spiking.model`).
+    record_V : sequence of int, keyword-only
+        Neurons whose membrane potential is recorded at every step of the window.
+    V_init : float or array, keyword-only
+        Initial membrane potentials (mV).
+    min_isis : int, keyword-only
+        Minimum number of ISIs for a neuron to enter the CV average.
+
+    Returns
+    -------
+    SpikingResult
+        Spikes, and rates and CV(ISI) per population (:attr:`SpikingResult.names`); the population
+        spectra with :func:`mfkit.verification.measured_rate_spectrum`.
+
+    Raises
+    ------
+    ValueError
+        A network without population sizes, a delay below the time step, a non-finite weight or
+        drive, any argument out of its range: the message names it and the range.
+    MemoryError
+        Before anything is allocated, if the run's estimated memory exceeds the available memory
+        (the message gives the estimate; :mod:`mfkit.spiking._memory`).
+    """
+    t_start = time.perf_counter()
+    model = spiking_model(network, drive=drive)
+    return _simulate(model, t_sim, t_warmup, dt, seed, backend, progress, threads, min_isis, record_V, V_init,
+                     None, t_start)
+
+
+def _simulate(model: SpikingModel, t_sim, t_warmup, dt, seed, backend, progress, threads, min_isis, record_V,
+              V_init, stimulus, t_start: float) -> SpikingResult:
+    """Check the run, refuse it if it cannot fit in memory, run the backend and collect the result."""
+    run = _check_run(model, t_sim, t_warmup, dt, seed, backend, threads, min_isis)
+    N = model.N
+    vids = _check_record_V(record_V, N)
+    t_end = run.t_warmup + run.t_sim
+    stim = _check_stimulus(stimulus, N, run.dt, t_end)
+    _preflight(model, run, vids.size)
+    V0 = _initial_V(V_init, N)
+    if progress is None:
+        progress = (not in_notebook()) and N * (run.n_warm + run.n_sim) >= PROGRESS_UPDATES
+    bar = Progress(t_end) if progress else None
+    try:
+        if bar is not None:
+            bar.update(0.0)  # at once: building a large network takes a while
+        if run.backend == "nest":
+            from .nest_backend import run_nest
+
+            times, senders, n_syn, timings, V_m, layer = run_nest(
+                model, dt=run.dt, n_warm=run.n_warm, n_sim=run.n_sim, seed=run.seed, stimulus=stim, V0=V0,
+                threads=run.threads, bar=bar, record_V=vids)
+        else:
+            times, senders, n_syn, timings, V_m, layer = run_mfkit(model, run, stim, V0, vids, bar, t_start)
+    finally:
+        if bar is not None:
+            bar.close()
+    return SpikingResult.from_spikes(
+        times, senders, sizes=model.sizes, names=model.names, t_sim=run.t_sim, t_warmup=run.t_warmup, dt=run.dt,
+        seed=run.seed, backend=run.backend, n_synapses=n_syn, timings=timings,
+        min_isis=run.min_isis, V_ids=vids, V_m=V_m, threading_layer=layer)
 
 
 def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0, dt: float = 0.1,
@@ -275,118 +398,6 @@ def simulate_brunel(network=None, t_sim: float = 1000.0, t_warmup: float = 100.0
     if network is None:
         network = _default_network()
     p = network_params(network)
-    run = _check_run(p, t_sim, t_warmup, dt, seed, backend, mu_ext, threads, min_isis)
-    N = p["NE"] + p["NI"]
-    vids = _check_record_V(record_V, N)
-    t_end = run.t_warmup + run.t_sim
-    stim = _check_stimulus(stimulus, N, run.dt, t_end)
-    _preflight(p, run, vids.size)
-    V0 = _initial_V(V_init, N)
-    if progress is None:
-        progress = (not in_notebook()) and N * (run.n_warm + run.n_sim) >= 5e7
-    bar = Progress(t_end) if progress else None
-    try:
-        if bar is not None:
-            bar.update(0.0)  # at once: building a large network takes a while
-        if run.backend == "nest":
-            from .nest_backend import run_nest
-
-            times, senders, n_syn, timings, V_m, layer = run_nest(
-                p, dt=run.dt, n_warm=run.n_warm, n_sim=run.n_sim, seed=run.seed, mu_ext=run.mu_ext,
-                stimulus=stim, V0=V0, threads=run.threads, bar=bar, record_V=vids)
-        else:
-            times, senders, n_syn, timings, V_m, layer = _run_mfkit(p, run, stim, V0, vids, bar, t_start)
-    finally:
-        if bar is not None:
-            bar.close()
-    return SpikingResult.from_spikes(
-        times, senders, NE=p["NE"], NI=p["NI"], t_sim=run.t_sim, t_warmup=run.t_warmup, dt=run.dt,
-        seed=run.seed, backend=run.backend, n_synapses=n_syn, timings=timings,
-        min_isis=run.min_isis, V_ids=vids, V_m=V_m, threading_layer=layer)
-
-
-def _n_blocks(N: int, threads: int) -> int:
-    """Blocks of neurons of the engine: one per thread, at most ``MAX_BLOCK`` neurons each."""
-    return min(max(threads, -(-N // MAX_BLOCK)), N)
-
-
-def _run_mfkit(p: dict, run: SimpleNamespace, stim, V0: np.ndarray, vids: np.ndarray, bar, t_start: float):
-    """Build and simulate the network with the numba engine.
-
-    Returns ``(times, senders, n_synapses, timings, V_m, threading_layer)`` as
-    :func:`.nest_backend.run_nest`.
-    """
-    dt, n_warm, n_sim, D, ref_steps = run.dt, run.n_warm, run.n_sim, run.D, run.ref_steps
-    NE, N = p["NE"], p["NE"] + p["NI"]
-    conn_state, drive_state = make_states(run.seed, 2)
-    # blocks of neurons: one per thread, and at most MAX_BLOCK neurons each (the results do not
-    # depend on the blocks)
-    n_blocks = _n_blocks(N, run.threads)
-    bounds = np.array([(b * N) // n_blocks for b in range(n_blocks + 1)], dtype=np.int64)
-    with numba_threads(run.threads, parallel=n_blocks > 1) as layer:
-        syn = block_synapses(NE, p["NI"], p["CE"], p["CI"], conn_state, bounds)
-    tau_syn = p["tau_syn"]
-    lam = p["p_rate"] * dt * 1e-3
-    cdf, guide = poisson_tables(lam)
-    J_E, J_I, J_ext, stim_w = p["J"], -p["g"] * p["J"], p["J"], stim[2]
-    if tau_syn > 0:  # iaf_psc_exp: weights become current jumps of the same charge (pA)
-        P11, P21, P22 = psc_exp_propagators(dt, p["tau_m"], tau_syn, C_M)
-        J_E, J_I, J_ext, stim_w = (psc_amplitude(w, tau_syn) for w in (J_E, J_I, J_ext, stim_w))
-        I_syn = np.zeros(N, dtype=np.float64)
-    else:
-        P11, P21, P22 = 0.0, 0.0, math.exp(-dt / p["tau_m"])
-        I_syn = None
-    neuron = (P11, P21, P22, (1.0 - P22) * run.mu_ext, p["theta"], p["V_reset"], ref_steps)
-    drive = (cdf, guide, J_ext, J_E, J_I)
-    table = input_table(cdf, p["CE"], p["CI"], J_ext, J_E, J_I)
-    V = V0
-    refr = np.zeros(N, dtype=np.int32)
-    ring = np.zeros((2, D, N), dtype=count_type(p["CE"], p["CI"]))
-    # the drive stream at each block's first neuron (a row of 64 bytes per block: the threads
-    # update them at every step and should not share a cache line)
-    bstate = np.zeros((n_blocks, 8), dtype=np.uint64)
-    for b in range(n_blocks):
-        bstate[b, :4] = advance(drive_state, int(bounds[b]))
-    jpoly = jump_poly(N)
-    # the neurons firing in two successive supersteps of <= D steps (see engine)
-    fbuf = np.empty((2, N * D), dtype=np.int32)
-    fcnt = np.zeros((2, n_blocks, D), dtype=np.int64)
-    stim_ptr = np.zeros(1, dtype=np.int64)
-    t_built = time.perf_counter()
-
-    # blocks of steps: progress updates and bounded spike buffers (a neuron
-    # fires at most once per ref_steps + 1 steps)
-    total = n_warm + n_sim
-    block = _memory.block_steps(N, ref_steps)
-    cap = _memory.spike_capacity(N, block, ref_steps)
-    spk_step = np.empty(cap, dtype=np.int64)
-    spk_id = np.empty(cap, dtype=np.int32)
-    n_rec = np.zeros(1, dtype=np.int64)
-    steps_out, ids_out = [], []
-    vrec = np.empty((vids.size, block), dtype=np.float64)
-    V_m = np.empty((vids.size, n_sim), dtype=np.float64)
-    n = 0
-    with numba_threads(run.threads, parallel=n_blocks > 1):
-        while n < total:
-            n1 = min(n + block, total)
-            n_rec[0] = 0
-            run_steps(n, n1, V, I_syn, refr, ring, bstate, jpoly, bounds, syn.seg, syn.gaps, NE,
-                      neuron, drive, table, (stim[0], stim[1], stim_w), stim_ptr,
-                      n_warm, spk_step, spk_id, n_rec, fbuf, fcnt, vids, vrec)
-            if vids.size and n1 > n_warm:
-                a = max(n, n_warm)
-                V_m[:, a - n_warm:n1 - n_warm] = vrec[:, a - n:n1 - n]
-            k = int(n_rec[0])
-            if k:
-                steps_out.append(spk_step[:k].copy())
-                ids_out.append(spk_id[:k].copy())
-            n = n1
-            if bar is not None:
-                bar.update(n * dt)
-    t_done = time.perf_counter()
-    steps_ = np.concatenate(steps_out) if steps_out else np.zeros(0, dtype=np.int64)
-    ids = np.concatenate(ids_out) if ids_out else np.zeros(0, dtype=np.int32)
-    del steps_out, ids_out
-    times = (steps_ + 1) * dt
-    timings = {"build": t_built - t_start, "simulate": t_done - t_built}
-    return times, ids, syn.n_synapses, timings, V_m, layer
+    model = brunel_model(p, mu_ext=number_in("mu_ext", mu_ext, unit="mV"))
+    return _simulate(model, t_sim, t_warmup, dt, seed, backend, progress, threads, min_isis, record_V, V_init,
+                     stimulus, t_start)
