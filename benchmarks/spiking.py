@@ -36,6 +36,11 @@ two threads raises the 1-min load by up to 2), so the per-run busy check uses
 the start, or the CPU taken by others or by steal during any run, exceeds
 ``0.3 * cores``, the results are flagged ``busy`` and a warning is printed.
 
+``--microcircuit`` measures the cortical microcircuit (:func:`mfkit.microcircuit`, 77,169 neurons, 0.3
+billion synapses, 100 ms warm-up + 1 s recorded) instead of the seed network, both simulators on all cores
+only (NEST takes several minutes and about 15 GB per run); write it to its own file
+(``--json benchmarks/results/microcircuit.json``).
+
 ``--quick`` runs a small network (order 500, 50 ms warm-up + 200 ms) for
 testing this script; its results are flagged ``quick`` and are not a
 benchmark.
@@ -54,7 +59,7 @@ and the load it ended at are recorded (``waited``).
 Usage::
 
     python benchmarks/spiking.py [--repeats 3] [--nest-python PATH] [--no-nest]
-                                 [--quick] [--large] [--large-repeats 3]
+                                 [--quick] [--large] [--large-repeats 3] [--microcircuit]
                                  [--wait-quiet 900] [--json benchmarks/results/spiking.json]
 """
 from __future__ import annotations
@@ -74,9 +79,11 @@ from _common import machine, write_json
 ROOT = Path(__file__).resolve().parents[1]
 BUSY_FRACTION = 0.3  # flag the run as busy above this many cores' worth of other load, per core
 
-FULL = dict(order=2500, epsilon=0.1, t_warmup=100.0, t_sim=1000.0)
-QUICK = dict(order=500, epsilon=0.1, t_warmup=50.0, t_sim=200.0)
-LARGE = dict(order=10000, epsilon=0.025, t_warmup=100.0, t_sim=1000.0)
+FULL = dict(kind="brunel", order=2500, epsilon=0.1, t_warmup=100.0, t_sim=1000.0)
+QUICK = dict(kind="brunel", order=500, epsilon=0.1, t_warmup=50.0, t_sim=200.0)
+LARGE = dict(kind="brunel", order=10000, epsilon=0.025, t_warmup=100.0, t_sim=1000.0)
+#: The cortical microcircuit (mfkit.microcircuit(), 77,169 neurons, 0.3 billion synapses), 1 s recorded.
+MICROCIRCUIT = dict(kind="microcircuit", order=0, epsilon=0.0, t_warmup=100.0, t_sim=1000.0)
 
 # the thread counts of mfkit's engine (None: all cores); NEST runs at these and at 1 and all cores
 MFKIT_THREADS = (1, None)
@@ -84,16 +91,21 @@ MFKIT_THREADS = (1, None)
 _CHILD = r"""
 import json, os, resource, sys, time
 sys.path.insert(0, {root!r})
+import dataclasses
 import numpy as np
-from mfkit.spiking import simulate_brunel
-from mfkit import BrunelNetwork
+from mfkit import BrunelNetwork, microcircuit, simulate
 backend, threads, seed = {backend!r}, {threads}, {seed}
-order, epsilon, t_warmup, t_sim = {order}, {epsilon}, {t_warmup}, {t_sim}
+kind, order, epsilon, t_warmup, t_sim = {kind!r}, {order}, {epsilon}, {t_warmup}, {t_sim}
 rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def network(small):
+    if kind == "microcircuit":  # small: 1/1000 of the neurons, the same in-degrees
+        net = microcircuit()
+        return dataclasses.replace(net, N=tuple(max(1, n // 1000) for n in net.N)) if small else net
+    return BrunelNetwork(order=5) if small else BrunelNetwork(order=order, epsilon=epsilon)
 compile_s = 0.0
 if backend == "mfkit":
     t = time.perf_counter()
-    simulate_brunel(BrunelNetwork(order=5), t_sim=10.0, t_warmup=0.0, progress=False, threads=threads)
+    simulate(network(True), t_sim=10.0, t_warmup=0.0, progress=False, threads=threads)
     compile_s = time.perf_counter() - t
 nest_version = layer = None
 if backend == "mfkit" and threads > 1:
@@ -103,15 +115,16 @@ if backend == "nest":
     import importlib.metadata as md
     nest_version = md.version("nest-simulator")
 t = time.perf_counter()
-r = simulate_brunel(BrunelNetwork(order=order, epsilon=epsilon), t_sim=t_sim, t_warmup=t_warmup, seed=seed,
-                    backend=backend, threads=threads, progress=False)
+r = simulate(network(False), t_sim=t_sim, t_warmup=t_warmup, seed=seed, backend=backend, threads=threads,
+             progress=False)
 call_s = time.perf_counter() - t
 print(json.dumps(dict(
     build_s=r.timings["build"], simulate_s=r.timings["simulate"],
     total_s=r.timings["build"] + r.timings["simulate"], call_s=call_s,
     compile_s=compile_s, peak_rss_MB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    import_rss_MB=rss_import, rate_E=float(r.rates[0]), rate_I=float(r.rates[1]),
-    cv_E=float(r.cv_isi[0]), cv_I=float(r.cv_isi[1]), n_neurons=int(r.N), n_synapses=int(r.n_synapses),
+    import_rss_MB=rss_import, rates=r.rates.tolist(), cvs=r.cv_isi.tolist(),
+    **(dict(rate_E=float(r.rates[0]), rate_I=float(r.rates[1]), cv_E=float(r.cv_isi[0]), cv_I=float(r.cv_isi[1]))
+       if kind == "brunel" else {{}}), n_neurons=int(r.N), n_synapses=int(r.n_synapses),
     n_spikes=int(r.spike_times.size), nest_version=nest_version, threading_layer=layer)))
 """
 
@@ -126,13 +139,16 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def configurations(ncores: int, nest: bool) -> list[tuple[str, int]]:
+def configurations(ncores: int, nest: bool, all_cores_only: bool = False) -> list[tuple[str, int]]:
     """(backend, threads) in the order of one round: mfkit at each of its thread counts, then
-    NEST with one thread and with all cores (and NEST at mfkit's thread counts, if different)."""
+    NEST with one thread and with all cores (and NEST at mfkit's thread counts, if different);
+    with ``all_cores_only`` both on all cores only."""
     mfkit = sorted({ncores if t is None else t for t in MFKIT_THREADS} & set(range(1, ncores + 1)))
+    if all_cores_only:
+        mfkit = [ncores]
     configs = [("mfkit", t) for t in mfkit]
     if nest:
-        for t in sorted({1, ncores, *mfkit}):
+        for t in (mfkit if all_cores_only else sorted({1, ncores, *mfkit})):
             configs.append(("nest", t))
     return configs
 
@@ -195,7 +211,9 @@ def summarise(runs: list[dict], configs: list[tuple[str, int]]) -> dict:
         for key in TIMED:
             s[key] = spread([r[key] for r in mine])
         for key in ("rate_E", "rate_I", "cv_E", "cv_I", "compile_s", "process_cpu_s"):
-            s[key] = statistics.median(r[key] for r in mine)
+            if key in mine[0]:
+                s[key] = statistics.median(r[key] for r in mine)
+        s["rates"] = [statistics.median(v) for v in zip(*(r["rates"] for r in mine))]
         s["n_synapses"] = mine[0]["n_synapses"]
         s["nest_version"] = mine[0]["nest_version"]
         s["threading_layer"] = mine[0].get("threading_layer")  # numba's, for mfkit on > 1 thread
@@ -266,14 +284,19 @@ def show(r: dict) -> None:
 
 
 def describe(net: dict, quick: bool, configs, repeats: int) -> str:
-    n = 5 * net["order"]
+    if net["kind"] == "microcircuit":
+        what = "The cortical microcircuit (mfkit.microcircuit(), Bos et al. 2016 parameters: 77,169 neurons, " \
+               "296 M synapses, delays drawn per synapse, exponential synapses), mfkit.simulate"
+    else:
+        n = 5 * net["order"]
+        what = (f"Brunel network of {n} neurons (order {net['order']}, epsilon {net['epsilon']:g}, "
+                f"{n * round(net['epsilon'] * 5 * net['order']):,} synapses)")
     return (f"{'QUICK TEST, not a benchmark: ' if quick else ''}"
-            f"Brunel network of {n} neurons (order {net['order']}, epsilon {net['epsilon']:g}, "
-            f"{n * round(net['epsilon'] * 5 * net['order']):,} synapses), build + {net['t_warmup']:g} ms warm-up + "
+            f"{what}, build + {net['t_warmup']:g} ms warm-up + "
             f"{net['t_sim']:g} ms recorded, seed fixed. Configurations (backend-threads) "
             f"{', '.join(label(*c) for c in configs)}, run interleaved in {repeats} rounds in this order, "
             f"each run in a fresh subprocess on the same machine. build_s and simulate_s are the wall times "
-            f"reported by simulate_brunel (result.timings), total_s their sum; numba compilation/cache load "
+            f"reported by the simulation (result.timings), total_s their sum; numba compilation/cache load "
             f"is excluded (compile_s, measured before). Per configuration: median, min and max over the rounds. "
             f"Ratios: NEST total time / mfkit total time, as the ratio of the medians and per round. "
             f"Load: os.getloadavg() before/after the benchmark and each run (these include the benchmark's "
@@ -284,7 +307,7 @@ def describe(net: dict, quick: bool, configs, repeats: int) -> str:
 def bench(net: dict, quick: bool, repeats: int, python_nest: str, nest: bool, seed: int) -> dict:
     """Run the configurations on ``net`` in ``repeats`` interleaved rounds; the JSON record."""
     ncores = cores()
-    configs = configurations(ncores, nest)
+    configs = configurations(ncores, nest, all_cores_only=net["kind"] == "microcircuit")
     load_start = list(os.getloadavg())
     print(f"{describe(net, quick, configs, repeats)}\n{ncores} cores, load average at start "
           f"{load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}", flush=True)
@@ -312,20 +335,20 @@ def bench(net: dict, quick: bool, repeats: int, python_nest: str, nest: bool, se
         print(f"  {name:8s} build {s['build_s']['median']:6.2f} [{s['build_s']['min']:.2f} - {s['build_s']['max']:.2f}] s"
               f"  simulate {s['simulate_s']['median']:7.2f} [{s['simulate_s']['min']:.2f} - {s['simulate_s']['max']:.2f}] s"
               f"  total {s['total_s']['median']:7.2f} [{s['total_s']['min']:.2f} - {s['total_s']['max']:.2f}] s"
-              f"  peak RSS {s['peak_rss_MB']['median']:5.0f} MB  rate E/I {s['rate_E']:.2f}/{s['rate_I']:.2f} Hz")
+              f"  peak RSS {s['peak_rss_MB']['median']:5.0f} MB  rates {', '.join(f'{x:.2f}' for x in s['rates'])} Hz")
     for name, q in {**rat, **ups}.items():
         print(f"  {name}: {q['of_medians']:.2f}x (ratio of medians; per round {q['per_round_min']:.2f}"
               f" - {q['per_round_max']:.2f}x)")
     if busy["flag"]:
         print("WARNING: the machine was busy during the benchmark:\n  " + "\n  ".join(busy["reasons"]),
               file=sys.stderr, flush=True)
-    n = 5 * net["order"]
+    n, n_syn = runs[0]["n_neurons"], runs[0]["n_synapses"]
     return dict(
         what=describe(net, quick, configs, repeats),
         machine=machine("numpy", "numba", load_average=False, cores_available=ncores,
                         nest=summary.get(label("nest", 1), {}).get("nest_version"),
                         load_average_1min=load_start[0]),
-        quick=quick, network=dict(net, n_neurons=n, n_synapses=n * round(net["epsilon"] * n)),
+        quick=quick, network=dict(net, n_neurons=n, n_synapses=n_syn),
         seed=seed, repeats=repeats, interleaved=True,
         configurations=[dict(name=label(b, t), backend=b, threads=t) for b, t in configs],
         run_order=[r["config"] for r in runs],
@@ -345,6 +368,8 @@ def main(argv=None) -> int:
     ap.add_argument("--large", action="store_true",
                     help="also the network of order 10,000, epsilon 0.025 (50,000 neurons, 62.5 M synapses)")
     ap.add_argument("--large-repeats", type=int, default=3, help="interleaved rounds of --large (default 3)")
+    ap.add_argument("--microcircuit", action="store_true",
+                    help="the cortical microcircuit (77,169 neurons, 0.3 billion synapses) instead of the seed network")
     ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                     help="first wait up to this long for the 1-min load average to drop below --quiet-load")
     ap.add_argument("--quiet-load", type=float, default=BUSY_FRACTION / 2 * (os.cpu_count() or 1))
@@ -360,7 +385,8 @@ def main(argv=None) -> int:
     nest = not args.no_nest and nest_importable(args.nest_python)
     if not args.no_nest and not nest:
         print(f"  NEST not importable with {args.nest_python}: measuring mfkit only", file=sys.stderr)
-    results = bench(QUICK if args.quick else FULL, args.quick, args.repeats, args.nest_python, nest, args.seed)
+    net = MICROCIRCUIT if args.microcircuit else (QUICK if args.quick else FULL)
+    results = bench(net, args.quick, args.repeats, args.nest_python, nest, args.seed)
     results["waited"] = waited
     if args.large:
         # the seed network's NEST runs leave a 1-min load average of about 1.2: wait for it to decay

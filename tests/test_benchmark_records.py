@@ -75,14 +75,15 @@ def accuracy_module():
     return benchmark_module("siegert_accuracy")
 
 
-def check_spiking_record(spk: dict, min_repeats: int) -> None:
-    """The schema of benchmarks/spiking.py's output and its internal consistency."""
+def check_spiking_record(spk: dict, min_repeats: int, first: str = "mfkit-1") -> None:
+    """The schema of benchmarks/spiking.py's output and its internal consistency (``first``: the first
+    configuration of a round)."""
     assert spk["interleaved"] is True
     assert spk["repeats"] >= min_repeats
     assert isinstance(spk["what"], str) and "interleaved" in spk["what"]
     assert MACHINE_KEYS <= set(spk["machine"]) and "cores_available" in spk["machine"]
     names = [c["name"] for c in spk["configurations"]]
-    assert names[0] == "mfkit-1"
+    assert names[0] == first
     # interleaved: every round runs every configuration, in the same order
     assert spk["run_order"] == names * spk["repeats"]
     assert [r["config"] for r in spk["runs"]] == spk["run_order"]

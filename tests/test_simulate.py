@@ -61,7 +61,7 @@ def test_same_spikes_for_every_thread_count():
 def _sources_by_population(syn, offsets):
     """``count[i, b]``: synapses neuron ``i`` receives from population ``b``."""
     N = offsets[-1]
-    src = np.repeat(np.arange(N), np.diff(syn.seg[:, [0, -1]], axis=1)[:, 0])
+    src = np.repeat(np.arange(N), syn.out_degrees())
     pop = np.searchsorted(offsets, src, side="right") - 1
     count = np.zeros((N, offsets.size - 1), dtype=np.int64)
     np.add.at(count, (syn.targets(), pop), 1)
@@ -78,16 +78,16 @@ def test_fixed_in_degrees_and_delays_per_synapse():
     syns = [block_synapses(offsets, np.asarray(model.K), make_states(7, 3)[0], np.array(bounds),
                            d.tables, make_states(7, 3)[2]) for bounds in ([0, 1300], [0, 500, 900, 1300])]
     np.testing.assert_array_equal(syns[0].targets(), syns[1].targets())
-    np.testing.assert_array_equal(syns[0].delays, syns[1].delays)
+    np.testing.assert_array_equal(syns[0].delays_by_source(), syns[1].delays_by_source())
     count = _sources_by_population(syns[0], offsets)
     pop = np.searchsorted(offsets, np.arange(1300), side="right") - 1
     np.testing.assert_array_equal(count, np.asarray(model.K)[pop])
     # the delays of the connections from I (0.8 ms, sd 0.5 ms; 100 per neuron of E and I) against their law
     syn = syns[0]
-    src = np.repeat(np.arange(1300), np.diff(syn.seg[:, [0, -1]], axis=1)[:, 0])
+    src = np.repeat(np.arange(1300), syn.out_degrees())
     tgt = syn.targets()
     mine = (src >= 800) & (src < 1000) & (tgt < 1000)
-    observed = np.bincount(syn.delays[mine], minlength=d.D_max + 1)
+    observed = np.bincount(syn.delays_by_source()[mine], minlength=d.D_max + 1)
     pmf = delay_step_pmf(0.8, 0.5, "truncated_gaussian", 0.1)
     expected = mine.sum() * np.pad(pmf, (0, observed.size - pmf.size))
     keep = expected > 5

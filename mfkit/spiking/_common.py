@@ -67,7 +67,7 @@ class Progress:
         frac = done_ms / self.total if self.total > 0 else 1.0
         fill = int(round(frac * self.width))
         el = time.perf_counter() - self.t0
-        self.stream.write(f"\rsimulate_brunel [{'#' * fill}{'.' * (self.width - fill)}] "
+        self.stream.write(f"\rsimulate [{'#' * fill}{'.' * (self.width - fill)}] "
                           f"{done_ms:8.1f}/{self.total:.1f} ms  {el:6.1f} s")
         self.stream.flush()
 

@@ -218,11 +218,12 @@ class BlockSynapses:
     ----------
     bounds : ndarray of int64, shape (n_blocks + 1,)
         Block ``b`` holds the neurons ``bounds[b] .. bounds[b + 1] - 1``.
-    seg : ndarray of int64, shape (N, n_blocks + 1)
-        The synapses of source ``j`` onto block ``b`` are ``seg[j, b] .. seg[j, b + 1] - 1``.
+    seg : ndarray of int64, shape (n_blocks, N + 1)
+        The synapses of source ``j`` onto block ``b`` are ``seg[b, j] .. seg[b, j + 1] - 1``: those of a
+        block are contiguous (by source), so that a block's fill and delivery stay in its own part.
     gaps : ndarray of uint16, shape (n_synapses,)
         Their targets as increments: the ``k``-th target of ``j`` in block ``b`` is
-        ``bounds[b] + gaps[seg[j, b]] + ... + gaps[seg[j, b] + k]`` (sorted; 0 for a multapse).
+        ``bounds[b] + gaps[seg[b, j]] + ... + gaps[seg[b, j] + k]`` (sorted; 0 for a multapse).
     delays : ndarray of uint8 or uint16, shape (n_synapses,) or (0,)
         The delay of every synapse in steps, in the order of ``gaps``; empty when every synapse has
         the same delay (not stored).
@@ -241,15 +242,25 @@ class BlockSynapses:
     def nbytes(self) -> int:
         return int(self.seg.nbytes + self.gaps.nbytes + self.delays.nbytes)
 
+    def _by_source(self) -> list[tuple[int, int, int]]:
+        """``(start, end, block)`` of every segment, source after source (the order of :class:`Connectivity`)."""
+        N = self.seg.shape[1] - 1
+        return [(self.seg[b, j], self.seg[b, j + 1], b) for j in range(N) for b in range(self.bounds.size - 1)]
+
     def targets(self) -> np.ndarray:
-        """The int32 ``targets`` of :class:`Connectivity` (for tests)."""
-        N = self.seg.shape[0]
-        out = np.empty(self.gaps.size, dtype=np.int32)
-        for j in range(N):
-            for b in range(self.bounds.size - 1):
-                a, e = self.seg[j, b], self.seg[j, b + 1]
-                out[a:e] = self.bounds[b] + np.cumsum(self.gaps[a:e], dtype=np.int64)
-        return out
+        """The int32 ``targets`` of :class:`Connectivity`, by source (for tests)."""
+        parts = [self.bounds[b] + np.cumsum(self.gaps[a:e], dtype=np.int64) for a, e, b in self._by_source()]
+        return np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, dtype=np.int32)
+
+    def delays_by_source(self) -> np.ndarray:
+        """The delays (steps) in the order of :meth:`targets` (empty if not stored; for tests)."""
+        if not self.delays.size:
+            return self.delays
+        return np.concatenate([self.delays[a:e] for a, e, _ in self._by_source()])
+
+    def out_degrees(self) -> np.ndarray:
+        """Number of outgoing synapses of every neuron."""
+        return np.diff(self.seg, axis=1).sum(axis=0)
 
 
 def _fill_gaps_impl(states, offsets, K, bounds, cursor, gaps, dstates, dcdf, dguide, delays):
@@ -307,15 +318,13 @@ def block_synapses(offsets: np.ndarray, K: np.ndarray, state: np.ndarray, bounds
     counts = np.zeros((n_blocks, N), dtype=np.int64)
     states = np.zeros((n_blocks, 4), dtype=np.uint64)
     _count(state, offsets, K, bounds, counts, states)
-    seg = np.empty((N, n_blocks + 1), dtype=np.int64)
-    seg[:, 1:] = np.cumsum(counts, axis=0).T
+    seg = np.zeros((n_blocks, N + 1), dtype=np.int64)  # block after block, by source within a block
+    np.cumsum(counts, axis=1, out=seg[:, 1:])
     del counts
-    seg[:, 1:] += np.concatenate(([0], np.cumsum(seg[:-1, -1])))[:, None]
-    seg[0, 0] = 0
-    seg[1:, 0] = seg[:-1, -1]
+    seg += np.concatenate(([0], np.cumsum(seg[:-1, -1])))[:, None]
     n_syn = int(seg[-1, -1])
     gaps = np.empty(n_syn, dtype=np.uint16)
-    cursor = np.array(seg[:, :-1].T, order="C")  # a copy: the fill advances it
+    cursor = np.array(seg[:, :-1], order="C")  # a copy: the fill advances it
     P = K.shape[0]
     dstates = np.zeros((n_blocks, 4), dtype=np.uint64)
     if delay_tables is None:

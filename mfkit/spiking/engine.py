@@ -38,28 +38,31 @@ after its time stamp.  The Poisson drive of a neuron in step ``n`` is a count
 inversion of a tabulated CDF, :mod:`._sampling`) and, as from NEST's
 ``poisson_generator``, reaches the neuron ``D_drive`` steps later (the shortest
 synaptic delay).  The input ``x`` of a neuron of population ``a`` in a step is
-the sum, in double precision and in this order, of the drive ``k W_ext[a]``,
-of the weights of the spikes that arrive (by source population: all ``e_0``
-spikes of population 0, of weight ``W[a, 0]``, then the ``e_1`` of population
-1, ...) and of the stimulus jumps of that step.  The weight of a synapse is
-that of its connection, so the sum depends only on ``(k, e_0, e_1, ...)``:
+the drive ``k W_ext[a]`` plus the weights of the spikes that arrive, plus the
+stimulus jumps of that step.  Source populations whose weights onto every target
+population are equal form one *weight class* (Brunel's two populations: two;
+the microcircuit's eight: three, excitatory, L4E and inhibitory), numbered in the
+order of their first population, so the input depends only on ``k`` and the
+counts ``(e_0, e_1, ...)`` of spikes of each class:
 
 * the spikes are counted, not summed: a ring buffer holds ``R`` rows of ``N``
   counts for each weight class (uint16, wider only if an in-degree exceeds
-  65535; ``R`` the longest delay).  Source populations whose weights onto every
-  target population are equal form one class (the microcircuit's eight
-  populations: three, excitatory, L4E and inhibitory); the sum adds the classes
-  in the order of their first population;
-* with two populations the sums are looked up in a table of all ``(k, e_0,
-  e_1)`` up to a few times their usual values (:func:`input_tables`), and beyond
-  it added one by one (:func:`_sum_two`), as with more classes (:func:`_sum_classes`);
+  65535; ``R`` the longest delay);
+* with two classes the input is the sum, in double precision and in this order,
+  ``0 + k W_ext + W_0 + ... (e_0 terms) + W_1 + ... (e_1 terms)``, looked up in a
+  table of all ``(k, e_0, e_1)`` up to a few times their usual values
+  (:func:`input_tables`) and beyond it added one by one (:func:`_sum_two`): the
+  sums of the engine that added every spike's weight in a ring buffer of doubles;
+* with more classes it is ``0 + k W_ext + e_0 W_0 + e_1 W_1 + ...``, a product per
+  class added in this order (:func:`_add_classes`);
 * the drive needs no ring buffer: the count that arrives in step ``n`` is
   drawn in step ``n``, as draw ``(n - D_drive) N + i`` of the run's random
   stream for neuron ``i`` -- the number it was generated with in step
   ``n - D_drive``.
 
 Counting is cheaper than adding doubles (and the rows are 4 times smaller),
-and every sum is still the one of the same additions in the same order.
+and every input is a fixed function of the counts, whatever the order the spikes
+arrived in.
 Each step takes two passes over the neurons: the first draws the drive and
 looks the input up (the random stream is sequential), the second advances the
 membranes without branches, so that LLVM vectorizes it.
@@ -126,15 +129,16 @@ def _sum_two(k, e, q, W_ext, W0, W1):
 
 
 @njit(inline="always")
-def _sum_classes(k, ring, r, i, W_ext, W):
-    """The same for any number of classes: the drive, then ``ring[c, r, i]`` terms ``W[c]`` for
-    every class ``c`` in turn (which it resets to 0), added in this order."""
-    x = 0.0 + k * W_ext
+def _add_classes(x, ring, r, u, v, W):
+    """The input of any number of classes, for neurons ``u .. v - 1`` whose drive ``0 + k W_ext`` is in
+    ``x``: ``x + n_0 W[0] + n_1 W[1] + ...`` with the counts ``n_c = ring[c, r, i]`` (reset to 0), a
+    product per class added in this order (no loop over the spikes, whose varying number the CPU
+    cannot predict)."""
     for c in range(ring.shape[0]):
-        for _ in range(ring[c, r, i]):
-            x += W[c]
-        ring[c, r, i] = 0
-    return x
+        row, w = ring[c, r, u:v], W[c]
+        for i in range(x.shape[0]):
+            x[i] += np.float64(row[i]) * w
+            row[i] = 0
 
 
 @njit(cache=True)
@@ -237,10 +241,11 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, offsets, neuron, d
                     xb[i] = tab[k, e, q] if (k < nk and e < ne and q < nq) else _sum_two(k, e, q, wext, Wp[0], Wp[1])
                     row0[i] = 0
                     row1[i] = 0
-            else:
+            else:  # the drive, then each class's counts times its weight (loops LLVM vectorizes)
                 for i in range(np.uint64(v - u)):
                     s0, s1, s2, s3, k = draw_inverted(s0, s1, s2, s3, c, g)
-                    xb[i] = _sum_classes(k, ring, r, np.uint64(u) + i, wext, Wp)
+                    xb[i] = 0.0 + k * wext
+                _add_classes(xb, ring, r, u, v, Wp)
             u = v
         if drawn:
             if size < N:  # the next step starts N draws after this step's first
@@ -325,7 +330,7 @@ def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, offsets, source_class, seg
                 j = fbuf[base + f]
                 if f + 1 < nf:  # the next sender's targets, one cache line at a time
                     jn = fbuf[base + f + 1]
-                    for q in range(np.uint64(seg[jn, b]), np.uint64(seg[jn, b + 1]), np.uint64(32)):
+                    for q in range(np.uint64(seg[b, jn]), np.uint64(seg[b, jn + 1]), np.uint64(32)):
                         _prefetch(gaps, q)
                         if per_synapse:
                             _prefetch(delays, q)
@@ -333,13 +338,13 @@ def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, offsets, source_class, seg
                 t = lo
                 if per_synapse:
                     counts = ring[pj]
-                    for q in range(np.uint64(seg[j, b]), np.uint64(seg[j, b + 1])):
+                    for q in range(np.uint64(seg[b, j]), np.uint64(seg[b, j + 1])):
                         t += gaps[q]
                         row = row0 + np.int64(delays[q])
                         counts[row - R if row >= R else row, t] += 1
                 else:
                     orow = ring[pj, (row0 + D) % R]
-                    for q in range(np.uint64(seg[j, b]), np.uint64(seg[j, b + 1])):
+                    for q in range(np.uint64(seg[b, j]), np.uint64(seg[b, j + 1])):
                         t += gaps[q]
                         orow[t] += 1
 

@@ -134,7 +134,10 @@ def run_mfkit(model: SpikingModel, run: SimpleNamespace, stim, V0: np.ndarray, v
     V = V0
     refr = np.zeros(N, dtype=np.int32)
     I_syn = np.zeros(N if is_exp.any() else 0, dtype=np.float64)
-    R, L = delays.D_max, delays.D_min
+    # rows of the ring buffer: the longest delay drawn (the law's support reaches further, with a
+    # tail of 1e-17: the microcircuit draws at most ~60 steps of its ~80), the shortest its superstep
+    R = int(syn.delays.max()) if syn.delays.size else delays.D_max
+    L = delays.D_min
     ring = np.zeros((C, R, N), dtype=count_type(K_class.max()))
     # the drive stream at each block's first neuron (a row of 64 bytes per block: the threads
     # update them at every step and should not share a cache line)

@@ -34,6 +34,9 @@ __all__ = ["nest_available", "import_nest", "run_nest", "THREADING_LAYER"]
 #: The threading layer a NEST run records (:attr:`mfkit.spiking.SpikingResult.threading_layer`):
 #: NEST's own threads (OpenMP), ``local_num_threads`` of them; numba's are not used.
 THREADING_LAYER = "nest"
+#: Connections NEST stores per thread (virtual process) and synapse model, with a margin (NEST 3.x:
+#: 134,217,726).
+MAX_PER_MODEL = 100_000_000
 
 
 def nest_available() -> bool:
@@ -162,12 +165,19 @@ def run_nest(model, *, dt, n_warm, n_sim, seed, stimulus, V0, threads, bar=None,
         meter = nest.Create("multimeter", params={"interval": dt, "record_from": ["V_m"]})
         nest.Connect(meter, nest.NodeCollection(sorted({first + i for i in record_V})))
     n_before = int(nest.GetKernelStatus("num_connections"))
+    # NEST stores at most MAX_PER_MODEL connections per thread and synapse model: a larger network
+    # (the microcircuit on 2 threads) gets a copy of static_synapse per source population
+    split = model.n_synapses / max(int(threads), 1) > MAX_PER_MODEL
     for b in range(P):  # by source population, its targets in runs of equal connections
+        synapse_model = "static_synapse"
+        if split:
+            synapse_model = f"mfkit_static_{b}"
+            nest.CopyModel("static_synapse", synapse_model)
         conn = [(int(model.K[a, b]), weight(model.J[a, b], a), float(model.delay[a, b]), float(model.delay_sd[a, b]))
                 for a in range(P)]
         for i, j in _runs(conn):
             if conn[i][0] > 0:
-                syn = {"synapse_model": "static_synapse", "weight": conn[i][1],
+                syn = {"synapse_model": synapse_model, "weight": conn[i][1],
                        "delay": _delay_spec(nest, model, i, b, dt)}
                 nest.Connect(pops(b, b + 1), pops(i, j), {"rule": "fixed_indegree", "indegree": conn[i][0]}, syn)
     n_syn = int(nest.GetKernelStatus("num_connections")) - n_before
