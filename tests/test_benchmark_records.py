@@ -60,6 +60,11 @@ def spiking():
     return load("spiking.json")
 
 
+@pytest.fixture(scope="module")
+def microcircuit_bench():
+    return load("microcircuit.json")
+
+
 def benchmark_module(name: str):
     """benchmarks/<name>.py imported as a module (its folder on sys.path for ``_common``)."""
     folder = str(ROOT / "benchmarks")
@@ -306,6 +311,31 @@ def test_recorded_spiking_targets(spiking):
         assert q["of_medians"] >= 1.7
         assert s[f"mfkit-{cores}"]["threading_layer"] == "tbb"
     assert spiking["large"]["repeats"] >= 3
+
+
+@records
+def test_microcircuit_record_is_complete_and_consistent(microcircuit_bench):
+    """benchmarks/spiking.py --microcircuit: both simulators on all cores, interleaved, >= 3 rounds."""
+    mc = microcircuit_bench
+    cores = mc["machine"]["cores_available"]
+    check_spiking_record(mc, min_repeats=3, first=f"mfkit-{cores}")
+    assert [c["name"] for c in mc["configurations"]] == [f"mfkit-{cores}", f"nest-{cores}"]
+    assert mc["quick"] is False and mc["network"]["kind"] == "microcircuit"
+    assert mc["network"]["n_neurons"] == 77169 and mc["network"]["t_sim"] == 1000.0
+
+
+@records
+def test_recorded_microcircuit_speed_and_memory(microcircuit_bench):
+    """The microcircuit chapter's reading: the twin is faster than NEST in every round and needs less
+    memory; the same synapses; rates of the two within 5 % in every population (1 s each: the
+    chapter's 10 s record compares them within their errors)."""
+    mc = microcircuit_bench
+    cores = mc["machine"]["cores_available"]
+    m, n = mc["summary"][f"mfkit-{cores}"], mc["summary"][f"nest-{cores}"]
+    assert mc["ratios"][f"nest-{cores}/mfkit-{cores}"]["per_round_min"] > 1.0
+    assert n["peak_rss_MB"]["min"] > m["peak_rss_MB"]["max"]
+    assert n["n_synapses"] == m["n_synapses"] > 2.9e8
+    assert m["rates"] == pytest.approx(n["rates"], rel=0.05)
 
 
 @pytest.mark.policy
