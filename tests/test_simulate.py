@@ -58,6 +58,29 @@ def test_same_spikes_for_every_thread_count():
     assert r.population_rate(5.0, "E2").rate.mean() == pytest.approx(r.rates[2], rel=1e-9)
 
 
+def test_fixed_total_number():
+    """connectivity="fixed_total_number": rint(K[a, b] N_a) synapses per connection (also where the
+    rounded in-degree is 0), in-degrees spread binomially, the same spikes on any thread count."""
+    net = three_populations(K=[[80.4, 20, 10], [80, 20, 0.3], [40, 10, 20]],
+                            delay=1.5, delay_distribution="fixed", delay_sd=0.0)
+    model = spiking_model(net, connectivity="fixed_total_number")
+    np.testing.assert_array_equal(model.synapses, np.rint(net.K * np.array(net.N)[:, None]))
+    assert model.synapses[1, 2] == 60 and model.K[1, 2] == 0
+    K = model.in_degrees(np.random.default_rng(1))
+    offsets = model.offsets
+    for a in range(3):
+        part = K[offsets[a]:offsets[a + 1]]
+        np.testing.assert_array_equal(part.sum(axis=0), model.synapses[a])
+    E = K[:800, 0]  # binomial: 64320 draws among 800 targets
+    assert E.var() == pytest.approx(64320 / 800 * (1 - 1 / 800), rel=0.15)
+    runs = [simulate(net, t_sim=200.0, seed=4, threads=k, connectivity="fixed_total_number") for k in (1, 2)]
+    np.testing.assert_array_equal(runs[0].spike_times, runs[1].spike_times)
+    np.testing.assert_array_equal(runs[0].senders, runs[1].senders)
+    assert runs[0].n_synapses == model.n_synapses
+    with pytest.raises(ValueError, match="connectivity must be one of"):
+        simulate(net, t_sim=10.0, connectivity="pairwise_bernoulli")
+
+
 def _sources_by_population(syn, offsets):
     """``count[i, b]``: synapses neuron ``i`` receives from population ``b``."""
     N = offsets[-1]
@@ -75,7 +98,8 @@ def test_fixed_in_degrees_and_delays_per_synapse():
     d = delay_steps(model, 0.1)
     assert d.uniform is None and d.D_min == 1
     offsets = model.offsets
-    syns = [block_synapses(offsets, np.asarray(model.K), make_states(7, 3)[0], np.array(bounds),
+    K = model.in_degrees(np.random.default_rng(0))  # fixed in-degrees: the rows of model.K
+    syns = [block_synapses(offsets, K, make_states(7, 3)[0], np.array(bounds),
                            d.tables, make_states(7, 3)[2]) for bounds in ([0, 1300], [0, 500, 900, 1300])]
     np.testing.assert_array_equal(syns[0].targets(), syns[1].targets())
     np.testing.assert_array_equal(syns[0].delays_by_source(), syns[1].delays_by_source())
@@ -163,6 +187,14 @@ def test_memory_refused_before_anything_is_allocated(monkeypatch):
     big = dataclasses.replace(microcircuit(), N=tuple(1000 * n for n in microcircuit().N))
     with pytest.raises(MemoryError, match=r"needs an estimated .* TB .* available"):
         simulate(big, t_sim=100.0)
+
+
+@needs_nest
+def test_nest_fixed_total_number():
+    """NEST's fixed_total_number rule: the same number of synapses per connection."""
+    net = three_populations(K=[[80.4, 20, 10], [80, 20, 0.3], [40, 10, 20]])
+    r = simulate(net, t_sim=50.0, backend="nest", threads=2, connectivity="fixed_total_number")
+    assert r.n_synapses == spiking_model(net, connectivity="fixed_total_number").n_synapses
 
 
 @needs_nest

@@ -463,7 +463,7 @@ def test_preflight_estimates_the_seed_network():
 
     est = _memory.mfkit_estimate(N=12500, n_synapses=15_625_000, D=15, ref_steps=20, n_sim=10000,
                                  n_V=0, exp_synapses=False)
-    assert est["synapses"] == 2 * 15_625_000 + 8 * 12500 * 2 + 24 * 12500
+    assert est["synapses"] == 2 * 15_625_000 + 8 * 12500 * 2 + 24 * 12500 + 8 * 12500 * 2  # P = 2 in-degrees
     assert 0.03e9 < sum(est.values()) < 0.07e9
     nest_total = sum(_memory.nest_estimate(12500, 15_625_000, 10000, 0).values())
     assert 1.0e9 < nest_total < 1.5e9  # NEST: ~1.2 GB for the seed network
@@ -813,8 +813,9 @@ def test_numba_boundscheck_is_active():
 
     states = make_states(0, 1)[0][None, :]
     cursor = np.zeros((1, 2), dtype=np.int64)
+    offsets, K = np.array([0, 2, 2]), np.array([[1, 0], [1, 0]])  # two neurons, one synapse each
     with pytest.raises(IndexError):
-        _fill_targets.serial(states, 2, 0, 1, 0, np.array([0, 2]), cursor, np.empty(0, dtype=np.int32))
+        _fill_targets.serial(states, offsets, K, np.array([0, 2]), cursor, np.empty(0, dtype=np.int32))
 
 
 @needs_nest

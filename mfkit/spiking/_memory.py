@@ -79,8 +79,9 @@ def mfkit_estimate(N: int, n_synapses: int, D: int, ref_steps: int, n_sim: int, 
     L = D if L is None else L
     return {
         # uint16 target increments (and the delays); the int64 block offsets, and the counts,
-        # cursors and last targets (int64, per block) used while drawing them
-        "synapses": (2 + delay_bytes) * n_synapses + 8 * N * (n_blocks + 1) + 24 * N * n_blocks,
+        # cursors and last targets (int64, per block) and the in-degrees (int64 per population) used while
+        # drawing them
+        "synapses": (2 + delay_bytes) * n_synapses + 8 * N * (n_blocks + 1) + 24 * N * n_blocks + 8 * N * P,
         # ring buffer of the spike counts per source population (uint16; wider for in-degrees > 65535),
         # and the int32 lists of the neurons firing in two supersteps of L steps
         "ring buffer": 2 * P * D * N + 8 * L * N,

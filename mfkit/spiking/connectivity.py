@@ -103,8 +103,8 @@ def _population_of(i, offsets):
 def _draw_source(s0, s1, s2, s3, b, offsets):
     """The draw of one synapse's source from population ``b``, the one place every path uses:
     :func:`._rng.bounded` on the stream's state in the local variables ``(s0, s1, s2, s3)``.  The
-    targets ``i = 0 .. N - 1`` in turn draw their sources, ``K[a, 0]`` from population 0, then
-    ``K[a, 1]`` from population 1 and so on (``a`` the target's population).  Returns the advanced
+    targets ``i = 0 .. N - 1`` in turn draw their sources, ``K[i, 0]`` from population 0, then
+    ``K[i, 1]`` from population 1 and so on (``K[i, b]`` the in-degree of ``i`` from ``b``).  Returns the advanced
     state and the source (uint64: unsigned indices need no code for negative ones)."""
     s0, s1, s2, s3, j = bounded(s0, s1, s2, s3, offsets[b + 1] - offsets[b])
     return s0, s1, s2, s3, np.uint64(offsets[b] + j)
@@ -115,16 +115,15 @@ def _count(state, offsets, K, chunk_bounds, counts, states):
     """Draw every synapse once, counting: with the targets split into chunks ``chunk_bounds[c] ..
     chunk_bounds[c + 1] - 1``, ``counts[c, j]`` are the synapses of source ``j`` onto chunk
     ``c`` and ``states[c]`` the stream's state at the chunk's first draw; ``state`` is advanced
-    past the last draw."""
+    past the last draw.  ``K[i, b]``: the in-degree of neuron ``i`` from population ``b``."""
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    P = K.shape[0]
+    P = K.shape[1]
     for c in range(chunk_bounds.shape[0] - 1):
         states[c, 0], states[c, 1], states[c, 2], states[c, 3] = s0, s1, s2, s3
         row = counts[c]
         for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            a = _population_of(i, offsets)
             for b in range(P):
-                for _ in range(K[a, b]):
+                for _ in range(K[i, b]):
                     s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, b, offsets)
                     row[j] += 1
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
@@ -134,14 +133,13 @@ def _fill_targets_impl(states, offsets, K, chunk_bounds, cursor, targets):
     """Draw the synapses again, chunk by chunk (``prange``) from the states :func:`_count` saved:
     ``targets[cursor[c, j]] = i`` for every synapse ``j -> i`` onto chunk ``c``, advancing
     ``cursor[c, j]``."""
-    P = K.shape[0]
+    P = K.shape[1]
     for c in prange(chunk_bounds.shape[0] - 1):
         s0, s1, s2, s3 = states[c, 0], states[c, 1], states[c, 2], states[c, 3]
         at = cursor[c]
         for i in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            a = _population_of(i, offsets)
             for b in range(P):
-                for _ in range(K[a, b]):
+                for _ in range(K[i, b]):
                     s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, b, offsets)
                     targets[np.uint64(at[j])] = i
                     at[j] += 1
@@ -151,9 +149,9 @@ _fill_targets = ThreadedKernel(_fill_targets_impl, "_fill_targets", cache=True)
 
 
 def _two_populations(NE: int, NI: int, CE: int, CI: int) -> tuple[np.ndarray, np.ndarray]:
-    """``offsets`` and ``K`` of the Brunel network's populations E, I."""
+    """``offsets`` and the in-degrees ``K[i, b]`` of every neuron of the Brunel network's populations E, I."""
     return (np.array([0, NE, NE + NI], dtype=np.int64),
-            np.array([[CE, CI], [CE, CI]], dtype=np.int64))
+            np.tile(np.array([CE, CI], dtype=np.int64), (NE + NI, 1)))
 
 
 def fixed_indegree(NE: int, NI: int, CE: int, CI: int, seed=0, state=None,
@@ -270,7 +268,7 @@ def _fill_gaps_impl(states, offsets, K, bounds, cursor, gaps, dstates, dcdf, dgu
     dguide[a, b])`` of its connection, from the delay stream at ``dstates[b]`` (the block's first
     synapse; one draw per synapse, in the order the sources are drawn)."""
     N = offsets[-1]
-    P = K.shape[0]
+    P = K.shape[1]
     with_delays = delays.shape[0] > 0
     for blk in prange(bounds.shape[0] - 1):
         s0, s1, s2, s3 = states[blk, 0], states[blk, 1], states[blk, 2], states[blk, 3]
@@ -281,12 +279,13 @@ def _fill_gaps_impl(states, offsets, K, bounds, cursor, gaps, dstates, dcdf, dgu
         for i in range(lo, bounds[blk + 1]):
             a = _population_of(i, offsets)
             for b in range(P):
-                for _ in range(K[a, b]):
+                cdf_ab, guide_ab = dcdf[a, b], dguide[a, b]
+                for _ in range(K[i, b]):
                     s0, s1, s2, s3, j = _draw_source(s0, s1, s2, s3, b, offsets)
                     q = np.uint64(at[j])
                     gaps[q] = i - last[j]
                     if with_delays:
-                        d0, d1, d2, d3, k = draw_inverted(d0, d1, d2, d3, dcdf[a, b], dguide[a, b])
+                        d0, d1, d2, d3, k = draw_inverted(d0, d1, d2, d3, cdf_ab, guide_ab)
                         delays[q] = k
                     last[j] = i
                     at[j] += 1
@@ -298,10 +297,10 @@ _fill_gaps = ThreadedKernel(_fill_gaps_impl, "_fill_gaps", cache=True)
 def block_synapses(offsets: np.ndarray, K: np.ndarray, state: np.ndarray, bounds: np.ndarray,
                    delay_tables: tuple[np.ndarray, np.ndarray] | None = None,
                    delay_state: np.ndarray | None = None) -> BlockSynapses:
-    """The fixed in-degree synapses drawn from ``state``, stored by block of targets.
+    """The synapses drawn from ``state``, stored by block of targets.
 
-    Neurons ``offsets[a] .. offsets[a + 1] - 1`` form population ``a``; each of them draws
-    ``K[a, b]`` sources from population ``b`` (int64 arrays), in the order of :func:`_draw_source`
+    Neurons ``offsets[a] .. offsets[a + 1] - 1`` form population ``a``; neuron ``i`` draws
+    ``K[i, b]`` sources from population ``b`` (int64 arrays), in the order of :func:`_draw_source`
     (for two populations the synapses of :func:`fixed_indegree`).  ``bounds`` must split ``0 .. N``
     into blocks of at most :data:`MAX_BLOCK` neurons.  ``delay_tables = (cdf, guide)`` (shapes
     ``(P, P, n)`` and ``(P, P, G)``, :mod:`._sampling`): the laws of the delays in steps of every
@@ -315,6 +314,9 @@ def block_synapses(offsets: np.ndarray, K: np.ndarray, state: np.ndarray, bounds
     n_blocks = bounds.size - 1
     if bounds[0] != 0 or bounds[-1] != N or np.any(np.diff(bounds) < 1) or np.any(np.diff(bounds) > MAX_BLOCK):
         raise ValueError(f"bounds must split 0 .. {N} into blocks of 1 to {MAX_BLOCK} neurons")
+    if K.shape != (N, offsets.size - 1) or K.dtype != np.int64:
+        raise ValueError(f"K must be the int64 in-degrees of every neuron from every population, shape "
+                         f"({N}, {offsets.size - 1}), got {K.dtype} {K.shape}")
     counts = np.zeros((n_blocks, N), dtype=np.int64)
     states = np.zeros((n_blocks, 4), dtype=np.uint64)
     _count(state, offsets, K, bounds, counts, states)
@@ -325,7 +327,7 @@ def block_synapses(offsets: np.ndarray, K: np.ndarray, state: np.ndarray, bounds
     n_syn = int(seg[-1, -1])
     gaps = np.empty(n_syn, dtype=np.uint16)
     cursor = np.array(seg[:, :-1], order="C")  # a copy: the fill advances it
-    P = K.shape[0]
+    P = K.shape[1]
     dstates = np.zeros((n_blocks, 4), dtype=np.uint64)
     if delay_tables is None:
         dcdf, dguide = np.ones((P, P, 1), dtype=np.uint64), np.zeros((P, P, 1), dtype=np.uint64)
@@ -334,8 +336,7 @@ def block_synapses(offsets: np.ndarray, K: np.ndarray, state: np.ndarray, bounds
         dcdf, dguide = delay_tables
         delays = np.empty(n_syn, dtype=np.uint8 if dcdf.shape[2] <= 256 else np.uint16)
         # the delay stream at each block's first synapse: synapses before it, one draw each
-        per_target = K.sum(axis=1)
-        first = np.concatenate(([0], np.cumsum(np.repeat(per_target, np.diff(offsets)))))[bounds[:-1]]
+        first = np.concatenate(([0], np.cumsum(K.sum(axis=1))))[bounds[:-1]]
         for blk in range(n_blocks):
             dstates[blk] = advance(delay_state, int(first[blk]))
     _fill_gaps.run(n_blocks, states, offsets, K, bounds, cursor, gaps, dstates, dcdf, dguide, delays)

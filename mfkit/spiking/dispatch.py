@@ -98,7 +98,7 @@ def _check_run(model: SpikingModel, t_sim, t_warmup, dt, seed, backend, threads,
     if uniform is not None:
         pairs = [(0, 0)]
     else:  # the delays of the connections that have synapses
-        pairs = list(zip(*np.nonzero(model.K))) if model.delay_distribution == "fixed" else []
+        pairs = list(zip(*np.nonzero(model.synapses))) if model.delay_distribution == "fixed" else []
     for a, b in pairs:
         label = "network.delay" if uniform is not None else f"network.delay[{a}, {b}]"
         d = float(model.delay[a, b])
@@ -194,7 +194,8 @@ def _check_stimulus(stimulus, N, dt, t_end):
 
 def simulate(network: object, t_sim: float = 1000.0, t_warmup: float = 100.0, dt: float = 0.1, seed: int = 0,
              backend: str = "mfkit", progress: bool | None = None, *, threads: int | None = None,
-             drive: str = "poisson", record_V=(), V_init=0.0, min_isis: int = 2) -> SpikingResult:
+             drive: str = "poisson", connectivity: str = "fixed_indegree", record_V=(), V_init=0.0,
+             min_isis: int = 2) -> SpikingResult:
     """Simulate the spiking network of LIF populations that a mean-field network describes.
 
     Every population ``a`` of ``network`` becomes ``N[a]`` neurons (``iaf_psc_delta``, or
@@ -231,6 +232,10 @@ def simulate(network: object, t_sim: float = 1000.0, t_warmup: float = 100.0, dt
         Threads (>= 1); None: every available core, at most one per 2,000 neurons.
     drive : {"poisson", "dc"}, keyword-only
         The external drive as Poisson trains or as their mean (:mod:`mfkit.spiking.model`).
+    connectivity : {"fixed_indegree", "fixed_total_number"}, keyword-only
+        Every neuron with the (rounded) in-degrees ``K``, or ``rint(K[a, b] N_a)`` synapses per
+        connection with targets drawn at random (Potjans & Diesmann's convention; the in-degrees then
+        vary around ``K``; :mod:`mfkit.spiking.model`).
     record_V : sequence of int, keyword-only
         Neurons whose membrane potential is recorded at every step of the window.
     V_init : float or array, keyword-only
@@ -254,7 +259,7 @@ def simulate(network: object, t_sim: float = 1000.0, t_warmup: float = 100.0, dt
         (the message gives the estimate; :mod:`mfkit.spiking._memory`).
     """
     t_start = time.perf_counter()
-    model = spiking_model(network, drive=drive)
+    model = spiking_model(network, drive=drive, connectivity=connectivity)
     return _simulate(model, t_sim, t_warmup, dt, seed, backend, progress, threads, min_isis, record_V, V_init,
                      None, t_start)
 

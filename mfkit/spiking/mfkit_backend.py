@@ -47,7 +47,7 @@ def delay_steps(model: SpikingModel, dt: float) -> SimpleNamespace:
     if uniform is not None:
         D = int(np.flatnonzero(delay_step_pmf(uniform, 0.0, "fixed", dt))[0])
         return SimpleNamespace(uniform=D, tables=None, D_min=D, D_max=D)
-    used = model.K > 0
+    used = model.synapses > 0
     if not used.any():  # no synapses: nothing to draw (one step for the drive's delay)
         used = np.ones((P, P), dtype=bool)
     pmfs: dict = {}
@@ -112,7 +112,9 @@ def run_mfkit(model: SpikingModel, run: SimpleNamespace, stim, V0: np.ndarray, v
     # depend on the blocks)
     nb = n_blocks(N, run.threads)
     bounds = np.array([(b * N) // nb for b in range(nb + 1)], dtype=np.int64)
-    K = np.ascontiguousarray(model.K, dtype=np.int64)
+    # the in-degree of every neuron from every population (a multinomial draw from a fourth stream of the
+    # seed for fixed total numbers of synapses)
+    K = model.in_degrees(np.random.default_rng(np.random.SeedSequence(run.seed).spawn(4)[3]))
     with numba_threads(run.threads, parallel=nb > 1) as layer:
         syn = block_synapses(offsets, K, conn_state, bounds, delays.tables, delay_state)
     params, is_exp, W, W_ext = _engine_units(model, dt, run.mu_ext)
@@ -128,7 +130,10 @@ def run_mfkit(model: SpikingModel, run: SimpleNamespace, stim, V0: np.ndarray, v
     C = int(source_class.max()) + 1
     first = [int(np.flatnonzero(source_class == c)[0]) for c in range(C)]
     W_class = np.ascontiguousarray(W[:, first])  # the weight of each class onto each target population
-    K_class = np.stack([K[:, source_class == c].sum(axis=1) for c in range(C)], axis=1)
+    # the largest in-degree of each population from each class (the ring buffer's type, the tables)
+    per_class = np.stack([K[:, source_class == c].sum(axis=1) for c in range(C)], axis=1)
+    K_class = np.array([per_class[lo:hi].max(axis=0) if hi > lo else np.zeros(C, dtype=np.int64)
+                        for lo, hi in zip(offsets[:-1], offsets[1:])])
     drive = (cdf, guide, W_ext, W_class, D_drive)
     tables = input_tables(cdf, K_class, W_ext, W_class)
     V = V0

@@ -11,7 +11,12 @@ Conventions (stated once, used by both backends):
 * **In-degrees** are integers: every neuron of population ``a`` receives exactly ``K[a, b]`` synapses
   from population ``b`` (sources drawn uniformly with replacement: autapses and multapses allowed, NEST's
   ``fixed_indegree``).  A non-integer in-degree of the mean-field model is rounded to the nearest
-  integer (``numpy.rint``, halves to even); the theory keeps the exact value.
+  integer (``numpy.rint``, halves to even); the theory keeps the exact value.  With
+  ``connectivity="fixed_total_number"`` (the convention of Potjans & Diesmann 2014, NEST's rule of that
+  name) the connection ``b -> a`` has ``rint(K[a, b] N_a)`` synapses in all, each target and source drawn
+  uniformly (with replacement): the in-degrees of the neurons then vary (binomially) around ``K[a, b]``,
+  and the mean in-degree is the model's to ``0.5 / N_a``.  (Their other convention, a spread of the
+  weights, is not offered: the engine counts spikes per weight.)
 * **Weights** ``J[a, b]`` (mV) are the jumps of the membrane potential of a delta synapse; with
   ``tau_syn > 0`` a population's synapses are exponential currents of the same charge (NEST's
   ``iaf_psc_exp``; :func:`mfkit.spiking.psc_amplitude`), so eq. 28-29 are unchanged.
@@ -36,10 +41,13 @@ from scipy.special import log_ndtr, ndtr
 
 from ..network import MeanFieldNetwork, as_model
 
-__all__ = ["SpikingModel", "spiking_model", "brunel_model", "delay_step_pmf", "DRIVES", "MAX_DELAY_STEPS"]
+__all__ = ["SpikingModel", "spiking_model", "brunel_model", "delay_step_pmf", "DRIVES", "CONNECTIVITIES",
+           "MAX_DELAY_STEPS"]
 
 #: The forms of the external drive of :func:`spiking_model`.
 DRIVES = ("poisson", "dc")
+#: The connection rules of :func:`spiking_model`.
+CONNECTIVITIES = ("fixed_indegree", "fixed_total_number")
 #: Longest delay in steps the engine stores per synapse (uint16).
 MAX_DELAY_STEPS = 65535
 #: A delay distribution's tail beyond the longest tabulated step is below this probability.
@@ -57,7 +65,10 @@ class SpikingModel:
     sizes : ndarray of int64, shape (P,)
         Neurons per population; neurons are numbered population after population.
     K : ndarray of int64, shape (P, P)
-        In-degrees ``K[target, source]``.
+        In-degrees ``K[target, source]`` (their mean with ``"fixed_total_number"``, rounded).
+    synapses : ndarray of int64, shape (P, P)
+        Synapses of every connection in all: ``K[a, b] N_a``, or ``rint(K[a, b] N_a)`` with the model's
+        real in-degrees (``"fixed_total_number"``).
     J : ndarray, shape (P, P)
         Weights (mV, PSP jump of the equivalent delta synapse).
     tau_m, t_ref, theta, V_reset, tau_syn : ndarray, shape (P,)
@@ -69,6 +80,8 @@ class SpikingModel:
         Delays (ms) and their spread, as in :class:`mfkit.MeanFieldNetwork`.
     delay_distribution : str
         ``"fixed"``, ``"truncated_gaussian"`` or ``"exponential"``.
+    connectivity : str
+        ``"fixed_indegree"`` or ``"fixed_total_number"`` (module notes).
     """
 
     names: tuple
@@ -85,7 +98,9 @@ class SpikingModel:
     mu_ext: np.ndarray
     delay: np.ndarray
     delay_sd: np.ndarray
+    synapses: np.ndarray
     delay_distribution: str = "fixed"
+    connectivity: str = "fixed_indegree"
 
     @property
     def n_populations(self) -> int:
@@ -103,8 +118,22 @@ class SpikingModel:
 
     @property
     def n_synapses(self) -> int:
-        """Number of recurrent synapses, ``sum_a N_a sum_b K[a, b]``."""
-        return int(self.sizes @ self.K.sum(axis=1))
+        """Number of recurrent synapses."""
+        return int(self.synapses.sum())
+
+    def in_degrees(self, rng: np.random.Generator) -> np.ndarray:
+        """``K[i, b]``: the in-degree of every neuron ``i`` from every population ``b`` (int64, shape (N, P)).
+
+        Fixed in-degrees: the row of its population.  Fixed total numbers: the ``synapses[a, b]`` of a
+        connection spread over the ``N_a`` targets uniformly (a multinomial draw from ``rng``)."""
+        if self.connectivity == "fixed_indegree":
+            return np.repeat(self.K, self.sizes, axis=0)
+        out = np.zeros((self.N, self.n_populations), dtype=np.int64)
+        for a, (lo, n) in enumerate(zip(self.offsets[:-1], self.sizes)):
+            for b in range(self.n_populations):
+                if n and self.synapses[a, b]:
+                    out[lo:lo + n, b] = rng.multinomial(int(self.synapses[a, b]), np.full(n, 1.0 / n))
+        return out
 
     def uniform_delay(self) -> float | None:
         """The delay (ms) when every connection has the same fixed one, else None."""
@@ -119,7 +148,7 @@ def _frozen(a, dtype=float) -> np.ndarray:
     return arr
 
 
-def spiking_model(network: object, *, drive: str = "poisson") -> SpikingModel:
+def spiking_model(network: object, *, drive: str = "poisson", connectivity: str = "fixed_indegree") -> SpikingModel:
     """The :class:`SpikingModel` of a :class:`mfkit.MeanFieldNetwork` (or an object with ``.model``).
 
     Parameters
@@ -128,21 +157,28 @@ def spiking_model(network: object, *, drive: str = "poisson") -> SpikingModel:
         With population sizes ``N``; its in-degrees are rounded to integers (module notes).
     drive : {"poisson", "dc"}
         The external drive as Poisson trains (default) or as the constant input of the same mean.
+    connectivity : {"fixed_indegree", "fixed_total_number"}
+        Every neuron with the (rounded) in-degrees, or a fixed number of synapses per connection
+        (module notes).
 
     Raises
     ------
     ValueError
-        ``network.N`` is None; a population with in-degree > 0 from an empty source; ``drive``
-        unknown.
+        ``network.N`` is None; ``drive`` or ``connectivity`` unknown.
     """
     model = as_model(network)
     if not isinstance(drive, str) or drive not in DRIVES:
         raise ValueError(f"drive must be one of {DRIVES}, got {drive!r}")
+    if not isinstance(connectivity, str) or connectivity not in CONNECTIVITIES:
+        raise ValueError(f"connectivity must be one of {CONNECTIVITIES}, got {connectivity!r}")
     if model.N is None:
         raise ValueError("network.N (population sizes) is None: a spiking network needs the number of neurons of "
                          "every population, e.g. MeanFieldNetwork(..., N=(8000, 2000))")
     P = model.n_populations
     K = np.rint(model.K).astype(np.int64)
+    sizes = np.asarray(model.N, dtype=np.int64)
+    total = K if connectivity == "fixed_indegree" else model.K
+    synapses = np.rint(total * sizes[:, None]).astype(np.int64)
     rate_ext = model.K_ext * model.nu_ext
     mu_ext = np.zeros(P)
     if drive == "dc":
@@ -154,7 +190,7 @@ def spiking_model(network: object, *, drive: str = "poisson") -> SpikingModel:
         V_reset=_frozen(model.V_reset), tau_syn=_frozen(model.tau_syn), rate_ext=_frozen(rate_ext),
         J_ext=_frozen(model.J_ext), mu_ext=_frozen(mu_ext),
         delay=_frozen(np.broadcast_to(model.delay, (P, P))), delay_sd=_frozen(np.broadcast_to(model.delay_sd, (P, P))),
-        delay_distribution=model.delay_distribution)
+        synapses=_frozen(synapses, np.int64), delay_distribution=model.delay_distribution, connectivity=connectivity)
 
 
 def brunel_model(p: dict, mu_ext: float = 0.0) -> SpikingModel:
@@ -167,7 +203,8 @@ def brunel_model(p: dict, mu_ext: float = 0.0) -> SpikingModel:
         names=("E", "I"), sizes=_frozen([p["NE"], p["NI"]], np.int64),
         K=_frozen([[p["CE"], p["CI"]]] * 2, np.int64), J=_frozen([[p["J"], -p["g"] * p["J"]]] * 2), **neuron,
         rate_ext=_frozen(p["p_rate"] * two), J_ext=_frozen(p["J"] * two), mu_ext=_frozen(mu_ext * two),
-        delay=_frozen(np.full((2, 2), p["delay"])), delay_sd=_frozen(np.zeros((2, 2))))
+        delay=_frozen(np.full((2, 2), p["delay"])), delay_sd=_frozen(np.zeros((2, 2))),
+        synapses=_frozen(np.array([[p["CE"], p["CI"]]] * 2) * np.array([[p["NE"]], [p["NI"]]]), np.int64))
 
 
 def _survival(t: np.ndarray, d: float, sd: float, distribution: str) -> np.ndarray:
@@ -235,7 +272,7 @@ def check_spiking_model(model: SpikingModel) -> None:
     _check_finite_weights(model)
     if np.any(model.sizes < 0) or model.N < 1:
         raise ValueError(f"network.N must be >= 0 for every population and >= 1 in all, got {model.sizes.tolist()}")
-    empty = (model.K > 0) & (model.sizes[None, :] == 0)
+    empty = (model.synapses > 0) & (model.sizes[None, :] == 0)
     if np.any(empty):
         a, b = np.argwhere(empty)[0]
         raise ValueError(f"network.K[{a}, {b}] = {model.K[a, b]} but population {model.names[b]} has no neurons")

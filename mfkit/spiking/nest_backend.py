@@ -6,8 +6,8 @@ the way NEST's ``brunel_delta_nest.py`` builds the Brunel network:
 ``iaf_psc_delta`` neurons (``C_m = 1``, ``E_L = 0``) per population, a
 ``poisson_generator`` connected to every neuron of a population (each target
 receives its own Poisson train) with its drive's weight, and
-``fixed_indegree`` connections from every source population (NEST's defaults:
-autapses and multapses allowed), delays fixed or drawn per synapse
+``fixed_indegree`` (or ``fixed_total_number``) connections from every source
+population (NEST's defaults: autapses and multapses allowed), delays fixed or drawn per synapse
 (``nest.random``).  A single ``spike_recorder`` records every neuron in
 ``(t_warmup, t_warmup + t_sim]``.
 
@@ -175,11 +175,14 @@ def run_nest(model, *, dt, n_warm, n_sim, seed, stimulus, V0, threads, bar=None,
             nest.CopyModel("static_synapse", synapse_model)
         conn = [(int(model.K[a, b]), weight(model.J[a, b], a), float(model.delay[a, b]), float(model.delay_sd[a, b]))
                 for a in range(P)]
-        for i, j in _runs(conn):
-            if conn[i][0] > 0:
+        total = model.connectivity == "fixed_total_number"  # one Connect per connection: its own total
+        for i, j in ([(a, a + 1) for a in range(P)] if total else _runs(conn)):
+            if model.synapses[i:j, b].sum() > 0:
                 syn = {"synapse_model": synapse_model, "weight": conn[i][1],
                        "delay": _delay_spec(nest, model, i, b, dt)}
-                nest.Connect(pops(b, b + 1), pops(i, j), {"rule": "fixed_indegree", "indegree": conn[i][0]}, syn)
+                rule = {"rule": "fixed_total_number", "N": int(model.synapses[i, b])} if total else \
+                    {"rule": "fixed_indegree", "indegree": conn[i][0]}
+                nest.Connect(pops(b, b + 1), pops(i, j), rule, syn)
     n_syn = int(nest.GetKernelStatus("num_connections")) - n_before
     steps, targets, weights = stimulus
     for k, i, w in zip(steps, targets, weights):
