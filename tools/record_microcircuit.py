@@ -22,8 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _record import ROOT, provenance, write_record  # noqa: E402
 from record_spectra import ANALYSIS, band_edges, rate_spectrum_record  # noqa: E402

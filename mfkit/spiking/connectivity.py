@@ -94,7 +94,7 @@ class Connectivity:
 
 
 @njit(inline="always")
-def _population_of(i, offsets):
+def population_of(i, offsets):
     """The population of neuron ``i`` (``offsets[a] <= i < offsets[a + 1]``)."""
     return np.searchsorted(offsets, i, side="right") - 1
 
@@ -277,7 +277,7 @@ def _fill_gaps_impl(states, offsets, K, bounds, cursor, gaps, dstates, dcdf, dgu
         last = np.full(N, lo, dtype=np.int64)
         at = cursor[blk]
         for i in range(lo, bounds[blk + 1]):
-            a = _population_of(i, offsets)
+            a = population_of(i, offsets)
             for b in range(P):
                 cdf_ab, guide_ab = dcdf[a, b], dguide[a, b]
                 for _ in range(K[i, b]):

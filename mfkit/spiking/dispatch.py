@@ -7,7 +7,6 @@ estimate does not fit before anything is allocated, and hands the model to a bac
 :class:`SpikingResult` is built here."""
 from __future__ import annotations
 
-import math
 import time
 from types import SimpleNamespace
 

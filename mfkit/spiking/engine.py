@@ -97,6 +97,7 @@ from numba.extending import intrinsic
 from ._rng import jump
 from ._sampling import draw_inverted, poisson_tables
 from ._threads import ThreadedKernel
+from .connectivity import population_of
 
 __all__ = ["poisson_tables", "input_tables", "count_type", "run_steps", "psc_exp_propagators"]
 
@@ -175,12 +176,6 @@ def _threshold(v_old, v_new, r, theta, V_reset, ref):
     return (V_reset if fire else (v_old if r > 0 else v_new)), (ref if fire else (r - 1 if r > 0 else r)), fire
 
 
-@njit(inline="always")
-def _population_of(i, offsets):
-    """The population of neuron ``i``."""
-    return np.searchsorted(offsets, i, side="right") - 1
-
-
 # Indices in the hot loops are unsigned (uint64): numba then adds no code for negative indices.
 
 @njit(cache=True, nogil=True)
@@ -225,7 +220,7 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, offsets, neuron, d
         s0, s1, s2, s3 = bstate[b, 0], bstate[b, 1], bstate[b, 2], bstate[b, 3]
         u = lo
         while u < hi:  # the block's part of each population
-            p = _population_of(u, offsets)
+            p = population_of(u, offsets)
             v = min(hi, offsets[p + 1])
             # before the drive arrives, counts are drawn all the same from a law that is always
             # 0, and the stream's state is left as it was (the loop has no branch)
@@ -258,7 +253,7 @@ def _update(a, m, lo, hi, b, V, I, refr, ring, bstate, jpoly, offsets, neuron, d
             sp += 1
         u = lo
         while u < hi:
-            p = _population_of(u, offsets)
+            p = population_of(u, offsets)
             v = min(hi, offsets[p + 1])
             P11, P21, P22, c_mu, theta, V_reset = params[p, 0], params[p, 1], params[p, 2], params[p, 3], \
                 params[p, 4], params[p, 5]
@@ -334,7 +329,7 @@ def _deliver_block(a, m, b, ring, bounds, fbuf, fcnt, offsets, source_class, seg
                         _prefetch(gaps, q)
                         if per_synapse:
                             _prefetch(delays, q)
-                pj = source_class[_population_of(j, offsets)]
+                pj = source_class[population_of(j, offsets)]
                 t = lo
                 if per_synapse:
                     counts = ring[pj]

@@ -37,9 +37,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import log_ndtr, ndtr
+from scipy.special import log_ndtr
 
-from ..network import MeanFieldNetwork, as_model
+from ..network import as_model
 
 __all__ = ["SpikingModel", "spiking_model", "brunel_model", "delay_step_pmf", "DRIVES", "CONNECTIVITIES",
            "MAX_DELAY_STEPS"]
