@@ -23,6 +23,10 @@ analyses:
   population rates of a finite network (:func:`rate_spectrum`, :class:`RateSpectra`),
   the stability of the network with its synaptic delay (:func:`network_stability`), Brunel's
   phase diagram (:func:`phase_diagram`) and the CV of the inter-spike intervals (:func:`cv_isi`);
+* beyond the diffusion approximation: the LIF neuron driven by Poisson inputs of fixed sizes, its rate,
+  CV, response and spike-train spectrum from the master equation (:func:`shot_noise_rate`,
+  :func:`shot_noise_response`, :func:`shot_noise_spike_train_spectrum`), and the CV of a network's
+  neurons with self-consistent input spike trains (:func:`network_cv`);
 * the spiking twin of any such network (:func:`simulate`; Brunel's: :func:`simulate_brunel`; :class:`SpikingResult`),
   single-neuron simulations (:mod:`mfkit.single_neuron`) and the measures that judge the twin's
   state against the theory (:mod:`mfkit.verification`).
@@ -41,6 +45,8 @@ from .microcircuit import microcircuit
 from .network import InputStatistics, LinePoint, MeanFieldNetwork, RateLine
 from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
 from .response import linear_response, spike_train_spectrum
+from .self_consistent import NetworkCV, network_cv
+from .shot_noise import ShotNoiseRate, shot_noise_rate, shot_noise_response, shot_noise_spike_train_spectrum
 from .siegert import FOURCAUD_BRUNEL_ALPHA, TIME_GRID_BETA, SiegertDerivatives, siegert, siegert_with_derivatives
 from .spectra import RateSpectra, rate_spectrum
 from .spiking import SpikingResult, simulate, simulate_brunel
@@ -59,4 +65,6 @@ __all__ = [
     "SpikingResult", "simulate", "simulate_brunel",
     "linear_response", "spike_train_spectrum", "NetworkStability", "network_stability", "PhaseDiagram", "phase_diagram",
     "RateSpectra", "rate_spectrum", "cv_isi",
+    "ShotNoiseRate", "shot_noise_rate", "shot_noise_response", "shot_noise_spike_train_spectrum",
+    "NetworkCV", "network_cv",
 ]

@@ -34,14 +34,14 @@ PACKAGE = ROOT / "mfkit"
 LAYERS: list[tuple[str, set[str]]] = [
     ("single neuron: eq. 27 and its kernels, the neuron's parameters, the mpmath reference",
      {"mfkit._tables", "mfkit._special", "mfkit._kernels", "mfkit.siegert", "mfkit.neuron", "mfkit.reference",
-      "mfkit.density"}),
+      "mfkit.density", "mfkit.shot_noise"}),
     ("model: the network, its input statistics (eq. 28-29) and its delays", {"mfkit.network", "mfkit.delays"}),
     ("parameterisation: the Brunel / NEST-example network, the cortical microcircuit",
      {"mfkit.brunel", "mfkit.microcircuit"}),
     ("solvers and analyses",
      {"mfkit.fixed_points", "mfkit.pseudo_time", "mfkit.continuation", "mfkit.stability", "mfkit.roots",
       "mfkit.response", "mfkit.isi", "mfkit.single_neuron", "mfkit.spiking",
-      "mfkit.spectra"}),
+      "mfkit.spectra", "mfkit.self_consistent"}),
     ("presentation: public API, checks against the theory, figures, command line",
      {"mfkit", "mfkit.verification", "mfkit.plotting", "mfkit.__main__"}),
 ]

@@ -1,0 +1,393 @@
+"""The LIF neuron driven by shot noise: Poisson inputs of fixed sizes, beyond the diffusion approximation.
+
+Eq. 27-29 replace a neuron's input spikes by Gaussian white noise of the same mean and variance.  Here
+the input stays what it is in the network and in NEST: Poisson spike trains of type ``k`` arriving at
+rate ``r_k`` (Hz), each spike making the membrane potential jump by ``a_k`` (mV, e.g. ``+J`` from
+excitatory and external inputs, ``-g J`` from inhibitory ones):
+
+.. math::
+
+    \\tau_m \\dot V = -V + \\tau_m \\sum_k a_k \\sum_j \\delta(t - t^k_j), \\qquad
+    V \\ge \\theta \\;\\to\\; \\text{spike}, \\; V = V_{reset} \\text{ for } t_{ref}
+
+(``iaf_psc_delta``; inputs arriving during ``t_ref`` are lost).  Below threshold the density ``p(V, t)``
+obeys the master equation (Gardiner 2009, ch. 7; Richardson & Swarbrick 2010, Phys. Rev. Lett. 105:178102)
+
+.. math::
+
+    \\partial_t p = \\partial_V \\Big(\\frac{V}{\\tau_m} p\\Big) + \\sum_k r_k \\big[p(V - a_k) - p(V)\\big]
+                  + \\nu(t - t_{ref})\\, \\delta(V - V_{reset}), \\qquad
+    \\nu(t) = \\sum_{k: a_k > 0} r_k \\int_{\\theta - a_k}^{\\theta} p(V, t)\\, dV .
+
+With ``V_reset`` at the resting potential (0 mV) there is no drift there: a neuron just reset waits at
+``V_reset`` for its next input, so the density has a point mass at ``V_reset`` (``ShotNoiseRate.point_mass``)
+and jumps at ``V_reset + sum_k n_k a_k``.
+
+The numerical scheme (all results are for **continuous time**; the threshold is not tested on a time grid)
+----------------------------------------------------------------------------------------------------------
+The potential lives on the grid ``V_reset + i h``, where ``h`` divides every jump, ``theta - V_reset`` and
+``V_reset`` (the rest, 0 mV), so that the reset, the rest, the threshold and every kink of the density are
+grid points and every jump is exact.  Only the leak is discretised, upwind (towards rest).  The discretised
+equation is then the master equation of a continuous-time Markov chain on the grid, with the point mass as
+the chain's state at ``V_reset``; everything follows from one sparse, banded generator ``A`` (jumps beyond
+the lowest grid point land on it; the grid reaches ``7`` standard deviations of the free membrane
+potential below ``min(V_reset, mu)``, and the mass found there is checked):
+
+* rate and CV: the moments of the first-passage time from ``V_reset`` to threshold (backward equations
+  ``A^T T_1 = -1``, ``A^T T_2 = -2 T_1``), ``nu = 1/(t_ref + T_1)``, ``CV^2 = (T_2 - T_1^2) / (t_ref + T_1)^2``;
+* the linear response to a modulation ``r_k + delta r_k e^{lambda t}`` of each input type (any complex
+  ``lambda``, as :func:`mfkit.network_stability` needs): with ``u = (lambda - A)^{-1} e_reset``,
+  ``w_k = (lambda - A)^{-1} B_k p_0`` (``B_k`` the jump operator of type ``k``, ``p_0`` the stationary
+  density) and the exit rates ``f``,
+
+  .. math::
+
+      \\chi_k(\\lambda) = \\frac{\\delta \\nu}{\\delta r_k}
+                       = \\frac{f^T w_k + c_k}{1 - e^{-\\lambda t_{ref}} f^T u},
+
+  ``c_k`` the stationary flux across threshold carried by type ``k`` per unit rate; ``e^{-lambda t_ref} f^T u``
+  is the Laplace transform of the inter-spike-interval density, which gives the spike-train spectrum
+  ``nu (1 - |F|^2) / |1 - F|^2`` of the renewal neuron (Lindner, Schimansky-Geier & Longtin 2002).
+
+The upwind error is first order in ``h`` with a regular expansion; every quantity is computed at ``h``,
+``h/2`` and ``h/4`` and extrapolated twice (Richardson: error ``O(h^3)``); the difference between the
+last two extrapolations is its error estimate, and ``h`` is halved until that estimate is below ``rtol``
+(a :class:`ShotNoiseConvergenceError` when the banded generator would exceed :data:`MAX_BAND` entries).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import solve_banded
+from numpy.typing import ArrayLike, NDArray
+
+from .neuron import check_neuron_params
+
+__all__ = ["ShotNoiseRate", "ShotNoiseConvergenceError", "shot_noise_rate", "shot_noise_response",
+           "shot_noise_spike_train_spectrum", "MAX_BAND"]
+
+MAX_BAND = 2 ** 24
+"""Largest banded generator (grid points times band width) the refinement may use (~17 M entries)."""
+
+_DEPTH = 7.0        # the grid reaches this many free standard deviations below min(V_reset, mu)
+_TAIL = 1e-12       # largest mass allowed in the lowest grid points
+
+
+class ShotNoiseConvergenceError(RuntimeError):
+    """The refinement of the grid did not reach the requested accuracy within :data:`MAX_BAND` entries."""
+
+
+@dataclass(frozen=True)
+class ShotNoiseRate:
+    """Stationary state of the LIF neuron with shot-noise input (continuous time).
+
+    Attributes
+    ----------
+    rate : float
+        Firing rate (Hz).
+    cv : float
+        Coefficient of variation of the inter-spike intervals (``t_ref`` included).
+    gradient : ndarray, shape (K,)
+        ``d rate / d r_k`` (Hz per Hz) for each input type, in the order of the given jumps.
+    point_mass : float
+        Probability of finding the neuron (not refractory) exactly at ``V_reset``: non-zero only when
+        ``V_reset`` is the resting potential (0 mV).
+    error : float
+        Estimated relative error of ``rate`` and ``cv`` (the largest of the two).
+    grid_step : float
+        The finest grid step used (mV).
+    """
+
+    rate: float
+    cv: float
+    gradient: NDArray[np.float64]
+    point_mass: float
+    error: float
+    grid_step: float
+
+
+def _unit_step(values: list[float]) -> float:
+    """The largest step dividing every value (mV) to within 1e-9 mV, or a ValueError."""
+    q = Fraction(0)
+    for v in values:
+        f = Fraction(v).limit_denominator(10 ** 9)
+        if abs(float(f) - v) > 1e-9 * max(1.0, abs(v)):
+            raise ValueError(f"jumps, theta - V_reset and V_reset must be multiples of a common grid step of at least "
+                             f"1e-9 mV, got {v!r}")
+        q = Fraction(math.gcd(q.numerator * f.denominator, f.numerator * q.denominator),
+                     q.denominator * f.denominator) if q else abs(f)
+    return float(q)
+
+
+class _Chain:
+    """The discretised master equation at one grid step ``h`` (rates per ms inside)."""
+
+    def __init__(self, a: NDArray[np.float64], r: NDArray[np.float64], tau: float, t_ref: float,
+                 theta: float, V_reset: float, h: float, V_min: float):
+        self.t_ref = t_ref
+        n_below = int(round((V_reset - V_min) / h))
+        N = n_below + int(round((theta - V_reset) / h))
+        V = V_reset + (np.arange(N) - n_below) * h
+        i = np.arange(N)
+        rows, cols, vals = [], [], []
+        leave = np.abs(V) / (tau * h)                             # upwind leak, towards 0 mV
+        down, up = V > 0, V < 0
+        rows += [i[down] - 1, i[up] + 1]
+        cols += [i[down], i[up]]
+        vals += [leave[down], leave[up]]
+        self.exits = np.zeros((len(a), N), dtype=bool)          # type k carries state i across threshold
+        self.shift = []
+        for k, (ak, rk) in enumerate(zip(a, r)):
+            target = i + int(round(ak / h))
+            self.exits[k] = target >= N
+            target = np.clip(target, 0, N - 1)
+            self.shift.append(sp.csc_matrix((np.ones(N) * ~self.exits[k], (target, i)), shape=(N, N)))
+            leave = leave + rk
+        Sum = sum(rk * S for rk, S in zip(r, self.shift))
+        drift = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(N, N))
+        A = (drift + Sum - sp.diags(leave)).tocoo()
+        self.f = self.exits.T.astype(float) @ r                 # exit rate of each state (1/ms)
+        self.reset = n_below
+        self.N = N
+        # LAPACK band storage of -A and of -A^T: ab[u + i - j, j] = M[i, j]
+        self.l = max(1, int(round(max(0.0, float(a.max())) / h)))   # the jumps up: below the diagonal
+        self.u = max(1, int(round(max(0.0, -float(a.min())) / h)))  # the jumps down: above it
+        self.band = np.zeros((self.l + self.u + 1, N))
+        np.add.at(self.band, (self.u + A.row - A.col, A.col), -A.data)
+        self.band_T = np.zeros_like(self.band)
+        np.add.at(self.band_T, (self.l + A.col - A.row, A.row), -A.data)
+        e = np.zeros(N)
+        e[n_below] = 1.0
+        self.u0 = solve_banded((self.l, self.u), self.band, e)       # occupation times from reset (ms per state)
+        self.T1 = solve_banded((self.u, self.l), self.band_T, np.ones(N))   # mean first-passage times (ms)
+        T2 = solve_banded((self.u, self.l), self.band_T, 2.0 * self.T1)
+        mean = t_ref + self.T1[n_below]
+        self.nu = 1.0 / mean                                    # per ms
+        self.cv = math.sqrt(max(T2[n_below] - self.T1[n_below] ** 2, 0.0)) / mean
+        self.p0 = self.nu * self.u0                             # stationary probabilities of the states
+        self.B = [S @ self.p0 - self.p0 for S in self.shift]    # jump operators on p0 (exits lost)
+        self.c = np.array([self.p0[x].sum() for x in self.exits])
+        self.gradient = np.array([-self.nu ** 2 * (self.T1 @ (S @ self.u0 - self.u0)) for S in self.shift])
+
+    def bottom_mass(self, n: int) -> float:
+        return float(self.p0[:n].sum())
+
+    def laplace(self, lam: complex) -> NDArray[np.complex128]:
+        """[Laplace transform of the ISI density, chi_k for every type] at ``lam`` (1/ms, not 0)."""
+        ab = self.band.astype(complex)
+        ab[self.u] += lam
+        rhs = np.empty((self.N, 1 + len(self.B)), dtype=complex)
+        rhs[:, 0] = 0.0
+        rhs[self.reset, 0] = 1.0
+        for k, b in enumerate(self.B):
+            rhs[:, 1 + k] = b
+        sol = solve_banded((self.l, self.u), ab, rhs, check_finite=False)
+        passage = self.f @ sol[:, 0]
+        isi = np.exp(-lam * self.t_ref) * passage
+        chi = (self.f @ sol[:, 1:] + self.c) / (1.0 - isi)
+        return np.concatenate([[isi], chi])
+
+
+class _Neuron:
+    """A checked shot-noise neuron; its chains at the grid steps ``h0 / 2^n`` are built on demand."""
+
+    def __init__(self, jumps: ArrayLike, rates: ArrayLike, tau_m: float, t_ref: float, theta: float,
+                 V_reset: float, rtol: float, grid_step: float | None):
+        a = np.asarray(jumps, dtype=float)
+        r = np.asarray(rates, dtype=float)
+        if a.ndim != 1 or a.size < 1:
+            raise ValueError(f"jumps must be a 1-d sequence of at least one jump size (mV), got {jumps!r}")
+        if r.shape != a.shape:
+            raise ValueError(f"rates must have one rate (Hz) per jump, shape {a.shape}, got shape {r.shape}")
+        if not np.all(np.isfinite(a)) or np.any(a == 0):
+            raise ValueError(f"jumps must be finite and non-zero (mV), got {a.tolist()}")
+        if not np.all(np.isfinite(r)) or np.any(r < 0):
+            raise ValueError(f"rates must be finite and >= 0 Hz, got {r.tolist()}")
+        check_neuron_params(tau_m, t_ref, theta, V_reset, 0.0)
+        for name, v in (("tau_m", tau_m), ("t_ref", t_ref), ("theta", theta), ("V_reset", V_reset)):
+            if np.ndim(v) != 0:
+                raise ValueError(f"{name} must be a number, got {v!r}")
+        if not (isinstance(rtol, (int, float)) and 1e-10 <= rtol < 0.1):
+            raise ValueError(f"rtol must be in [1e-10, 0.1), got {rtol!r}")
+        self.tau, self.t_ref, self.theta, self.V_reset = float(tau_m), float(t_ref), float(theta), float(V_reset)
+        self.a, self.r = a, r * 1e-3                             # rates per ms inside
+        self.rtol = float(rtol)
+        unit = _unit_step(list(np.abs(a)) + [self.theta - self.V_reset] + ([abs(self.V_reset)] if self.V_reset else []))
+        if grid_step is None:
+            grid_step = unit
+        elif not (isinstance(grid_step, (int, float)) and grid_step > 0
+                  and abs(unit / grid_step - round(unit / grid_step)) < 1e-6):
+            raise ValueError(f"grid_step must divide the jumps, theta - V_reset and V_reset ({unit:g} mV), got "
+                             f"{grid_step!r}")
+        mu = self.tau * float(self.r @ a)
+        sd = math.sqrt(self.tau * float(self.r @ a ** 2) / 2.0)
+        self.sd = sd
+        self.h0 = float(grid_step)
+        while self.h0 > sd / 20.0 and sd > 0:                   # start with ~20 points per standard deviation
+            self.h0 /= 2.0
+        lowest = min(self.V_reset, mu) - _DEPTH * sd - max(0.0, -float(a.min()))
+        self.V_min = self.V_reset - self.h0 * math.ceil((self.V_reset - lowest) / self.h0)
+        self.silent = not np.any((a > 0) & (self.r > 0))
+        if self.band_size(float(grid_step) / 4) > MAX_BAND:
+            raise ValueError(f"jumps, theta - V_reset and V_reset have no common grid step coarse enough for "
+                             f"MAX_BAND = {MAX_BAND} generator entries (largest common step {grid_step:g} mV), got "
+                             f"jumps {a.tolist()}")
+        self.chains: dict[float, _Chain] = {}
+
+    def band_size(self, h: float) -> float:
+        """Entries of the banded generator at step ``h``: grid points times (jumps up + jumps down + 1)."""
+        width = max(1.0, float(self.a.max()) / h) + max(1.0, -float(self.a.min()) / h) + 1
+        return (self.theta - self.V_min) / h * width
+
+    def chain(self, h: float) -> _Chain:
+        if h not in self.chains:
+            if self.band_size(h) > MAX_BAND:
+                raise ShotNoiseConvergenceError(
+                    f"the shot-noise neuron did not converge to rtol={self.rtol:g}: the grid step {h:g} mV would need "
+                    f"a generator of more than MAX_BAND = {MAX_BAND} entries")
+            c = _Chain(self.a, self.r, self.tau, self.t_ref, self.theta, self.V_reset, h, self.V_min)
+            depth = int(round(max(0.0, -float(self.a.min())) / h)) + 1
+            if c.bottom_mass(depth) > _TAIL:
+                raise ShotNoiseConvergenceError(f"mass {c.bottom_mass(depth):.2e} at the lowest grid points "
+                                                f"(V_min = {self.V_min:g} mV): the grid is too short")
+            self.chains[h] = c
+        return self.chains[h]
+
+    def extrapolate(self, value: Callable[[_Chain], NDArray], floor: float = 0.0) -> tuple[NDArray, float]:
+        """``value`` extrapolated from the steps h, h/2, h/4 (h halved until converged), and its error.
+
+        The error is relative to each entry, or to ``floor`` or 1e-3 of the largest entry where larger."""
+        h = self.h0
+        while True:
+            x = [np.asarray(value(self.chain(h / 2 ** n))) for n in range(3)]
+            r1 = [2 * x[1] - x[0], 2 * x[2] - x[1]]
+            best = (4 * r1[1] - r1[0]) / 3
+            scale = np.maximum(np.abs(best), max(floor, 1e-3 * float(np.max(np.abs(best)))))
+            err = float(np.max(np.abs(best - r1[1]) / scale))
+            if err <= self.rtol:
+                return best, err
+            self.chains.pop(h, None)
+            h /= 2.0
+
+
+def shot_noise_rate(jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0, t_ref: float = 2.0,
+                    theta: float = 20.0, V_reset: float = 0.0, rtol: float = 1e-6,
+                    grid_step: float | None = None) -> ShotNoiseRate:
+    """Stationary rate and CV of a LIF neuron with Poisson inputs of fixed sizes (continuous time).
+
+    The master equation of the module notes, solved on a grid and extrapolated to a relative
+    accuracy ``rtol``.
+
+    Parameters
+    ----------
+    jumps : array_like, shape (K,)
+        Jump of the membrane potential per input spike of each type (mV, finite, non-zero).
+    rates : array_like, shape (K,)
+        Total rate of each input type (Hz, >= 0), e.g. ``K_E nu_E + K_ext nu_ext`` for ``+J``.
+    tau_m, t_ref, theta, V_reset : float
+        Membrane time constant (ms), refractory period (ms), threshold and reset (mV, relative to rest).
+    rtol : float
+        Relative accuracy of rate and CV, in [1e-10, 0.1) (default 1e-6).
+    grid_step : float, optional
+        Coarsest grid step (mV); it must divide every jump, ``theta - V_reset`` and ``V_reset``.
+        Default: their largest common divisor.
+
+    Returns
+    -------
+    ShotNoiseRate
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: non-finite or zero jumps, negative rates, neuron parameters out of range,
+        jumps without a common grid step, a ``grid_step`` that does not divide them.
+    ShotNoiseConvergenceError
+        If ``rtol`` is not reached within :data:`MAX_STATES` grid points.
+    """
+    n = _Neuron(jumps, rates, tau_m, t_ref, theta, V_reset, rtol, grid_step)
+    if n.silent:
+        return ShotNoiseRate(0.0, math.nan, np.zeros(n.a.size), 1.0 if n.V_reset == 0 else 0.0, 0.0, n.h0)
+    both, err = n.extrapolate(lambda c: np.array([c.nu, c.cv]))
+    grad, _ = n.extrapolate(lambda c: c.gradient)
+    # the atom at rest receives the reset flux and loses it to every input: nu = m sum_k r_k
+    mass = float(both[0] / n.r.sum()) if n.V_reset == 0 else 0.0
+    h = min(n.chains)
+    return ShotNoiseRate(rate=float(both[0]) * 1e3, cv=float(both[1]), gradient=grad, point_mass=mass,
+                         error=err, grid_step=h)
+
+
+def _laplace(n: _Neuron, lam: NDArray[np.complex128], isi_floor: float = 0.0
+             ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+    """ISI transform (L,) and responses (L, K) at ``lam`` (1/ms), extrapolated (``floor``: see ``extrapolate``)."""
+    isi = np.empty(lam.size, dtype=complex)
+    chi = np.empty((lam.size, n.a.size), dtype=complex)
+    for j, s in enumerate(lam.ravel()):
+        if s == 0:
+            isi[j] = 1.0
+            chi[j] = n.extrapolate(lambda c: c.gradient)[0]
+            continue
+        out, _ = n.extrapolate(lambda c: c.laplace(s), floor=isi_floor)
+        isi[j], chi[j] = out[0], out[1:]
+    return isi, chi
+
+
+def _frequencies(f: ArrayLike) -> NDArray[np.float64]:
+    freq = np.asarray(f, dtype=float)
+    if np.any(~np.isfinite(freq)) or np.any(freq < 0):
+        raise ValueError(f"f must be finite frequencies >= 0 Hz, got {f!r}")
+    return freq
+
+
+def shot_noise_response(f: ArrayLike, jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0,
+                        t_ref: float = 2.0, theta: float = 20.0, V_reset: float = 0.0, rtol: float = 1e-6,
+                        grid_step: float | None = None) -> NDArray[np.complex128]:
+    """Linear response ``chi_k(f) = delta nu / delta r_k`` of the shot-noise LIF neuron to each input rate.
+
+    The rate answers a modulation ``r_k (1 + epsilon e^{2 pi i f t})`` of the rate of input type ``k``
+    with ``nu + epsilon r_k chi_k(f) e^{2 pi i f t}``; at ``f = 0`` ``chi_k`` is ``d nu / d r_k``
+    (:attr:`ShotNoiseRate.gradient`).  Continuous time; see the module notes for the equation.
+
+    Parameters
+    ----------
+    f : array_like
+        Frequencies (Hz, finite, >= 0).
+    jumps, rates, tau_m, t_ref, theta, V_reset, rtol, grid_step
+        As in :func:`shot_noise_rate`.
+
+    Returns
+    -------
+    ndarray, complex, shape ``f.shape + (K,)``
+        Dimensionless (Hz of output per Hz of input rate).
+    """
+    freq = _frequencies(f)
+    n = _Neuron(jumps, rates, tau_m, t_ref, theta, V_reset, rtol, grid_step)
+    if n.silent:
+        return np.zeros(freq.shape + (n.a.size,), dtype=complex)
+    _, chi = _laplace(n, 2j * np.pi * freq.ravel() * 1e-3)
+    return chi.reshape(freq.shape + (n.a.size,))
+
+
+def shot_noise_spike_train_spectrum(f: ArrayLike, jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0,
+                                    t_ref: float = 2.0, theta: float = 20.0, V_reset: float = 0.0,
+                                    rtol: float = 1e-6, grid_step: float | None = None) -> NDArray[np.float64]:
+    """Two-sided power spectrum (Hz) of the spike train of the shot-noise LIF neuron (a renewal process).
+
+    ``S(f) = nu (1 - |F|^2) / |1 - F|^2`` with ``F`` the Fourier transform of the inter-spike-interval
+    density (module notes); ``S -> nu`` at high frequency and ``S(0) = nu CV^2``.  At ``f = 0`` the
+    limit ``nu CV^2`` is returned.  Arguments as in :func:`shot_noise_response`.
+    """
+    freq = _frequencies(f)
+    n = _Neuron(jumps, rates, tau_m, t_ref, theta, V_reset, rtol, grid_step)
+    stat = shot_noise_rate(jumps, rates, tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, rtol=rtol,
+                           grid_step=grid_step)
+    out = np.full(freq.size, stat.rate * stat.cv ** 2 if stat.rate > 0 else 0.0)
+    nonzero = freq.ravel() > 0
+    if np.any(nonzero) and not n.silent:
+        F, _ = _laplace(n, 2j * np.pi * freq.ravel()[nonzero] * 1e-3, isi_floor=1.0)   # S depends on 1 - F
+        out[nonzero] = stat.rate * (1 - np.abs(F) ** 2) / np.abs(1 - F) ** 2
+    return out.reshape(freq.shape)
