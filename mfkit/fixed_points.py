@@ -38,6 +38,13 @@ the problem is first reduced to one unknown per group of such populations.
   followed by de-duplication.  This finds the fixed points whose Newton basin
   contains a starting point; it is *not* guaranteed to find all of them
   (raise ``n_starts`` to search harder).
+
+With shot noise (``input_model="shot"``) ``Phi`` is the rate of the neuron driven by Poisson inputs of
+the network's jump sizes (:mod:`mfkit.shot_input`, the master equation of :mod:`mfkit.shot_noise`, known
+to a relative 1e-6).  Each fixed point of eq. 27 is continued by Newton's method with the shot-noise
+``Phi`` and its Jacobian (first with ``Phi`` to 1e-3, then to 1e-5), and accepted when
+``|Phi(nu) - nu| / nu <= 5e-5``: the fixed points of the shot-noise equation that lie in the Newton
+basins of the diffusion ones (distinct ones kept).  Completeness is not certified with shot noise.
 """
 from __future__ import annotations
 
@@ -52,13 +59,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from .brunel import BrunelNetwork
 from .network import MeanFieldNetwork, as_model
+from .shot_input import ShotNoiseInputs, check_input_model
 from .siegert import SiegertDerivatives, siegert_with_derivatives
 
 __all__ = ["FixedPoint", "FixedPointError", "NoUniqueStateError", "fixed_points", "stable_fixed_point",
-           "as_fixed_point", "make_fixed_point", "Branch", "bifurcation_diagram"]
+           "as_fixed_point", "make_fixed_point", "make_shot_fixed_point", "Branch", "bifurcation_diagram"]
 
 _TINY = 1e-300
 _ACCEPT = 1e-9  # relative residual for accepting a root
+_ACCEPT_SHOT = 5e-5  # the same with shot noise, whose Phi is computed to a relative 1e-5 for it
 
 
 class FixedPointError(RuntimeError):
@@ -103,6 +112,9 @@ class FixedPoint:
         ``max_a |Phi_a(nu) - nu_a| / nu_a`` (0 where ``nu_a = Phi_a = 0``).
     names : tuple of str
         Population names.
+    input_model : {"diffusion", "shot"}
+        The input behind ``Phi``: Gaussian white noise (eq. 27-29) or Poisson inputs of the network's jump
+        sizes (:mod:`mfkit.shot_input`); ``mu`` and ``sigma`` are eq. 28-29 at ``rates`` either way.
     """
 
     rates: NDArray[np.float64]
@@ -113,6 +125,7 @@ class FixedPoint:
     residual: float
     relative_residual: float
     names: tuple[str, ...] = ()
+    input_model: str = "diffusion"
 
     @property
     def rate(self) -> float:
@@ -121,8 +134,9 @@ class FixedPoint:
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         r = ", ".join(f"{n}={v:.10g} Hz" for n, v in zip(self.names, self.rates))
+        shot = ", input_model='shot'" if self.input_model == "shot" else ""
         return (f"FixedPoint({r}, pseudo_time_stable={self.pseudo_time_stable}, "
-                f"relative_residual={self.relative_residual:.1e})")
+                f"relative_residual={self.relative_residual:.1e}{shot})")
 
 
 def _make_many(model: MeanFieldNetwork, rates: NDArray[np.float64], tau: float,
@@ -168,6 +182,83 @@ def make_fixed_point(net: MeanFieldNetwork | BrunelNetwork, rates: ArrayLike, ta
     if r.ndim != 1:
         raise ValueError(f"rates must be one rate vector of shape ({model.n_populations},)")
     return _make_many(model, r, tau)[0]
+
+
+def _relative(phi: NDArray[np.float64], r: NDArray[np.float64]) -> NDArray[np.float64]:
+    diff = np.abs(phi - r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(diff == 0, 0.0, diff / np.abs(r))
+
+
+def _shot_fixed_point_at(model: MeanFieldNetwork, r: NDArray[np.float64], phi: NDArray[np.float64],
+                         jac: NDArray[np.float64], tau: float) -> FixedPoint:
+    stats = model.input_statistics(r)
+    ev = np.linalg.eigvals((jac - np.eye(model.n_populations)) / tau)
+    ev = ev[np.argsort(-ev.real, kind="stable")]
+    for a in (r, stats.mu, stats.sigma, ev):
+        a.setflags(write=False)
+    return FixedPoint(rates=r, mu=stats.mu, sigma=stats.sigma, pseudo_time_eigenvalues=ev,
+                      pseudo_time_stable=bool(np.all(ev.real < 0)), residual=float(np.max(np.abs(phi - r))),
+                      relative_residual=float(np.max(_relative(phi, r))), names=model.names, input_model="shot")
+
+
+def make_shot_fixed_point(model: MeanFieldNetwork, rates: ArrayLike, tau: float = 1.0) -> FixedPoint:
+    """A :class:`FixedPoint` at ``rates`` with the shot-noise ``Phi`` (residual, Jacobian eigenvalues); no solving.
+
+    ``Phi`` is computed to a relative ``_ACCEPT_SHOT / 5`` (1e-5), enough to accept a residual of 5e-5."""
+    r = model.check_rates(rates)
+    phi, jac, _ = ShotNoiseInputs(model, r, rtol=_ACCEPT_SHOT / 5).transfer()
+    return _shot_fixed_point_at(model, r, phi, jac, tau)
+
+
+def _newton_step(x: NDArray[np.float64], phi: NDArray[np.float64], jac: NDArray[np.float64]
+                 ) -> NDArray[np.float64] | None:
+    """One Newton step for ``nu = Phi(nu)`` that keeps the rates >= 0 (None if the Jacobian is singular)."""
+    try:
+        step = np.linalg.solve(jac - np.eye(x.size), x - phi)
+    except np.linalg.LinAlgError:
+        return None
+    shrink = np.min(np.where(x + step < 0, 0.5 * x / np.maximum(-step, 1e-300), 1.0))
+    return x + min(1.0, float(shrink)) * step
+
+
+def _shot_newton(model: MeanFieldNetwork, start: NDArray[np.float64], tau: float) -> FixedPoint | None:
+    """Newton's method for ``nu = Phi_shot(nu)`` from ``start``: with Phi to 1e-3 until the residual is below
+    1e-4, then with Phi to 1e-5 (at most three evaluations) until it is below ``_ACCEPT_SHOT``; None if it
+    does not converge (a candidate lost, never a guess)."""
+    x: NDArray[np.float64] | None = np.array(start, dtype=float)
+    for _ in range(40):
+        phi, jac, _ = ShotNoiseInputs(model, x, rtol=1e-3).transfer()
+        if np.max(_relative(phi, x)) <= 1e-4:
+            break
+        x = _newton_step(x, phi, jac)
+        if x is None:
+            return None
+    else:
+        return None
+    for _ in range(3):
+        r = model.check_rates(x)
+        phi, jac, _ = ShotNoiseInputs(model, r, rtol=_ACCEPT_SHOT / 5).transfer()
+        fp = _shot_fixed_point_at(model, r, phi, jac, tau)
+        if fp.relative_residual <= _ACCEPT_SHOT:
+            return fp
+        x = _newton_step(r, phi, jac)
+        if x is None:
+            return None
+    return None
+
+
+def _shot_fixed_points(model: MeanFieldNetwork, diffusion: list[FixedPoint], tau: float) -> list[FixedPoint]:
+    """The shot-noise fixed points continued from the diffusion ones (distinct to a relative 1e-4)."""
+    found: list[FixedPoint] = []
+    for fp in diffusion:
+        new = _shot_newton(model, fp.rates, tau)
+        if new is not None and not any(np.allclose(new.rates, f.rates, rtol=1e-4, atol=1e-12) for f in found):
+            found.append(new)
+    if not found:
+        raise FixedPointError(f"no fixed point with shot noise: Newton's method from the {len(diffusion)} fixed "
+                              f"points of eq. 27 did not converge")
+    return found
 
 
 class _Reduced:
@@ -409,6 +500,7 @@ def fixed_points(
     tau: float = 1.0,
     grid: tuple[int, int, int] = (20, 40, 250),
     n_starts: int = 400,
+    input_model: str = "diffusion",
 ) -> list[FixedPoint]:
     """Every fixed point of eq. 27 with rates in ``[0, 1000/t_ref)`` Hz.
 
@@ -424,6 +516,10 @@ def fixed_points(
         from 1e-6 Hz to 1 Hz, linear from 1 Hz to ``1000/t_ref``.
     n_starts : int
         Approximate number of starting points when several groups remain.
+    input_model : {"diffusion", "shot"}
+        ``Phi`` of Gaussian white noise (eq. 27, default) or of Poisson inputs of the network's jump sizes
+        (delta synapses, continuous time; the fixed points continued from the diffusion ones, see the module
+        notes).
 
     Returns
     -------
@@ -443,6 +539,8 @@ def fixed_points(
         raise ValueError(f"grid must be three integers >= 5, got {grid!r}")
     if not (_is_int(n_starts) and n_starts >= 1):
         raise ValueError(f"n_starts must be an integer >= 1, got {n_starts!r}")
+    if check_input_model(input_model) == "shot":
+        ShotNoiseInputs.check_model(model)
     red = model.__dict__.get("_reduced")
     if red is None:  # the model is immutable: cache its reduction
         red = _Reduced(model)
@@ -470,12 +568,14 @@ def fixed_points(
             raise FixedPointError(
                 f"root at rates {fp.rates} Hz not confirmed: relative residual {fp.relative_residual:.2e}"
             )
+    if input_model == "shot":
+        fps = _shot_fixed_points(model, fps, tau)
     fps.sort(key=lambda f: (f.rate, tuple(f.rates)))
     return fps
 
 
-def stable_fixed_point(net: MeanFieldNetwork | BrunelNetwork, candidates: list[FixedPoint] | None = None
-                       ) -> FixedPoint:
+def stable_fixed_point(net: MeanFieldNetwork | BrunelNetwork, candidates: list[FixedPoint] | None = None,
+                       *, input_model: str = "diffusion") -> FixedPoint:
     """The network's stationary state: its unique fixed point of eq. 27 that is stable under eq. 30.
 
     The one place where mfkit (and the book) picks "the" state of a network: the stability analysis
@@ -487,6 +587,8 @@ def stable_fixed_point(net: MeanFieldNetwork | BrunelNetwork, candidates: list[F
         The network.
     candidates : list of FixedPoint, optional
         Its fixed points, if already computed by :func:`fixed_points` (saves a second search).
+    input_model : {"diffusion", "shot"}
+        As in :func:`fixed_points` (used when ``candidates`` is None).
 
     Returns
     -------
@@ -499,15 +601,15 @@ def stable_fixed_point(net: MeanFieldNetwork | BrunelNetwork, candidates: list[F
         (a ``ValueError``) If none or several fixed points are stable under eq. 30 (multistability):
         the network then has no stationary state of its own, and the caller must choose one.
     """
-    fps = fixed_points(net) if candidates is None else candidates
+    fps = fixed_points(net, input_model=input_model) if candidates is None else candidates
     stable = [fp for fp in fps if fp.pseudo_time_stable]
     if len(stable) != 1:
         raise NoUniqueStateError(stable)
     return stable[0]
 
 
-def as_fixed_point(net: MeanFieldNetwork | BrunelNetwork, fixed_point: FixedPoint | ArrayLike | None = None
-                   ) -> FixedPoint:
+def as_fixed_point(net: MeanFieldNetwork | BrunelNetwork, fixed_point: FixedPoint | ArrayLike | None = None,
+                   *, input_model: str = "diffusion") -> FixedPoint:
     """The fixed point of ``net`` to analyse: the stationary state by default, else the one given, checked.
 
     The one place where an analysis of a stationary state (:func:`mfkit.network_stability`,
@@ -520,7 +622,9 @@ def as_fixed_point(net: MeanFieldNetwork | BrunelNetwork, fixed_point: FixedPoin
         The network.
     fixed_point : FixedPoint or array_like, optional
         A fixed point of ``net`` or its rates (Hz); it must satisfy eq. 27 to a relative residual of
-        1e-9.  Default: :func:`stable_fixed_point` of ``net``.
+        1e-9 (with shot noise: its equation to 5e-5).  Default: :func:`stable_fixed_point` of ``net``.
+    input_model : {"diffusion", "shot"}
+        Which ``Phi`` the fixed point belongs to (:func:`fixed_points`).
 
     Returns
     -------
@@ -534,13 +638,15 @@ def as_fixed_point(net: MeanFieldNetwork | BrunelNetwork, fixed_point: FixedPoin
         default, if ``net`` has not exactly one stable fixed point (:class:`NoUniqueStateError`).
     """
     model = as_model(net)
+    shot = check_input_model(input_model) == "shot"
     if fixed_point is None:
-        return stable_fixed_point(model)
+        return stable_fixed_point(model, input_model=input_model)
     rates = fixed_point.rates if isinstance(fixed_point, FixedPoint) else fixed_point
-    fp = make_fixed_point(model, rates)
-    if not fp.relative_residual <= _ACCEPT:
-        raise ValueError(f"fixed_point is not a fixed point of the network: relative residual "
-                         f"{fp.relative_residual:.2e} > {_ACCEPT:g} at rates {fp.rates.tolist()} Hz")
+    fp = make_shot_fixed_point(model, rates) if shot else make_fixed_point(model, rates)
+    accept = _ACCEPT_SHOT if shot else _ACCEPT
+    if not fp.relative_residual <= accept:
+        raise ValueError(f"fixed_point is not a fixed point of the network with input_model={input_model!r}: "
+                         f"relative residual {fp.relative_residual:.2e} > {accept:g} at rates {fp.rates.tolist()} Hz")
     return fp
 
 

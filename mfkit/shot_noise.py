@@ -49,9 +49,10 @@ potential below ``min(V_reset, mu)``, and the mass found there is checked):
   is the Laplace transform of the inter-spike-interval density, which gives the spike-train spectrum
   ``nu (1 - |F|^2) / |1 - F|^2`` of the renewal neuron (Lindner, Schimansky-Geier & Longtin 2002).
 
-The upwind error is first order in ``h`` with a regular expansion; every quantity is computed at ``h``,
-``h/2`` and ``h/4`` and extrapolated twice (Richardson: error ``O(h^3)``); the difference between the
-last two extrapolations is its error estimate, and ``h`` is halved until that estimate is below ``rtol``
+The upwind error is first order in ``h`` with a regular expansion (measured: halving ``h`` halves it);
+every quantity is computed at ``h``, ``h/2``, ``h/4``, ... and extrapolated with Richardson's table (``n + 1``
+grids remove the error terms up to ``h^n``); the change of the extrapolation from the last grid added is
+its error estimate, and grids are added until that estimate is below ``rtol``
 (a :class:`ShotNoiseConvergenceError` when the banded generator would exceed :data:`MAX_BAND` entries).
 """
 from __future__ import annotations
@@ -68,11 +69,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from .neuron import check_neuron_params
 
-__all__ = ["ShotNoiseRate", "ShotNoiseConvergenceError", "shot_noise_rate", "shot_noise_response",
+__all__ = ["ShotNoiseNeuron", "ShotNoiseRate", "ShotNoiseConvergenceError", "shot_noise_rate", "shot_noise_response",
            "shot_noise_spike_train_spectrum", "MAX_BAND"]
 
-MAX_BAND = 2 ** 24
-"""Largest banded generator (grid points times band width) the refinement may use (~17 M entries)."""
+MAX_BAND = 2 ** 25
+"""Largest banded generator (grid points times band width) the refinement may use (~34 M entries)."""
 
 _DEPTH = 7.0        # the grid reaches this many free standard deviations below min(V_reset, mu)
 _TAIL = 1e-12       # largest mass allowed in the lowest grid points
@@ -93,7 +94,8 @@ class ShotNoiseRate:
     cv : float
         Coefficient of variation of the inter-spike intervals (``t_ref`` included).
     gradient : ndarray, shape (K,)
-        ``d rate / d r_k`` (Hz per Hz) for each input type, in the order of the given jumps.
+        ``d rate / d r_k`` (Hz per Hz) for each input type, in the order of the given jumps (to a relative
+        ``max(rtol, 1e-5)``).
     point_mass : float
         Probability of finding the neuron (not refractory) exactly at ``V_reset``: non-zero only when
         ``V_reset`` is the resting potential (0 mV).
@@ -193,11 +195,15 @@ class _Chain:
         return np.concatenate([[isi], chi])
 
 
-class _Neuron:
-    """A checked shot-noise neuron; its chains at the grid steps ``h0 / 2^n`` are built on demand."""
+class ShotNoiseNeuron:
+    """A LIF neuron with Poisson inputs of fixed sizes: the discretised master equation, refined on demand.
 
-    def __init__(self, jumps: ArrayLike, rates: ArrayLike, tau_m: float, t_ref: float, theta: float,
-                 V_reset: float, rtol: float, grid_step: float | None):
+    Arguments as in :func:`shot_noise_rate`.  The grids ``h0 / 2^n`` are built when first needed and kept,
+    so that many evaluations (e.g. of the response at many ``lambda``) share them.
+    """
+
+    def __init__(self, jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0, t_ref: float = 2.0,
+                 theta: float = 20.0, V_reset: float = 0.0, rtol: float = 1e-6, grid_step: float | None = None):
         a = np.asarray(jumps, dtype=float)
         r = np.asarray(rates, dtype=float)
         if a.ndim != 1 or a.size < 1:
@@ -228,7 +234,8 @@ class _Neuron:
         sd = math.sqrt(self.tau * float(self.r @ a ** 2) / 2.0)
         self.sd = sd
         self.h0 = float(grid_step)
-        while self.h0 > sd / 20.0 and sd > 0:                   # start with ~20 points per standard deviation
+        self.h0 /= 4.0                                          # at least 4 points per jump
+        while self.h0 > sd / 20.0 and sd > 0:                   # and ~20 points per standard deviation
             self.h0 /= 2.0
         lowest = min(self.V_reset, mu) - _DEPTH * sd - max(0.0, -float(a.min()))
         self.V_min = self.V_reset - self.h0 * math.ceil((self.V_reset - lowest) / self.h0)
@@ -238,6 +245,7 @@ class _Neuron:
                              f"MAX_BAND = {MAX_BAND} generator entries (largest common step {grid_step:g} mV), got "
                              f"jumps {a.tolist()}")
         self.chains: dict[float, _Chain] = {}
+        self._stationary: ShotNoiseRate | None = None
 
     def band_size(self, h: float) -> float:
         """Entries of the banded generator at step ``h``: grid points times (jumps up + jumps down + 1)."""
@@ -258,21 +266,96 @@ class _Neuron:
             self.chains[h] = c
         return self.chains[h]
 
-    def extrapolate(self, value: Callable[[_Chain], NDArray], floor: float = 0.0) -> tuple[NDArray, float]:
-        """``value`` extrapolated from the steps h, h/2, h/4 (h halved until converged), and its error.
+    def extrapolate(self, value: Callable[[_Chain], NDArray], floor: float = 0.0, adaptive: bool = True,
+                    rtol: float | None = None) -> tuple[NDArray, float]:
+        """``value`` extrapolated to ``h -> 0`` from the grids ``h0 / 2^n`` (Richardson's table), and its error.
 
-        The error is relative to each entry, or to ``floor`` or 1e-3 of the largest entry where larger."""
-        h = self.h0
+        The upwind error has an expansion ``c_1 h + c_2 h^2 + ...``: from ``n + 1`` grids the table
+        eliminates the first ``n`` terms.  The error estimate is the change of the extrapolation from the
+        last grid added, relative to each entry, or to ``floor`` or 1e-3 of the largest entry where larger.
+        Grids are added (at least three) until it is below ``rtol`` (default the neuron's); ``adaptive=False``: the three coarsest
+        grids only, whatever the error (an analytic function of the parameters of ``value``)."""
+        table: list[list[NDArray]] = []
+        n = 0
         while True:
-            x = [np.asarray(value(self.chain(h / 2 ** n))) for n in range(3)]
-            r1 = [2 * x[1] - x[0], 2 * x[2] - x[1]]
-            best = (4 * r1[1] - r1[0]) / 3
-            scale = np.maximum(np.abs(best), max(floor, 1e-3 * float(np.max(np.abs(best)))))
-            err = float(np.max(np.abs(best - r1[1]) / scale))
-            if err <= self.rtol:
-                return best, err
-            self.chains.pop(h, None)
-            h /= 2.0
+            row = [np.asarray(value(self.chain(self.h0 / 2 ** n)))]
+            for j, previous in enumerate(table[-1] if table else []):
+                row.append(row[j] + (row[j] - previous) / (2 ** (j + 1) - 1))
+            table.append(row)
+            n += 1
+            if n >= 3:
+                best = row[-1]
+                scale = np.maximum(np.abs(best), max(floor, 1e-3 * float(np.max(np.abs(best)))))
+                err = float(np.max(np.abs(best - table[-2][-1]) / scale))
+                if err <= (self.rtol if rtol is None else rtol) or not adaptive:
+                    return best, err
+
+    def stationary(self) -> ShotNoiseRate:
+        """Rate, CV, gradient and point mass (:func:`shot_noise_rate`), computed once."""
+        if self._stationary is None:
+            if self.silent:
+                self._stationary = ShotNoiseRate(0.0, math.nan, np.zeros(self.a.size),
+                                                 1.0 if self.V_reset == 0 else 0.0, 0.0, self.h0)
+            else:
+                both, err = self.extrapolate(lambda c: np.array([c.nu, c.cv]))
+                grad, _ = self.extrapolate(lambda c: c.gradient, rtol=max(self.rtol, 1e-5))
+                # the atom at rest receives the reset flux and loses it to every input: nu = m sum_k r_k
+                mass = float(both[0] / self.r.sum()) if self.V_reset == 0 else 0.0
+                self._stationary = ShotNoiseRate(rate=float(both[0]) * 1e3, cv=float(both[1]), gradient=grad,
+                                                 point_mass=mass, error=err, grid_step=min(self.chains))
+        return self._stationary
+
+    def instantaneous_response(self) -> NDArray[np.float64]:
+        """``chi_k(lambda -> infinity) = c_k``: the probability within ``a_k`` below threshold (0 for ``a_k < 0``),
+        the share of the rate that follows a modulation of type ``k`` at once."""
+        if self.silent:
+            return np.zeros(self.a.size)
+        return self.extrapolate(lambda c: c.c)[0]
+
+    def laplace(self, lam: ArrayLike, *, adaptive: bool = False, isi_floor: float = 0.0
+                ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+        """Laplace transform of the ISI density and the responses ``chi_k`` at ``lam`` (1/ms, any complex).
+
+        Shapes ``lam.shape`` and ``lam.shape + (K,)``.  ``adaptive=False`` (default): from the three coarsest
+        grids, an analytic function of ``lam`` (for root searches); ``True``: refined to ``rtol``.
+        ``isi_floor``: the ISI transform's error is measured relative to at least this (1 for spectra).
+        """
+        lam = np.asarray(lam, dtype=complex)
+        isi = np.empty(lam.size, dtype=complex)
+        chi = np.empty((lam.size, self.a.size), dtype=complex)
+        for j, s in enumerate(lam.ravel()):
+            if self.silent:
+                isi[j], chi[j] = 0.0, 0.0
+            elif s == 0:
+                isi[j], chi[j] = 1.0, self.extrapolate(lambda c: c.gradient, adaptive=adaptive)[0]
+            else:
+                out, _ = self.extrapolate(lambda c: c.laplace(s), floor=isi_floor, adaptive=adaptive)
+                isi[j], chi[j] = out[0], out[1:]
+        return isi.reshape(lam.shape), chi.reshape(lam.shape + (self.a.size,))
+
+    def response(self, f: ArrayLike) -> NDArray[np.complex128]:
+        """``chi_k(f)`` refined to ``rtol`` (:func:`shot_noise_response`)."""
+        freq = _frequencies(f)
+        return self.laplace(2j * np.pi * freq * 1e-3, adaptive=True)[1]
+
+    def spike_train_spectrum(self, f: ArrayLike) -> NDArray[np.float64]:
+        """Two-sided spike-train spectrum (Hz) refined to ``rtol`` (:func:`shot_noise_spike_train_spectrum`)."""
+        freq = _frequencies(f)
+        stat = self.stationary()
+        if self.silent:
+            return np.zeros(freq.shape)
+        out = np.full(freq.shape, stat.rate * stat.cv ** 2)
+        nonzero = freq > 0
+        F, _ = self.laplace(2j * np.pi * freq[nonzero] * 1e-3, adaptive=True, isi_floor=1.0)  # S depends on 1 - F
+        out[nonzero] = stat.rate * (1 - np.abs(F) ** 2) / np.abs(1 - F) ** 2
+        return out
+
+
+def _frequencies(f: ArrayLike) -> NDArray[np.float64]:
+    freq = np.asarray(f, dtype=float)
+    if np.any(~np.isfinite(freq)) or np.any(freq < 0):
+        raise ValueError(f"f must be finite frequencies >= 0 Hz, got {f!r}")
+    return freq
 
 
 def shot_noise_rate(jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0, t_ref: float = 2.0,
@@ -307,40 +390,10 @@ def shot_noise_rate(jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0, 
         Naming the argument: non-finite or zero jumps, negative rates, neuron parameters out of range,
         jumps without a common grid step, a ``grid_step`` that does not divide them.
     ShotNoiseConvergenceError
-        If ``rtol`` is not reached within :data:`MAX_STATES` grid points.
+        If ``rtol`` is not reached within :data:`MAX_BAND` generator entries.
     """
-    n = _Neuron(jumps, rates, tau_m, t_ref, theta, V_reset, rtol, grid_step)
-    if n.silent:
-        return ShotNoiseRate(0.0, math.nan, np.zeros(n.a.size), 1.0 if n.V_reset == 0 else 0.0, 0.0, n.h0)
-    both, err = n.extrapolate(lambda c: np.array([c.nu, c.cv]))
-    grad, _ = n.extrapolate(lambda c: c.gradient)
-    # the atom at rest receives the reset flux and loses it to every input: nu = m sum_k r_k
-    mass = float(both[0] / n.r.sum()) if n.V_reset == 0 else 0.0
-    h = min(n.chains)
-    return ShotNoiseRate(rate=float(both[0]) * 1e3, cv=float(both[1]), gradient=grad, point_mass=mass,
-                         error=err, grid_step=h)
-
-
-def _laplace(n: _Neuron, lam: NDArray[np.complex128], isi_floor: float = 0.0
-             ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
-    """ISI transform (L,) and responses (L, K) at ``lam`` (1/ms), extrapolated (``floor``: see ``extrapolate``)."""
-    isi = np.empty(lam.size, dtype=complex)
-    chi = np.empty((lam.size, n.a.size), dtype=complex)
-    for j, s in enumerate(lam.ravel()):
-        if s == 0:
-            isi[j] = 1.0
-            chi[j] = n.extrapolate(lambda c: c.gradient)[0]
-            continue
-        out, _ = n.extrapolate(lambda c: c.laplace(s), floor=isi_floor)
-        isi[j], chi[j] = out[0], out[1:]
-    return isi, chi
-
-
-def _frequencies(f: ArrayLike) -> NDArray[np.float64]:
-    freq = np.asarray(f, dtype=float)
-    if np.any(~np.isfinite(freq)) or np.any(freq < 0):
-        raise ValueError(f"f must be finite frequencies >= 0 Hz, got {f!r}")
-    return freq
+    return ShotNoiseNeuron(jumps, rates, tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, rtol=rtol,
+                           grid_step=grid_step).stationary()
 
 
 def shot_noise_response(f: ArrayLike, jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0,
@@ -364,12 +417,8 @@ def shot_noise_response(f: ArrayLike, jumps: ArrayLike, rates: ArrayLike, *, tau
     ndarray, complex, shape ``f.shape + (K,)``
         Dimensionless (Hz of output per Hz of input rate).
     """
-    freq = _frequencies(f)
-    n = _Neuron(jumps, rates, tau_m, t_ref, theta, V_reset, rtol, grid_step)
-    if n.silent:
-        return np.zeros(freq.shape + (n.a.size,), dtype=complex)
-    _, chi = _laplace(n, 2j * np.pi * freq.ravel() * 1e-3)
-    return chi.reshape(freq.shape + (n.a.size,))
+    return ShotNoiseNeuron(jumps, rates, tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, rtol=rtol,
+                           grid_step=grid_step).response(f)
 
 
 def shot_noise_spike_train_spectrum(f: ArrayLike, jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0,
@@ -381,13 +430,5 @@ def shot_noise_spike_train_spectrum(f: ArrayLike, jumps: ArrayLike, rates: Array
     density (module notes); ``S -> nu`` at high frequency and ``S(0) = nu CV^2``.  At ``f = 0`` the
     limit ``nu CV^2`` is returned.  Arguments as in :func:`shot_noise_response`.
     """
-    freq = _frequencies(f)
-    n = _Neuron(jumps, rates, tau_m, t_ref, theta, V_reset, rtol, grid_step)
-    stat = shot_noise_rate(jumps, rates, tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, rtol=rtol,
-                           grid_step=grid_step)
-    out = np.full(freq.size, stat.rate * stat.cv ** 2 if stat.rate > 0 else 0.0)
-    nonzero = freq.ravel() > 0
-    if np.any(nonzero) and not n.silent:
-        F, _ = _laplace(n, 2j * np.pi * freq.ravel()[nonzero] * 1e-3, isi_floor=1.0)   # S depends on 1 - F
-        out[nonzero] = stat.rate * (1 - np.abs(F) ** 2) / np.abs(1 - F) ** 2
-    return out.reshape(freq.shape)
+    return ShotNoiseNeuron(jumps, rates, tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, rtol=rtol,
+                           grid_step=grid_step).spike_train_spectrum(f)

@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 from .fixed_points import FixedPoint, as_fixed_point
 from .network import as_model
 from .response import linear_response, spike_train_spectrum
+from .shot_input import ShotNoiseInputs, check_input_model
 from .siegert import colored_noise_shift
 
 __all__ = ["RateSpectra", "rate_spectrum"]
@@ -148,7 +149,7 @@ def _intrinsic(intrinsic, F: int, P: int) -> NDArray[np.float64] | None:
 
 def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | None = None, *,
                   n_neurons: int | Sequence[int] | None = None,
-                  intrinsic: str | ArrayLike = "renewal") -> RateSpectra:
+                  intrinsic: str | ArrayLike = "renewal", input_model: str = "diffusion") -> RateSpectra:
     """Power and cross spectra of the population rates of a finite network, from linear response.
 
     ``one-sided cross(f) = 2 T diag(S / N) T^H`` with ``T = (I - e^{-lambda D} W(lambda))^{-1}``
@@ -175,6 +176,11 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
         or the given two-sided spectra (Hz, finite and >= 0; NaN gives NaN at its frequency), one
         column per population at the frequencies ``f``, e.g. measured in the spiking network
         (:func:`mfkit.verification.measured_spike_train_spectrum`).
+    input_model : {"diffusion", "shot"}
+        The neurons' input: Gaussian white noise (default) or Poisson inputs of the network's jump sizes
+        (:mod:`mfkit.shot_input`; delta synapses, continuous time): then ``W_ab = K_ab chi_{a,k(b)}`` from the
+        shot-noise responses, the fixed point that of shot noise (``fixed_point`` checked with its ``Phi``) and
+        the renewal spectrum that of the shot-noise neuron (:func:`mfkit.shot_noise_spike_train_spectrum`).
 
     Returns
     -------
@@ -203,17 +209,24 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
     if model.dt is not None:
         raise NotImplementedError(f"rate_spectrum: the linear response with the threshold on a time grid "
                                   f"(network dt = {model.dt} ms) is not implemented; use dt=None")
-    fp = as_fixed_point(model, fixed_point)
+    shot = check_input_model(input_model) == "shot"
+    fp = as_fixed_point(model, fixed_point, input_model=input_model)
     stats = model.input_statistics(fp.rates)
     params = {k: v for k, v in model.neuron_params.items() if k != "tau_syn"}
     col = freq[:, None]                                        # (F, 1) against (P,)
-    chi_mu, chi_sig = (linear_response(col, stats.mu, stats.sigma, modulation=m, **model.neuron_params,
-                                       colored_noise=model.colored_noise) for m in ("mu", "sigma"))
-    W = chi_mu[:, :, None] * stats.d_mu + chi_sig[:, :, None] * stats.d_sigma        # (F, P, P)
     lam = 2j * np.pi * freq * 1e-3
+    if shot:
+        inputs = ShotNoiseInputs(model, fp.rates, rtol=1e-4)
+        W = inputs.expand @ inputs.loop(lam)                   # (F, P, P)
+    else:
+        chi_mu, chi_sig = (linear_response(col, stats.mu, stats.sigma, modulation=m, **model.neuron_params,
+                                           colored_noise=model.colored_noise) for m in ("mu", "sigma"))
+        W = chi_mu[:, :, None] * stats.d_mu + chi_sig[:, :, None] * stats.d_sigma        # (F, P, P)
     loop = model.delay_kernel(lam) * W                       # delays per connection (mfkit.delays)
     if given is not None:
         single = given
+    elif intrinsic == "renewal" and shot:
+        single = inputs.spike_train_spectrum(freq)
     elif intrinsic == "renewal":
         shifted = stats.mu - colored_noise_shift(model.tau_syn, model.tau_m) * stats.sigma   # white noise: mu
         single = spike_train_spectrum(col, shifted, stats.sigma, **params)   # (F, P)

@@ -77,6 +77,7 @@ from .fixed_points import FixedPoint, NoUniqueStateError, as_fixed_point, fixed_
 from .network import MeanFieldNetwork, as_model
 from .response import characteristic_parts, linear_response_limit
 from .roots import RootSearchError, winding_number, zeros_in_rectangle
+from .shot_input import ShotNoiseInputs, check_input_model
 from .siegert import colored_noise_shift
 
 __all__ = ["NetworkStability", "network_stability", "characteristic_function", "PhaseDiagram", "HopfPoints",
@@ -323,32 +324,118 @@ class _Characteristic:
                            for m in ("mu", "sigma"))
         white = (self.tau_syn == 0)[:, None]                                     # filtered rows vanish
         base = white * (lim_mu[:, None] * self.d_mu + lim_sig[:, None] * self.d_sig)   # (G, P), >= 0
-        D = np.broadcast_to(self.model.delay, (self.model.n_populations,) * 2)[self.rep]
+        return neutral_asymptote(self.model, base, self.rep, self.expand)
 
-        def rho(x: float) -> float:
-            return float(np.max(np.abs(np.linalg.eigvals((base * np.exp(-x * D)) @ self.expand))))
 
-        uniform = self.model.uniform_delay
-        if uniform is not None:
-            r = rho(0.0)
-            return float(np.log(r) / uniform) if r > 0 and uniform > 0 else -np.inf
-        undelayed = float(np.max(np.abs(np.linalg.eigvals((base * (D == 0)) @ self.expand))))  # no delay damps it
-        if undelayed >= 1.0:
-            raise RootSearchError(f"the undelayed connections alone have a high-frequency loop gain {undelayed:g} "
-                                  f">= 1: the roots do not stay left of any line")
-        if rho(0.0) == 0.0:
+def neutral_asymptote(model: MeanFieldNetwork, base: NDArray[np.float64], rep: NDArray[np.int64],
+                      expand: NDArray[np.float64]) -> float:
+    """Where the real parts of the roots tend at high frequency, for fixed delays and the loop gain's limit
+    ``base`` (shape (G, P), >= 0, without delays; see :meth:`_Characteristic.asymptote`)."""
+    D = np.broadcast_to(model.delay, (model.n_populations,) * 2)[rep]
+
+    def rho(x: float) -> float:
+        return float(np.max(np.abs(np.linalg.eigvals((base * np.exp(-x * D)) @ expand))))
+
+    uniform = model.uniform_delay
+    if uniform is not None:
+        r = rho(0.0)
+        return float(np.log(r) / uniform) if r > 0 and uniform > 0 else -np.inf
+    undelayed = float(np.max(np.abs(np.linalg.eigvals((base * (D == 0)) @ expand))))  # no delay damps it
+    if undelayed >= 1.0:
+        raise RootSearchError(f"the undelayed connections alone have a high-frequency loop gain {undelayed:g} "
+                              f">= 1: the roots do not stay left of any line")
+    if rho(0.0) == 0.0:
+        return -np.inf
+    lo, hi = -1.0, 1.0
+    while rho(lo) <= 1.0:
+        lo *= 2.0
+    while rho(hi) >= 1.0:
+        hi *= 2.0
+    for _ in range(200):  # bisection to the last bit
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if rho(mid) > 1.0 else (lo, mid)
+    return float(hi)
+
+
+class _ShotCharacteristic(_Characteristic):
+    """The characteristic equation with shot-noise input: ``det(I - L(lam) o W(lam))``, ``W_ab = K_ab chi_{a,k(b)}``
+    (:class:`mfkit.shot_input.ShotNoiseInputs`; the responses from the neuron's three coarsest grids,
+    extrapolated, so that ``W`` is analytic in ``lam``).  No denominators: ``den = 1``."""
+
+    def __init__(self, model: MeanFieldNetwork, fp: FixedPoint):
+        self.inputs = ShotNoiseInputs(model, fp.rates)
+        self.rep = np.array([g[0] for g in self.inputs.groups])
+        self.expand = self.inputs.expand
+        self.tau = model.tau_m[self.rep]
+        self.tau_syn = model.tau_syn[self.rep]
+        self.model = model
+        self.delay = model.delay
+        self.fixed_point = fp
+
+    def parts(self, lam: NDArray[np.complex128]) -> tuple[NDArray, NDArray]:
+        lam = np.asarray(lam, dtype=complex)
+        num = (self.model.delay_kernel(lam)[..., self.rep, :] * self.inputs.loop(lam)) @ self.expand
+        return np.ones(num.shape[:-1]), num
+
+    def asymptote(self) -> float:
+        """As for white noise, with ``W_inf = K c`` (the instantaneous responses): with shot noise the rate
+        follows an excitatory modulation at once with the probability within one jump below threshold."""
+        if self.model.delay_distribution != "fixed":
             return -np.inf
-        lo, hi = -1.0, 1.0
-        while rho(lo) <= 1.0:
-            lo *= 2.0
-        while rho(hi) >= 1.0:
-            hi *= 2.0
-        for _ in range(200):  # bisection to the last bit
-            mid = 0.5 * (lo + hi)
-            if mid in (lo, hi):
+        return neutral_asymptote(self.model, self.inputs.loop_limit(), self.rep, self.expand)
+
+
+def _continue_root(H, lam: complex, left: float, *, tol: float = 1e-10, max_halvings: int = 6) -> complex | None:
+    """Follow a zero of ``H(lam, s)`` from ``s = 0`` (at ``lam``) to ``s = 1`` by the secant method in steps of
+    ``s`` (one step first; halved when the secant method does not converge in 20 iterations or the zero
+    moves by more than half its modulus); None once it lies left of ``left`` (it has left the window);
+    a RootSearchError if it gets lost."""
+    s, ds = 0.0, 1.0
+    while s < 1.0:
+        if lam.real < left:
+            return None
+        target = min(1.0, s + ds)
+        z0, z1 = lam, lam + 1e-4 * max(1.0, abs(lam))
+        f0, f1 = H(np.array([z0, z1]), target)
+        for _ in range(20):
+            if f1 == f0:
                 break
-            lo, hi = (mid, hi) if rho(mid) > 1.0 else (lo, mid)
-        return float(hi)
+            z0, z1, f0 = z1, z1 - f1 * (z1 - z0) / (f1 - f0), f1
+            if abs(z1 - z0) <= tol * max(1.0, abs(z1)):
+                break
+            f1 = H(np.array([z1]), target)[0]
+        converged = abs(z1 - z0) <= tol * max(1.0, abs(z1))
+        if not converged or abs(z1 - lam) > 0.5 * max(0.1, abs(lam)):
+            ds /= 2.0
+            if ds < 1.0 / 2 ** max_halvings:
+                raise RootSearchError(f"a root could not be followed from white noise to shot noise (lost near "
+                                      f"lambda = {lam:.6g} per ms, s = {s:.3g})")
+            continue
+        lam, s = z1, target
+    return lam
+
+
+def _shot_eigenvalues(network, model: MeanFieldNetwork, G: _ShotCharacteristic, f_max: float,
+                      re_min: float | None) -> tuple[NDArray[np.complex128], float]:
+    """The roots of the shot-noise equation continued from the white-noise ones (Im >= 0 and conjugates), and
+    the left edge of the white-noise search."""
+    diffusion = fixed_points(model)
+    fp_d = min(diffusion, key=lambda f: float(np.max(np.abs(f.rates - G.fixed_point.rates))))
+    white = network_stability(network, fp_d, f_max=f_max, re_min=re_min)
+    Gd = _Characteristic(model, fp_d)
+
+    def H(lam: NDArray[np.complex128], s: float) -> NDArray[np.complex128]:
+        """``det(diag(den) (I - s W_shot) - (1 - s) num)``: the white-noise rows times their denominators."""
+        den, num = Gd.parts(lam)
+        M = den[..., :, None] * (np.eye(den.shape[-1]) - s * G.parts(lam)[1]) - (1 - s) * num
+        return np.linalg.det(M)
+
+    left = white.re_min - 0.1 * abs(white.re_min)      # a root followed beyond this has left the window
+    roots = [_continue_root(H, lam, left) for lam in white.eigenvalues if lam.imag >= 0]
+    both = [z for r in roots if r is not None for z in ((r,) if r.imag == 0 else (r, np.conj(r)))]
+    return np.array(both, dtype=complex), white.re_min
 
 
 def characteristic_function(network, fixed_point: FixedPoint | ArrayLike | None = None):
@@ -363,7 +450,8 @@ def characteristic_function(network, fixed_point: FixedPoint | ArrayLike | None 
 
 
 def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None, *,
-                      f_max: float = 1000.0, re_min: float | None = None) -> NetworkStability:
+                      f_max: float = 1000.0, re_min: float | None = None,
+                      input_model: str = "diffusion") -> NetworkStability:
     """Eigenvalues of the linearised rate dynamics with delay around a fixed point (Brunel 2000).
 
     Every root in the window ``re_min < Re lambda``, ``|Im lambda| <= 2 pi f_max`` (certified by the
@@ -394,6 +482,15 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
         that makes its peak near 130 Hz, -0.177 per ms, :meth:`NetworkStability.dominant_mode`).
         With exponential delays it must lie right of the kernel's pole, ``-1/max(delay)``; the
         default is then at most 0.9 times that.
+    input_model : {"diffusion", "shot"}
+        The neurons' input: Gaussian white noise (default; every root in the window, certified) or
+        Poisson inputs of the network's jump sizes (:mod:`mfkit.shot_input`; delta synapses, continuous
+        time, at the shot-noise fixed point, ``fixed_point`` checked with that ``Phi``).  With shot noise
+        the roots are those of white noise continued to shot noise (the loop gain
+        ``(1 - s) W_white + s W_shot``, ``s`` from 0 to 1, the secant method; a root that moves left of
+        ``re_min`` by a tenth of it is dropped): a root that enters the window from outside during the
+        continuation is not found, so completeness is *not* certified.  The
+        asymptote uses ``W_inf = K c`` (:meth:`mfkit.shot_noise.ShotNoiseNeuron.instantaneous_response`).
 
     Returns
     -------
@@ -407,6 +504,12 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
     if isinstance(f_max, bool) or not isinstance(f_max, (int, float, np.integer, np.floating)) \
             or not 0 < f_max < np.inf:
         raise ValueError(f"f_max must be a finite frequency > 0 Hz, got {f_max!r}")
+    if check_input_model(input_model) == "shot":
+        model = as_model(network)
+        G = _ShotCharacteristic(model, as_fixed_point(model, fixed_point, input_model="shot"))
+        roots, x0 = _shot_eigenvalues(network, model, G, float(f_max), re_min)
+        y = 2 * np.pi * float(f_max) * 1e-3
+        return _result(G, roots[(roots.real > x0) & (np.abs(roots.imag) <= y)], f_max, x0)
     G = characteristic_function(network, fixed_point)
     tau = float(np.max(G.tau))
     if re_min is None:
@@ -434,6 +537,11 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
         roots = np.zeros(0, dtype=complex)
     else:
         roots = _conjugate_zeros(G, x0, _right_edge(G, y), y)
+    return _result(G, roots, f_max, x0)
+
+
+def _result(G: _Characteristic, roots: NDArray[np.complex128], f_max: float, x0: float) -> NetworkStability:
+    """The :class:`NetworkStability` of the roots found in the window (sorted, with derivatives and residues)."""
     order = np.lexsort((-roots.imag, -np.round(roots.real, 12)))
     ev = roots[order]
     deriv = G.derivative(ev) if ev.size else np.zeros(0, dtype=complex)
