@@ -379,6 +379,12 @@ class _ShotCharacteristic(_Characteristic):
         num = (self.model.delay_kernel(lam)[..., self.rep, :] * self.inputs.loop(lam)) @ self.expand
         return np.ones(num.shape[:-1]), num
 
+    def derivative(self, lam: NDArray[np.complex128]) -> NDArray[np.complex128]:
+        """``Delta'(lam)`` by a central difference of step 1e-5 per ms (``W`` is analytic and smooth on that
+        scale; 2 evaluations instead of Cauchy's 16 or more)."""
+        lam = np.asarray(lam, dtype=complex)
+        return (self.determinant(lam + 1e-5) - self.determinant(lam - 1e-5)) / 2e-5
+
     def asymptote(self) -> float:
         """As for white noise, with ``W_inf = K c`` (the instantaneous responses): with shot noise the rate
         follows an excitatory modulation at once with the probability within one jump below threshold."""
