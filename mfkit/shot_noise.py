@@ -241,7 +241,8 @@ class ShotNoiseNeuron:
         sd = math.sqrt(self.tau * float(self.r @ a ** 2) / 2.0)
         self.sd = sd
         self.h0 = float(grid_step)
-        self.h0 /= 4.0                                          # at least 4 points per jump
+        while self.h0 > float(np.min(np.abs(a))) / 4.0:         # at least 4 points per jump
+            self.h0 /= 2.0
         while self.h0 > sd / 20.0 and sd > 0:                   # and ~20 points per standard deviation
             self.h0 /= 2.0
         lowest = min(self.V_reset, mu) - _DEPTH * sd - max(0.0, -float(a.min()))
