@@ -70,7 +70,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .neuron import check_neuron_params
 
-__all__ = ["ShotNoiseNeuron", "ShotNoiseRate", "ShotNoiseConvergenceError", "shot_noise_rate", "shot_noise_response",
+__all__ = ["ShotNoiseNeuron", "ShotNoiseRate", "check_jumps", "ShotNoiseConvergenceError", "shot_noise_rate", "shot_noise_response",
            "shot_noise_spike_train_spectrum", "MAX_BAND"]
 
 MAX_BAND = 2 ** 25
@@ -129,6 +129,27 @@ def _unit_step(values: list[float]) -> float:
         q = Fraction(math.gcd(q.numerator * f.denominator, f.numerator * q.denominator),
                      q.denominator * f.denominator) if q else abs(f)
     return float(q)
+
+
+def check_jumps(jumps: ArrayLike, rates: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``jumps`` (mV, finite, non-zero) and ``rates`` (Hz, finite, >= 0) as float arrays of one length K >= 1."""
+    try:
+        a = np.asarray(jumps, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"jumps must be a 1-d sequence of jump sizes (mV), got {jumps!r}") from None
+    try:
+        r = np.asarray(rates, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"rates must be a 1-d sequence of input rates (Hz), got {rates!r}") from None
+    if a.ndim != 1 or a.size < 1:
+        raise ValueError(f"jumps must be a 1-d sequence of at least one jump size (mV), got {jumps!r}")
+    if r.shape != a.shape:
+        raise ValueError(f"rates must have one rate (Hz) per jump, shape {a.shape}, got shape {r.shape}")
+    if not np.all(np.isfinite(a)) or np.any(a == 0):
+        raise ValueError(f"jumps must be finite and non-zero (mV), got {a.tolist()}")
+    if not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise ValueError(f"rates must be finite and >= 0 Hz, got {r.tolist()}")
+    return a, r
 
 
 class _Chain:
@@ -211,16 +232,7 @@ class ShotNoiseNeuron:
 
     def __init__(self, jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0, t_ref: float = 2.0,
                  theta: float = 20.0, V_reset: float = 0.0, rtol: float = 1e-6, grid_step: float | None = None):
-        a = np.asarray(jumps, dtype=float)
-        r = np.asarray(rates, dtype=float)
-        if a.ndim != 1 or a.size < 1:
-            raise ValueError(f"jumps must be a 1-d sequence of at least one jump size (mV), got {jumps!r}")
-        if r.shape != a.shape:
-            raise ValueError(f"rates must have one rate (Hz) per jump, shape {a.shape}, got shape {r.shape}")
-        if not np.all(np.isfinite(a)) or np.any(a == 0):
-            raise ValueError(f"jumps must be finite and non-zero (mV), got {a.tolist()}")
-        if not np.all(np.isfinite(r)) or np.any(r < 0):
-            raise ValueError(f"rates must be finite and >= 0 Hz, got {r.tolist()}")
+        a, r = check_jumps(jumps, rates)
         check_neuron_params(tau_m, t_ref, theta, V_reset, 0.0)
         for name, v in (("tau_m", tau_m), ("t_ref", t_ref), ("theta", theta), ("V_reset", V_reset)):
             if np.ndim(v) != 0:

@@ -32,6 +32,10 @@ through delta synapses (the input of a neuron of the Brunel network if its presy
 were independent Poisson processes), with the update of NEST's ``iaf_psc_delta``; it separates the
 diffusion approximation from the assumption that the network's input is Poisson.
 :func:`simulate_poisson_inputs` does so for the neurons of a Brunel network at one of its fixed points.
+:func:`simulate_lif_jumps` (rate and CV) and :func:`simulate_lif_jumps_rate` (population rate, with an optional
+sinusoidal modulation of the rate of one input type) take any number of jump sizes; they are the direct
+check of the shot-noise theory (:mod:`mfkit.shot_noise`, continuous time) and, with :func:`fit_response`, of its
+linear response ``delta nu / delta r_k``.  All three share one kernel.
 
 The neuron parameters are checked by :func:`mfkit.neuron.check_neuron_params`, the input statistics
 ``mu`` and ``sigma`` of the Poisson inputs come from the model (:class:`mfkit.MeanFieldNetwork`,
@@ -56,10 +60,12 @@ from .brunel import BrunelNetwork
 from .fixed_points import FixedPoint, as_fixed_point
 from .network import MeanFieldNetwork
 from .neuron import check_neuron_params
+from .shot_noise import check_jumps
 from .spiking._checks import integer_in, number_in
 
-__all__ = ["MAX_STEPS", "LIFRateResult", "ResponseFit", "simulate_lif_rate", "fit_response", "ShotNoiseResult",
-           "simulate_lif_shot_noise", "simulate_poisson_inputs"]
+__all__ = ["MAX_STEPS", "MAX_INPUTS_PER_STEP", "LIFRateResult", "ResponseFit", "simulate_lif_rate", "fit_response",
+           "ShotNoiseResult", "simulate_lif_shot_noise", "simulate_lif_jumps", "simulate_lif_jumps_rate",
+           "simulate_poisson_inputs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,9 +82,12 @@ class LIFRateResult:
         Bin width = time step (ms).
     n_neurons, n_groups : int
     mu, sigma : float
-        Constant parts of the input (mV).
+        Constant parts of the input (mV); for Poisson inputs of fixed jumps (:func:`simulate_lif_jumps_rate`)
+        those of their diffusion approximation (eq. 28-29).
     modulation : tuple or None
-        ``(channel, amplitude, f_Hz)`` as given.
+        ``(channel, amplitude, f_Hz)``: as given to :func:`simulate_lif_rate` (channel ``"mu"`` or ``"sigma"``,
+        amplitude in mV); from :func:`simulate_lif_jumps_rate` the input type ``k`` and the amplitude of its
+        rate in Hz (``eps r_k``).
     seed : int
         Seed of the run; two runs with the same seed, ``n_neurons``, ``dt``, ``t_warmup`` and
         ``t_sim`` use the same noise for every neuron and step.
@@ -122,8 +131,10 @@ class LIFRateResult:
 class ResponseFit:
     """Linear response fitted to a simulated population rate.
 
-    ``chi`` (Hz/mV) with ``nu(t) = nu_0 + eps Re[chi e^{2 pi i f t}]``; ``gain = |chi|``;
-    ``phase`` in degrees (negative: the rate lags).  ``gain_err`` (Hz/mV) and ``phase_err`` (deg) are
+    ``chi`` with ``nu(t) = nu_0 + eps Re[chi e^{2 pi i f t}]``, ``eps`` the amplitude of the modulation:
+    Hz/mV for a modulation of mu or sigma, Hz/Hz (``delta nu / delta r_k``) for one of an input rate
+    (:func:`simulate_lif_jumps_rate`); ``gain = |chi|``; ``phase`` in degrees (negative: the rate lags).
+    ``gain_err`` (units of ``chi``) and ``phase_err`` (deg) are
     standard errors from the scatter of the fits of the independent groups of neurons.
     """
 
@@ -495,33 +506,99 @@ class ShotNoiseResult:
     n_neurons: int
 
 
+#: Largest mean number of input spikes of one type in one step (``r_k dt``, with the modulation) that
+#: :func:`simulate_lif_jumps` and :func:`simulate_lif_jumps_rate` accept (their Poisson counts are drawn by
+#: inversion, in about ``r_k dt`` operations; ``exp(-r_k dt)`` must stay a normal double).
+MAX_INPUTS_PER_STEP = 500.0
+
+
+@njit(inline="always")
+def _poisson_inverse(u, lam, e_lam):
+    """The Poisson(``lam``) count whose cumulative distribution first reaches ``u`` (``e_lam = exp(-lam)``):
+    monotone in ``u`` and in ``lam``, so that runs sharing their uniforms draw nearly the same counts."""
+    p = e_lam
+    cdf = p
+    n = 0
+    while u > cdf:
+        n += 1
+        p *= lam / n
+        if p == 0.0 and n > lam:  # u beyond the last representable mass: the tail is exhausted
+            break
+        cdf += p
+    return n
+
+
 @njit(cache=True)
-def _run_shot_noise(n_neurons, n_warm, n_rec, lam_E, lam_I, J_E, J_I, decay, theta, V_reset, n_ref, seed):
-    np.random.seed(seed)
+def _run_jumps(n_neurons, n_groups, n_warm, n_rec, record_rate, jumps, lam, e_lam, decay, theta, V_reset, n_ref,
+               seed, legacy):
+    # One neuron after the other, NEST's iaf_psc_delta: V <- V decay + sum_k jumps[k] n_k, spike and reset when
+    # V >= theta at the end of a step, then n_ref steps at V_reset with the input discarded. n_k ~ Poisson(lam[k, j])
+    # with j = k_step if lam has a column per step (modulated input), else 0.
+    # Random numbers: legacy=True draws n_k with numpy's global generator seeded with `seed`, type after type in
+    # every step, refractory or not (the stream of simulate_lif_shot_noise, kept bit for bit); legacy=False
+    # inverts the counter-based uniform of (seed, neuron, step, type) (_poisson_inverse), drawn only when the
+    # neuron is not refractory, so that two runs with the same seed share their inputs step by step ("common
+    # random numbers") whatever their spikes do. Returns the spike counts per group and recorded step (if
+    # record_rate), and per neuron the recorded spikes and the sums of the ISIs and of their squares (in steps).
+    K = jumps.size
+    per_step = lam.shape[1] > 1
+    n_steps = n_warm + n_rec
+    if legacy:
+        np.random.seed(seed)
+    base = _mix(np.uint64(seed) * _GAMMA + np.uint64(3))
+    by_group = np.zeros((n_groups, n_rec if record_rate else 0))
     counts = np.zeros(n_neurons)
-    s1 = np.zeros(n_neurons)  # sum of the ISIs (steps)
-    s2 = np.zeros(n_neurons)  # sum of their squares
+    s1 = np.zeros(n_neurons)
+    s2 = np.zeros(n_neurons)
     for i in range(n_neurons):
+        grp = i % n_groups
         V = V_reset
         ref = 0
         last = -1
-        for k in range(n_warm + n_rec):
-            x = J_E * np.random.poisson(lam_E) + J_I * np.random.poisson(lam_I)
+        x = 0.0
+        for k in range(n_steps):
+            col = k if per_step else 0
+            if legacy:
+                x = 0.0
+                for q in range(K):
+                    x += jumps[q] * np.random.poisson(lam[q, col])
             if ref > 0:  # NEST iaf_psc_delta: input arriving during the refractory period is discarded
                 ref -= 1
                 continue
+            if not legacy:
+                x = 0.0
+                idx = (i * n_steps + k) * K
+                for q in range(K):
+                    u = _unit(base, idx + q)
+                    if u > e_lam[q, col]:
+                        x += jumps[q] * _poisson_inverse(u, lam[q, col], e_lam[q, col])
             V = V * decay + x
             if V >= theta:
                 V = V_reset
                 ref = n_ref
                 if k >= n_warm:
+                    if record_rate:
+                        by_group[grp, k - n_warm] += 1.0
                     counts[i] += 1.0
                     if last >= 0:
                         isi = float(k - last)
                         s1[i] += isi
                         s2[i] += isi * isi
                     last = k
-    return counts, s1, s2
+    return by_group, counts, s1, s2
+
+
+def _isi_statistics(counts: np.ndarray, s1: np.ndarray, s2: np.ndarray, t_sim: float) -> tuple[float, ...]:
+    """Mean rate (Hz) and CV over the neurons with standard errors, from :func:`_run_jumps`'s per-neuron sums
+    (neurons with fewer than two intervals left out of the CV; NaN if fewer than two neurons remain)."""
+    rates = counts / (t_sim * 1e-3)
+    n_isi = counts - 1
+    ok = n_isi >= 2
+    mean = s1[ok] / n_isi[ok]
+    cvs = np.sqrt(np.maximum(s2[ok] / n_isi[ok] - mean**2, 0.0)) / mean
+    cv, cv_err = (float(cvs.mean()), float(cvs.std(ddof=1) / math.sqrt(cvs.size))) if cvs.size >= 2 \
+        else (float("nan"), float("nan"))
+    return float(rates.mean()), float(rates.std(ddof=1) / math.sqrt(rates.size)), cv, cv_err
 
 
 def simulate_lif_shot_noise(rate_E, rate_I, *, CE, CI, J_E, J_I, t_sim, n_neurons, seed, dt=0.1,
@@ -587,23 +664,184 @@ def simulate_lif_shot_noise(rate_E, rate_I, *, CE, CI, J_E, J_I, t_sim, n_neuron
     n_rec = int(round(t_sim / dt))
     if n_rec < 1:
         raise ValueError(f"t_sim must be at least one step dt, got t_sim={t_sim!r}, dt={dt!r}")
-    counts, s1, s2 = _run_shot_noise(n_neurons, int(round(t_warmup / dt)), n_rec, CE * rate_E * dt * 1e-3,
-                                     CI * rate_I * dt * 1e-3, J_E, J_I, math.exp(-dt / tau_m), theta, V_reset,
-                                     int(round(t_ref / dt)), seed)
-    rates = counts / (t_sim * 1e-3)
-    n_isi = counts - 1
-    ok = n_isi >= 2
-    mean = s1[ok] / n_isi[ok]
-    cvs = np.sqrt(np.maximum(s2[ok] / n_isi[ok] - mean**2, 0.0)) / mean
-    n = n_neurons
-    cv, cv_err = (float(cvs.mean()), float(cvs.std(ddof=1) / math.sqrt(cvs.size))) if cvs.size >= 2 \
-        else (float("nan"), float("nan"))
+    lam = np.array([[CE * rate_E * dt * 1e-3], [CI * rate_I * dt * 1e-3]])
+    _, counts, s1, s2 = _run_jumps(n_neurons, 1, int(round(t_warmup / dt)), n_rec, False, np.array([J_E, J_I]), lam,
+                                   np.exp(-lam), math.exp(-dt / tau_m), theta, V_reset, int(round(t_ref / dt)), seed,
+                                   True)
+    rate, rate_err, cv, cv_err = _isi_statistics(counts, s1, s2, t_sim)
     # eq. 28-29 from the model: a neuron of a network whose E and I populations fire at rate_E and rate_I
     inputs = MeanFieldNetwork(K=[[CE, CI]] * 2, J=[[J_E, J_I]] * 2, tau_m=tau_m, t_ref=t_ref, theta=theta,
                               V_reset=V_reset).input_statistics([rate_E, rate_I])
-    return ShotNoiseResult(rate=float(rates.mean()), rate_err=float(rates.std(ddof=1) / math.sqrt(n)), cv=cv,
-                           cv_err=cv_err, mu=float(inputs.mu[0]), sigma=float(inputs.sigma[0]), n_neurons=n)
+    return ShotNoiseResult(rate=rate, rate_err=rate_err, cv=cv, cv_err=cv_err, mu=float(inputs.mu[0]),
+                           sigma=float(inputs.sigma[0]), n_neurons=n_neurons)
 
+
+def _jump_run(jumps, rates, t_sim, n_neurons, seed, dt, tau_m, t_ref, theta, V_reset, t_warmup, modulation,
+              n_groups, record_rate):
+    """Check the arguments of :func:`simulate_lif_jumps` and :func:`simulate_lif_jumps_rate`, run
+    :func:`_run_jumps` (counter-based random numbers) and return its output with the checked values."""
+    a, r = check_jumps(jumps, rates)
+    t_sim, dt, tau_m, t_ref, t_warmup, theta, V_reset = _check_lif(t_sim, dt, tau_m, t_ref, t_warmup, theta,
+                                                                   V_reset)
+    n_groups = integer_in("n_groups", n_groups, 2 if record_rate else 1, allow_float=False)
+    n_neurons = integer_in("n_neurons", n_neurons, max(2, n_groups), allow_float=False,
+                           note="at least n_groups" if record_rate else "")
+    seed = _check_seed(seed)
+    n_warm = int(round(t_warmup / dt))
+    n_rec = int(round(t_sim / dt))
+    if n_rec < 1:
+        raise ValueError(f"t_sim must be at least one step dt, got t_sim={t_sim!r}, dt={dt!r}")
+    lam = (r * dt * 1e-3)[:, None]
+    if modulation is not None:
+        try:
+            k, eps, f = modulation
+        except (TypeError, ValueError):
+            raise ValueError(f"modulation must be None or (k, eps, f_Hz), got {modulation!r}") from None
+        k = integer_in("modulation input type k", k, 0, a.size - 1, allow_float=False)
+        eps = number_in("modulation depth eps", eps, -1.0, 1.0)
+        f = number_in("modulation frequency f", f, 0.0, unit="Hz")
+        w = 2e-3 * math.pi * f  # rad/ms
+        t_mid = (np.arange(-n_warm, n_rec) + 0.5) * dt
+        # the mean count of the step [t, t + dt]: the integral of r_k (1 + eps cos(w s)) over it
+        smear = math.sin(w * dt / 2) / (w * dt / 2) if f > 0 else 1.0
+        lam = np.repeat(lam, t_mid.size, axis=1)
+        lam[k] *= 1.0 + eps * smear * np.cos(w * t_mid)
+        modulation = (k, eps, f)
+    if lam.max() > MAX_INPUTS_PER_STEP:
+        raise ValueError(f"rates must give at most MAX_INPUTS_PER_STEP = {MAX_INPUTS_PER_STEP:g} inputs of a type "
+                         f"per step of dt = {dt!r} ms (with the modulation), got {lam.max():.4g}: reduce dt")
+    out = _run_jumps(n_neurons, n_groups, n_warm, n_rec, record_rate, a, lam, np.exp(-lam), math.exp(-dt / tau_m),
+                     theta, V_reset, int(round(t_ref / dt)), seed, False)
+    mu = tau_m * float(a @ r) * 1e-3
+    sigma = math.sqrt(tau_m * float(a**2 @ r) * 1e-3)
+    return out, dict(a=a, r=r, t_sim=t_sim, dt=dt, n_warm=n_warm, n_rec=n_rec, n_neurons=n_neurons,
+                     n_groups=n_groups, seed=seed, modulation=modulation, mu=mu, sigma=sigma)
+
+
+def simulate_lif_jumps(jumps, rates, *, t_sim, n_neurons, seed, dt=0.1, tau_m=20.0, t_ref=2.0, theta=20.0,
+                       V_reset=0.0, t_warmup=200.0) -> ShotNoiseResult:
+    """Stationary rate and CV of independent LIF neurons driven by Poisson inputs of any fixed jump sizes.
+
+    Every neuron receives ``K`` independent Poisson spike trains (delta synapses); a spike of type ``k`` makes
+    the membrane potential jump by ``a_k = jumps[k]`` (mV), and the spikes of type ``k`` arrive at the total
+    rate ``r_k = rates[k]`` (Hz; for a neuron of the Brunel network at population rate ``nu``: ``jumps = [J,
+    -g J]``, ``rates = [CE (nu + nu_ext), CI nu]``).  Below threshold
+
+    .. math::
+
+        \\tau_m \\dot V = -V + \\tau_m \\sum_k a_k \\sum_j \\delta(t - t^k_j),
+
+    the neuron of :func:`mfkit.shot_noise.shot_noise_rate` (rest at 0 mV).  The update is that of NEST's
+    ``iaf_psc_delta``, as in :func:`simulate_lif_shot_noise`: in every step of ``dt`` the number ``n_k`` of
+    inputs of type ``k`` is Poisson with mean ``r_k dt``; ``V <- V e^{-dt/tau_m} + sum_k a_k n_k`` (exact decay;
+    the inputs of a step all arrive at its end); a spike and ``V <- V_reset`` when ``V >= theta`` at the end of
+    the step, then ``round(t_ref/dt)`` refractory steps during which ``V`` stays at ``V_reset`` and the input is
+    discarded.  The threshold is tested only on the time grid (crossings made and undone within a step are
+    missed), so the results tend to the continuous-time theory only as ``dt -> 0``.  All neurons start at
+    ``V_reset``; the first ``t_warmup`` ms are discarded.
+
+    Random numbers: the count of type ``k`` of neuron ``i`` in step ``j`` inverts the Poisson distribution at a
+    uniform that depends on ``(seed, i, j, k)`` only (counter-based, SplitMix64).  The same seed gives the same
+    result, and runs with the same seed, sizes and times share their input step by step (common random
+    numbers, see :func:`simulate_lif_jumps_rate`).  With two types it is the neuron of
+    :func:`simulate_lif_shot_noise` (``rates = [CE rate_E, CI rate_I]``), whose random numbers differ: the same
+    statistics, not the same spikes.
+
+    Parameters
+    ----------
+    jumps : array_like, shape (K,)
+        Jump of the membrane potential per input spike of each type (mV, finite, non-zero).
+    rates : array_like, shape (K,)
+        Total rate of each input type (Hz, finite, >= 0; at most :data:`MAX_INPUTS_PER_STEP` inputs of a type
+        per step on average).
+    t_sim : float
+        Recorded time (ms, > 0), after ``t_warmup``.
+    n_neurons : int
+        Number of independent neurons (>= 2).
+    seed : int
+        Seed of the random numbers, in [0, 2**32).
+    dt : float
+        Time step (ms, > 0, at most ``tau_m/10``).
+    tau_m, t_ref, theta, V_reset : float
+        Membrane time constant (ms, > 0), refractory period (ms, >= 0), threshold and reset (mV,
+        ``V_reset < theta``).
+    t_warmup : float
+        Discarded initial time (ms, >= 0).
+
+    Returns
+    -------
+    ShotNoiseResult
+        Mean rate over the neurons and mean CV of their inter-spike intervals, with standard errors (as
+        :func:`simulate_lif_shot_noise`), and ``mu = tau_m sum_k a_k r_k``, ``sigma = sqrt(tau_m sum_k a_k^2
+        r_k)`` (rates per ms) of the diffusion approximation (eq. 28-29).
+
+    Raises
+    ------
+    ValueError
+        Naming the bad argument.
+    """
+    (_, counts, s1, s2), c = _jump_run(jumps, rates, t_sim, n_neurons, seed, dt, tau_m, t_ref, theta, V_reset,
+                                       t_warmup, None, 1, False)
+    rate, rate_err, cv, cv_err = _isi_statistics(counts, s1, s2, c["t_sim"])
+    return ShotNoiseResult(rate=rate, rate_err=rate_err, cv=cv, cv_err=cv_err, mu=c["mu"], sigma=c["sigma"],
+                           n_neurons=c["n_neurons"])
+
+
+def simulate_lif_jumps_rate(jumps, rates, *, t_sim, n_neurons, seed, dt=0.1, tau_m=20.0, t_ref=2.0, theta=20.0,
+                            V_reset=0.0, t_warmup=200.0, modulation=None, n_groups=8) -> LIFRateResult:
+    """Population rate of LIF neurons driven by Poisson inputs of fixed jump sizes, one input rate optionally modulated.
+
+    The neurons, their update and random numbers are those of :func:`simulate_lif_jumps`.  With
+    ``modulation=(k, eps, f)`` the rate of input type ``k`` is
+
+    .. math::
+
+        r_k(t) = r_k \\left(1 + \\varepsilon \\cos(2 \\pi f t)\\right)
+
+    (``t`` in s from the start of the recording; the warm-up is modulated too), and its count in a step
+    ``[t, t + dt]`` has the mean ``int r_k(s) ds = r_k dt (1 + eps sinc(pi f dt) cos(2 pi f (t + dt/2)))``, the
+    count of the inhomogeneous Poisson process in the step (the midpoint rule times a factor above 0.998 for
+    ``f dt`` up to 0.03).  :func:`fit_response` then returns ``chi = delta nu / delta r_k`` (Hz of output per Hz
+    of input rate), the quantity of :func:`mfkit.shot_noise.shot_noise_response`: the result stores the
+    modulation as ``(k, eps r_k, f)``, the amplitude (Hz) of the modulated rate.  An unmodulated run with the
+    same seed, sizes and times, passed to :func:`fit_response` as ``reference``, draws the same input counts
+    except where the modulation changes them (monotone inversion of shared uniforms), so its subtraction cancels
+    most of the noise.
+
+    Parameters
+    ----------
+    jumps, rates, t_sim, seed, dt, tau_m, t_ref, theta, V_reset, t_warmup
+        As in :func:`simulate_lif_jumps`.
+    n_neurons : int
+        Number of neurons (>= n_groups).
+    modulation : None or (k, eps, f)
+        Input type ``k`` (an int in ``[0, K)``), relative depth ``eps`` (in [-1, 1]) and frequency ``f`` (Hz,
+        >= 0).
+    n_groups : int
+        Number of disjoint groups of neurons (neuron ``i`` in group ``i % n_groups``) whose rates are kept
+        separately (>= 2), for error bars.
+
+    Returns
+    -------
+    LIFRateResult
+        The rate (Hz) of every group in every step of ``dt``; ``mu`` and ``sigma`` of the diffusion
+        approximation (as :func:`simulate_lif_jumps`), ``crossing="grid"``, ``modulation`` as above.
+
+    Raises
+    ------
+    ValueError
+        Naming the bad argument.
+    """
+    (by_group, _, _, _), c = _jump_run(jumps, rates, t_sim, n_neurons, seed, dt, tau_m, t_ref, theta, V_reset,
+                                       t_warmup, modulation, n_groups, True)
+    n_neurons, n_groups, dt = c["n_neurons"], c["n_groups"], c["dt"]
+    sizes = np.bincount(np.arange(n_neurons) % n_groups, minlength=n_groups)
+    mod = c["modulation"]
+    if mod is not None:  # the amplitude of the modulated rate (Hz): fit_response's chi is delta nu / delta r_k
+        mod = (mod[0], mod[1] * float(c["r"][mod[0]]), mod[2])
+    return LIFRateResult(t=(np.arange(c["n_rec"]) + 0.5) * dt, rates_by_group=by_group / (sizes[:, None] * dt * 1e-3),
+                         dt=dt, n_neurons=n_neurons, n_groups=n_groups, mu=c["mu"], sigma=c["sigma"], modulation=mod,
+                         seed=c["seed"], n_warmup=c["n_warm"], crossing="grid", tau_syn=0.0)
 
 def simulate_poisson_inputs(network: BrunelNetwork, fixed_point: FixedPoint | ArrayLike | None = None, *,
                             n_intervals: float = 100.0, n_neurons: int = 50, seed: int,
