@@ -150,7 +150,7 @@ def test_theory_chapters_are_numbered():
 
 
 READING_ORDER = ["siegert", "network", "pseudo_time", "spiking", "linear_response", "spectra", "phase_diagram",
-                 "synaptic_filtering", "microcircuit", "theory_accuracy", "accuracy_speed", "notation", "glossary", "references"]
+                 "synaptic_filtering", "beyond_diffusion", "microcircuit", "theory_accuracy", "accuracy_speed", "notation", "glossary", "references"]
 
 
 def toc_pages() -> list[str]:
