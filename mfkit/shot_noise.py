@@ -327,10 +327,11 @@ class ShotNoiseNeuron:
 
     def instantaneous_response(self) -> NDArray[np.float64]:
         """``chi_k(lambda -> infinity) = c_k``: the probability within ``a_k`` below threshold (0 for ``a_k < 0``),
-        the share of the rate that follows a modulation of type ``k`` at once."""
+        the share of the rate that follows a modulation of type ``k`` at once (from the three coarsest grids,
+        extrapolated; with one excitatory type ``c = rate / r`` exactly)."""
         if self.silent:
             return np.zeros(self.a.size)
-        return self.extrapolate(lambda c: c.c)[0]
+        return self.extrapolate(lambda c: c.c, adaptive=False)[0]
 
     def laplace(self, lam: ArrayLike, *, adaptive: bool = False, isi_floor: float = 0.0
                 ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:

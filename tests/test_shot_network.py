@@ -75,7 +75,8 @@ def test_stability_roots_are_roots(seed_shot):
     G = mfkit.stability._ShotCharacteristic(as_model(net), seed_shot)
     assert np.all(np.abs(G.determinant(st.eigenvalues)) < 1e-8)
     share = net.CE * seed_shot.rates[0] / (net.CE * (seed_shot.rates[0] + net.nu_ext_hz))
-    assert st.asymptote == pytest.approx(np.log(share) / net.delay, rel=1e-6)
+    # c = Phi / r_E on the grids, Phi within 5e-5 of the fixed point's rate: ln(share) to ~1e-4
+    assert st.asymptote == pytest.approx(np.log(share) / net.delay, rel=1e-3)
 
 
 def test_rate_spectrum_with_shot_noise(seed_shot):
