@@ -26,7 +26,9 @@ seed).  At each grid point ``(V_reset, g, eta)`` of the stability record (:func:
 """
 from __future__ import annotations
 
+import functools
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -39,7 +41,8 @@ from mfkit.roots import RootSearchError
 from mfkit.self_consistent import SelfConsistencyError
 from mfkit.shot_input import ShotNoiseInputs
 
-from _record import ROOT, provenance, write_record
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # _record, also when loaded by path (the tests)
+from _record import ROOT, provenance, write_record  # noqa: E402
 
 OUTPUT = ROOT / "book" / "data" / "beyond_diffusion_record.json"
 SEED = 1
@@ -47,6 +50,12 @@ N_NEURONS = 200
 PER_BAND = 3
 RE_MIN = -0.25
 F_MAX = 1000.0
+
+
+@functools.lru_cache(maxsize=1)
+def spectra_record() -> dict:
+    """The spectra chapter's record (its bands and grid points), read once."""
+    return json.loads((ROOT / "book" / "data" / "spectra_record.json").read_text())
 
 
 def roots(st) -> list[list[float]]:
@@ -90,9 +99,7 @@ def theory_point(V_r: float, g: float, eta: float, size: tuple[int, float] | Non
         out["self_consistent"] = {"error": str(e)}
         sc = None
     if size is not None and sc is not None:
-        spectra = json.loads((ROOT / "book" / "data" / "spectra_record.json").read_text())
-        edges = np.array(spectra["bands"]["edges_Hz"])
-        f = band_frequencies(edges)
+        f = band_frequencies(np.array(spectra_record()["bands"]["edges_Hz"]))
         big = BrunelNetwork(order=size[0], epsilon=size[1], g=g, eta=eta, V_reset=V_r)
         intrinsic = sc.spike_train_spectrum(f.ravel()).T                    # (F, P), two-sided, Hz
         psd_s = rate_spectrum(big, f.ravel(), fp_s, input_model="shot", intrinsic=intrinsic).psd[:, 0]
@@ -105,7 +112,7 @@ def theory_point(V_r: float, g: float, eta: float, size: tuple[int, float] | Non
 def record(progress=print) -> dict:
     start = time.perf_counter()
     stability = json.loads((ROOT / "book" / "data" / "stability_record.json").read_text())
-    spectra = json.loads((ROOT / "book" / "data" / "spectra_record.json").read_text())
+    spectra = spectra_record()
     big = tuple(spectra["inputs"]["sizes"][1])
     in_spectra = {(p["V_r"], p["g"], p["eta"]) for p in spectra["points"]}
     points = []
