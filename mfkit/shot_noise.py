@@ -57,6 +57,7 @@ its error estimate, and grids are added until that estimate is below ``rtol``
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -70,15 +71,18 @@ from numpy.typing import ArrayLike, NDArray
 
 from .neuron import check_neuron_params
 
-__all__ = ["ShotNoiseNeuron", "ShotNoiseRate", "check_jumps", "ShotNoiseConvergenceError", "shot_noise_rate", "shot_noise_response",
+__all__ = ["ShotNoiseNeuron", "ShotNoiseRate", "check_jumps", "richardson_table", "ShotNoiseConvergenceError", "shot_noise_rate", "shot_noise_response",
            "shot_noise_spike_train_spectrum", "MAX_BAND"]
 
 MAX_BAND = 2 ** 25
 """Largest banded generator (grid points times band width) the refinement may use (~34 M entries)."""
 
-_BLAS = ThreadpoolController()
-"""Banded solves run on one BLAS thread: OpenBLAS's threads gain nothing on a band and, on a busy machine,
-made the solves 20x slower (measured on 2 cores under load: 0.5 s instead of 0.02 s for 8,000 points)."""
+@functools.lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    """The BLAS libraries' thread control, made on first use (not at import).  Banded solves run on one BLAS
+    thread: OpenBLAS's threads gain nothing on a band and, on a busy machine, made the solves 20x slower
+    (measured on 2 cores under load: 0.5 s instead of 0.02 s for 8,000 points)."""
+    return ThreadpoolController()
 
 _DEPTH = 7.0        # the grid reaches this many free standard deviations below min(V_reset, mu)
 _TAIL = 1e-12       # largest mass allowed in the lowest grid points
@@ -152,6 +156,22 @@ def check_jumps(jumps: ArrayLike, rates: ArrayLike) -> tuple[NDArray[np.float64]
     return a, r
 
 
+def richardson_table(values: list[ArrayLike]) -> list[list[NDArray]]:
+    """Richardson's table of values computed on grids of step ``h0 / 2^n`` (n = 0, 1, ...).
+
+    Row ``n`` is ``[x_n, T_n1, ..., T_nn]`` with ``T_n0 = x_n`` and
+    ``T_n(j+1) = T_nj + (T_nj - T_(n-1)j) / (2^(j+1) - 1)``: for an error ``c_1 h + c_2 h^2 + ...``, ``T_nj``
+    has eliminated the first ``j`` terms using the grids ``n - j, ..., n``; ``T_nn`` is the best value.
+    """
+    table: list[list[NDArray]] = []
+    for x in values:
+        row = [np.asarray(x)]
+        for j, previous in enumerate(table[-1] if table else []):
+            row.append(row[j] + (row[j] - previous) / (2 ** (j + 1) - 1))
+        table.append(row)
+    return table
+
+
 class _Chain:
     """The discretised master equation at one grid step ``h`` (rates per ms inside)."""
 
@@ -191,7 +211,7 @@ class _Chain:
         np.add.at(self.band_T, (self.l + A.col - A.row, A.row), -A.data)
         e = np.zeros(N)
         e[n_below] = 1.0
-        with _BLAS.limit(limits=1, user_api="blas"):
+        with _blas().limit(limits=1, user_api="blas"):
             self.u0 = solve_banded((self.l, self.u), self.band, e)       # occupation times from reset (ms per state)
             self.T1 = solve_banded((self.u, self.l), self.band_T, np.ones(N))   # mean first-passage times (ms)
             T2 = solve_banded((self.u, self.l), self.band_T, 2.0 * self.T1)
@@ -215,7 +235,7 @@ class _Chain:
         rhs[self.reset, 0] = 1.0
         for k, b in enumerate(self.B):
             rhs[:, 1 + k] = b
-        with _BLAS.limit(limits=1, user_api="blas"):
+        with _blas().limit(limits=1, user_api="blas"):
             sol = solve_banded((self.l, self.u), ab, rhs, check_finite=False)
         passage = self.f @ sol[:, 0]
         isi = np.exp(-lam * self.t_ref) * passage
@@ -295,16 +315,12 @@ class ShotNoiseNeuron:
         last grid added, relative to each entry, or to ``floor`` or 1e-3 of the largest entry where larger.
         Grids are added (at least three) until it is below ``rtol`` (default the neuron's); ``adaptive=False``: the three coarsest
         grids only, whatever the error (an analytic function of the parameters of ``value``)."""
-        table: list[list[NDArray]] = []
-        n = 0
+        values: list[NDArray] = []
         while True:
-            row = [np.asarray(value(self.chain(self.h0 / 2 ** n)))]
-            for j, previous in enumerate(table[-1] if table else []):
-                row.append(row[j] + (row[j] - previous) / (2 ** (j + 1) - 1))
-            table.append(row)
-            n += 1
-            if n >= 3:
-                best = row[-1]
+            values.append(np.asarray(value(self.chain(self.h0 / 2 ** len(values)))))
+            if len(values) >= 3:
+                table = richardson_table(values)
+                best = table[-1][-1]
                 scale = np.maximum(np.abs(best), max(floor, 1e-3 * float(np.max(np.abs(best)))))
                 err = float(np.max(np.abs(best - table[-2][-1]) / scale))
                 if err <= (self.rtol if rtol is None else rtol) or not adaptive:
