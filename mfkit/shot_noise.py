@@ -69,6 +69,15 @@ counted in the same step; periodic in ``f`` with period ``1/dt``) and the spike-
 extrapolation is the same; measured at the Brunel network's seed point (dt = 0.1 ms) the error of one grid is
 first order and the table reaches 1e-6 from four grids (0.1 mV / 4 to / 32); at rates of a few Hz with
 ``V_reset = 10`` mV the table's last change stays near 1e-4 at 0.1 mV / 32.
+
+Exponentially distributed jumps (``jump_distribution="exponential"``): a test case
+------------------------------------------------------------------------------------
+Richardson & Swarbrick (2010) solve the neuron in closed form when the jumps are exponentially distributed.
+The same chain takes such jumps (continuous time): a jump of ``d`` cells has the probability of the
+exponential over that cell, and the dense jump operator is replaced by one auxiliary unknown per cell and type
+obeying a two-term recursion (see ``_exponential_generator``).  ``tests/test_shot_noise_exponential.py`` checks
+the rate against their closed form for excitatory jumps (measured: within 1e-10 at ``rtol = 1e-6``).  NEST's
+synapses make fixed jumps: the exponential case is a check of the solver, not a model of the network.
 """
 from __future__ import annotations
 
@@ -81,7 +90,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack
-from scipy.signal import fftconvolve
+from scipy.signal import fftconvolve, lfilter
 from scipy.stats import binom, poisson
 from threadpoolctl import ThreadpoolController
 from numpy.typing import ArrayLike, NDArray
@@ -191,10 +200,12 @@ def richardson_table(values: list[ArrayLike]) -> list[list[NDArray]]:
 
 class _Banded:
     """``-A`` for a generator ``A`` (1/ms) in LAPACK band storage (``band[u + i - j, j] = -A[i, j]``), LU-factored
-    once for the real solves."""
+    once for the real solves.  ``index``: where the potential's states sit when ``A`` is an augmented system (with
+    auxiliary unknowns whose elimination gives the generator); solves take and return those states only."""
 
-    def __init__(self, band: NDArray[np.float64], l: int, u: int):
+    def __init__(self, band: NDArray[np.float64], l: int, u: int, index: NDArray[np.int64] | None = None):
         self.band, self.l, self.u = band, l, u
+        self.index = np.arange(band.shape[1]) if index is None else index
         self._lu = self._factor(band)
 
     def _factor(self, band: NDArray) -> tuple[NDArray, NDArray]:
@@ -208,13 +219,13 @@ class _Banded:
         return lu, piv
 
     @classmethod
-    def from_sparse(cls, A: sp.spmatrix) -> "_Banded":
+    def from_sparse(cls, A: sp.spmatrix, index: NDArray[np.int64] | None = None) -> "_Banded":
         A = A.tocoo()
         l = max(1, int(np.max(A.row - A.col)))                  # moves up: below the diagonal
         u = max(1, int(np.max(A.col - A.row)))                  # moves down: above it
         band = np.zeros((l + u + 1, A.shape[0]))
         np.add.at(band, (u + A.row - A.col, A.col), -A.data)
-        return cls(band, l, u)
+        return cls(band, l, u, index)
 
     def solve(self, rhs: NDArray, shift: complex = 0.0, transpose: bool = False) -> NDArray:
         """``(shift - A)^-1 rhs`` (``(-A^T)^-1 rhs`` with ``transpose``, real shift 0 only)."""
@@ -222,11 +233,24 @@ class _Banded:
             (lu, piv), trs = self._lu, lapack.dgbtrs
         else:
             band = self.band.astype(complex)
-            band[self.u] += shift
+            band[self.u, self.index] += shift
             (lu, piv), trs = self._factor(band), lapack.zgbtrs
+        full = np.zeros((self.band.shape[1],) + rhs.shape[1:], dtype=np.result_type(rhs, lu))
+        full[self.index] = rhs
         with _blas().limit(limits=1, user_api="blas"):
-            x, _ = trs(lu, self.l, self.u, rhs, piv, trans=int(transpose))
-        return x
+            x, _ = trs(lu, self.l, self.u, full, piv, trans=int(transpose))
+        return x[self.index]
+
+
+def _upwind_leak(tau: float, n_rest: int, N: int) -> tuple[sp.spmatrix, NDArray[np.float64]]:
+    """The leak on the grid, upwind towards rest: the moves (rate ``|m|/tau`` from ``m`` cells away from rest to the
+    neighbour nearer to it) and the rate of leaving each cell."""
+    i = np.arange(N)
+    leave = np.abs(i - n_rest) / tau
+    down, up = i > n_rest, i < n_rest
+    moves = sp.csc_matrix((np.concatenate([leave[down], leave[up]]),
+                           (np.concatenate([i[down] - 1, i[up] + 1]), np.concatenate([i[down], i[up]]))), shape=(N, N))
+    return moves, leave
 
 
 def _leak_generator(a: NDArray[np.float64], r: NDArray[np.float64], tau: float, h: float, n_rest: int, N: int):
@@ -234,21 +258,61 @@ def _leak_generator(a: NDArray[np.float64], r: NDArray[np.float64], tau: float, 
     rates ``f`` (1/ms), and ``change(k, v) = (dA/dr_k v, df/dr_k . v)`` with ``dA/dr_k = S_k - I`` (``S_k`` the
     shift by ``a_k``, exits lost) and ``df/dr_k`` 1 where type ``k`` carries the state across threshold."""
     i = np.arange(N)
-    leave = np.abs(i - n_rest) / tau                            # upwind leak, towards 0 mV
-    down, up = i > n_rest, i < n_rest
-    drift = sp.csc_matrix((np.concatenate([leave[down], leave[up]]),
-                           (np.concatenate([i[down] - 1, i[up] + 1]), np.concatenate([i[down], i[up]]))), shape=(N, N))
+    moves, leave = _upwind_leak(tau, n_rest, N)
     shifts, exits = [], []
     for ak in a:
         target = i + int(round(ak / h))
         exits.append(target >= N)
         shifts.append(sp.csc_matrix((np.ones(N) * ~exits[-1], (np.clip(target, 0, N - 1), i)), shape=(N, N)))
-    A = drift - sp.diags(leave + r.sum()) + sum(rk * S for rk, S in zip(r, shifts))
+    A = moves - sp.diags(leave + r.sum()) + sum(rk * S for rk, S in zip(r, shifts))
 
     def change(k: int, v: NDArray) -> tuple[NDArray, float]:
         return shifts[k] @ v - v, float(v[exits[k]].sum())
 
     return _Banded.from_sparse(A), np.array(exits, dtype=float).T @ r, change
+
+
+def _exponential_generator(a: NDArray[np.float64], r: NDArray[np.float64], tau: float, h: float, n_rest: int,
+                           N: int):
+    """Continuous time, jumps of type ``k`` exponentially distributed with mean ``|a_k|`` (up for ``a_k > 0``, down
+    otherwise), as for :func:`_leak_generator`.
+
+    On the grid a jump of ``d >= 1`` cells has the probability ``(1 - q) q^(d-1)``, ``q = e^{-h/|a_k|}`` (the
+    exponential integrated over the cell it lands in; a regular expansion in ``h``).  The arrivals
+    ``y_i = sum_j (1 - q) q^(|i-j|-1) p_j`` from below (above) obey ``y_i = q y_(i-1) + (1 - q) p_(i-1)``
+    (``i+1``), so the dense jump operator becomes one auxiliary unknown per type and cell with a two-term
+    relation: an augmented banded system whose elimination is the generator (``_Banded.index``).  Jumps below
+    the lowest cell land on it; the exits of cell ``j`` are ``q^(N-1-j)``."""
+    K = a.size
+    i = np.arange(N)
+    q = np.exp(-h / np.abs(a))
+    moves, leave = _upwind_leak(tau, n_rest, N)
+    at = lambda part, cells: (K + 1) * cells + part              # noqa: E731 -- potential 0, arrivals 1 + k
+    rows, cols, vals = [at(0, moves.tocoo().row)], [at(0, moves.tocoo().col)], [moves.tocoo().data]
+    rows.append(at(0, i)), cols.append(at(0, i)), vals.append(-(leave + r.sum()))
+    for k in range(K):
+        src = i - 1 if a[k] > 0 else i + 1                      # the neighbour the arrivals come through
+        ok = (src >= 0) & (src < N)
+        rows += [at(0, i), at(1 + k, i), at(1 + k, i[ok]), at(1 + k, i[ok])]
+        cols += [at(1 + k, i), at(1 + k, i), at(1 + k, src[ok]), at(0, src[ok])]
+        vals += [np.full(N, r[k]), -np.ones(N), np.full(ok.sum(), q[k]), np.full(ok.sum(), 1.0 - q[k])]
+        if a[k] < 0:                                            # below the lowest cell: sum_j q^j p_j, kept there
+            rows += [at(0, np.zeros(2, dtype=int))]
+            cols += [np.array([at(0, 0), at(1 + k, 0)])]
+            vals += [np.array([r[k], r[k] * q[k] / (1.0 - q[k])])]
+    A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=((K + 1) * N, (K + 1) * N))
+    exits = [q[k] ** (N - 1 - i) if a[k] > 0 else np.zeros(N) for k in range(K)]
+
+    def change(k: int, v: NDArray) -> tuple[NDArray, float]:
+        if a[k] > 0:
+            y = lfilter([0.0, 1.0 - q[k]], [1.0, -q[k]], v)
+        else:
+            y = lfilter([0.0, 1.0 - q[k]], [1.0, -q[k]], v[::-1])[::-1]
+            y[0] += float(q[k] ** i @ v)
+        return y - v, float(exits[k] @ v)
+
+    return _Banded.from_sparse(A, at(0, i)), np.array(exits).T @ r, change
 
 
 def _step_counts(a: NDArray[np.float64], lam: NDArray[np.float64], unit: float
@@ -389,8 +453,14 @@ class ShotNoiseNeuron:
 
     def __init__(self, jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0, t_ref: float = 2.0,
                  theta: float = 20.0, V_reset: float = 0.0, rtol: float = 1e-6, grid_step: float | None = None,
-                 dt: float | None = None):
+                 dt: float | None = None, jump_distribution: str = "fixed"):
         a, r = check_jumps(jumps, rates)
+        if jump_distribution not in ("fixed", "exponential"):
+            raise ValueError(f"jump_distribution must be 'fixed' or 'exponential', got {jump_distribution!r}")
+        if jump_distribution == "exponential" and dt is not None:
+            raise ValueError("jump_distribution='exponential' is solved in continuous time only: dt must be None, "
+                             f"got dt={dt!r}")
+        self.exponential = jump_distribution == "exponential"
         check_neuron_params(tau_m, t_ref, theta, V_reset, 0.0)
         for name, v in (("tau_m", tau_m), ("t_ref", t_ref), ("theta", theta), ("V_reset", V_reset)):
             if np.ndim(v) != 0:
@@ -401,7 +471,8 @@ class ShotNoiseNeuron:
         self.a, self.r = a, r * 1e-3                             # rates per ms inside
         self.rtol = float(rtol)
         self.dt = _check_dt(dt, self.tau, self.t_ref)
-        unit = _unit_step(list(np.abs(a)) + [self.theta - self.V_reset] + ([abs(self.V_reset)] if self.V_reset else []))
+        unit = _unit_step(([] if self.exponential else list(np.abs(a))) + [self.theta - self.V_reset]
+                          + ([abs(self.V_reset)] if self.V_reset else []))
         if grid_step is None:
             grid_step = unit
         elif not (isinstance(grid_step, (int, float)) and grid_step > 0
@@ -409,7 +480,7 @@ class ShotNoiseNeuron:
             raise ValueError(f"grid_step must divide the jumps, theta - V_reset and V_reset ({unit:g} mV), got "
                              f"{grid_step!r}")
         mu = self.tau * float(self.r @ a)
-        sd = math.sqrt(self.tau * float(self.r @ a ** 2) / 2.0)
+        sd = math.sqrt(self.tau * float(self.r @ a ** 2) * (2.0 if self.exponential else 1.0) / 2.0)  # E[jump^2]
         self.sd = sd
         self.h0 = float(grid_step)
         while self.h0 > float(np.min(np.abs(a))) / 4.0:         # at least 4 points per jump
@@ -434,6 +505,8 @@ class ShotNoiseNeuron:
     def band_size(self, h: float) -> float:
         """Entries of the banded generator at step ``h``: grid points times (jumps up + jumps down + 1); on a time
         grid the jumps of one step (with the decay's moves) and the factorisation's fill-in."""
+        if self.exponential:                                    # augmented: K + 1 unknowns per cell, band ~2(K + 1)
+            return (self.theta - self.V_min) / h * (self.a.size + 1) * (3 * self.a.size + 4)
         if self.dt:
             decay = -math.expm1(-self.dt / self.tau) * max(self.theta, -self.V_min) / h + 1
             lo, pmf, _ = self.counts
@@ -454,6 +527,8 @@ class ShotNoiseNeuron:
             if self.dt:
                 generator = _step_generator(self.counts, self.unit, math.exp(-self.dt / self.tau), self.dt, h,
                                             n_rest, N, self.split)
+            elif self.exponential:
+                generator = _exponential_generator(self.a, self.r, self.tau, h, n_rest, N)
             else:
                 generator = _leak_generator(self.a, self.r, self.tau, h, n_rest, N)
             c = _Chain(*generator, self.a.size, self.t_ref, self.dt, int(round((self.V_reset - self.V_min) / h)))
@@ -568,7 +643,8 @@ def _frequencies(f: ArrayLike) -> NDArray[np.float64]:
 
 def shot_noise_rate(jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0, t_ref: float = 2.0,
                     theta: float = 20.0, V_reset: float = 0.0, rtol: float = 1e-6,
-                    grid_step: float | None = None, dt: float | None = None) -> ShotNoiseRate:
+                    grid_step: float | None = None, dt: float | None = None,
+                    jump_distribution: str = "fixed") -> ShotNoiseRate:
     """Stationary rate and CV of a LIF neuron with Poisson inputs of fixed sizes (continuous time or NEST's grid).
 
     The master equation of the module notes, solved on a grid and extrapolated to a relative
@@ -590,6 +666,11 @@ def shot_noise_rate(jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0, 
     dt : float, optional
         ``None`` (default): continuous time.  A time step (ms, in ``(0, tau_m/10]``, ``t_ref`` a whole number of
         steps): NEST's ``iaf_psc_delta`` on that grid (module notes).
+    jump_distribution : {"fixed", "exponential"}
+        ``"fixed"`` (default): every input of type ``k`` makes the potential jump by ``jumps[k]``.
+        ``"exponential"``: by an exponentially distributed amount of mean ``|jumps[k]|`` and the sign of
+        ``jumps[k]`` (Richardson & Swarbrick 2010, whose closed forms make it a test case; continuous time only,
+        and ``jumps`` need no common grid step).
 
     Returns
     -------
@@ -605,12 +686,13 @@ def shot_noise_rate(jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0, 
         If ``rtol`` is not reached within :data:`MAX_BAND` generator entries.
     """
     return ShotNoiseNeuron(jumps, rates, tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, rtol=rtol,
-                           grid_step=grid_step, dt=dt).stationary()
+                           grid_step=grid_step, dt=dt, jump_distribution=jump_distribution).stationary()
 
 
 def shot_noise_response(f: ArrayLike, jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0,
                         t_ref: float = 2.0, theta: float = 20.0, V_reset: float = 0.0, rtol: float = 1e-6,
-                        grid_step: float | None = None, dt: float | None = None) -> NDArray[np.complex128]:
+                        grid_step: float | None = None, dt: float | None = None,
+                        jump_distribution: str = "fixed") -> NDArray[np.complex128]:
     """Linear response ``chi_k(f) = delta nu / delta r_k`` of the shot-noise LIF neuron to each input rate.
 
     The rate answers a modulation ``r_k (1 + epsilon e^{2 pi i f t})`` of the rate of input type ``k``
@@ -623,7 +705,7 @@ def shot_noise_response(f: ArrayLike, jumps: ArrayLike, rates: ArrayLike, *, tau
     ----------
     f : array_like
         Frequencies (Hz, finite, >= 0).
-    jumps, rates, tau_m, t_ref, theta, V_reset, rtol, grid_step, dt
+    jumps, rates, tau_m, t_ref, theta, V_reset, rtol, grid_step, dt, jump_distribution
         As in :func:`shot_noise_rate`.
 
     Returns
@@ -632,13 +714,13 @@ def shot_noise_response(f: ArrayLike, jumps: ArrayLike, rates: ArrayLike, *, tau
         Dimensionless (Hz of output per Hz of input rate).
     """
     return ShotNoiseNeuron(jumps, rates, tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, rtol=rtol,
-                           grid_step=grid_step, dt=dt).response(f)
+                           grid_step=grid_step, dt=dt, jump_distribution=jump_distribution).response(f)
 
 
 def shot_noise_spike_train_spectrum(f: ArrayLike, jumps: ArrayLike, rates: ArrayLike, *, tau_m: float = 20.0,
                                     t_ref: float = 2.0, theta: float = 20.0, V_reset: float = 0.0,
                                     rtol: float = 1e-6, grid_step: float | None = None,
-                                    dt: float | None = None) -> NDArray[np.float64]:
+                                    dt: float | None = None, jump_distribution: str = "fixed") -> NDArray[np.float64]:
     """Two-sided power spectrum (Hz) of the spike train of the shot-noise LIF neuron (a renewal process).
 
     ``S(f) = nu (1 - |F|^2) / |1 - F|^2`` with ``F`` the Fourier transform of the inter-spike-interval
@@ -646,4 +728,4 @@ def shot_noise_spike_train_spectrum(f: ArrayLike, jumps: ArrayLike, rates: Array
     limit ``nu CV^2`` is returned.  Arguments as in :func:`shot_noise_response`.
     """
     return ShotNoiseNeuron(jumps, rates, tau_m=tau_m, t_ref=t_ref, theta=theta, V_reset=V_reset, rtol=rtol,
-                           grid_step=grid_step, dt=dt).spike_train_spectrum(f)
+                           grid_step=grid_step, dt=dt, jump_distribution=jump_distribution).spike_train_spectrum(f)
