@@ -23,9 +23,12 @@ with a spike and ``V = V_reset`` when ``V_{k+1} >= theta``, then ``round(t_ref/d
 which ``V`` stays at ``V_reset`` and the input is discarded.  ``n^ext_k`` is Poisson with mean
 ``K_ext[a] nu_ext[a] dt`` (the ``K_ext`` external Poisson inputs merged into one stream), and
 ``n^(b)_k`` counts the spikes in step ``k`` of ``rint(K[a, b])`` independent renewal trains whose
-intervals are drawn from ``P_b`` rescaled in time to the mean ``1/nu_b``: the input rates stay those of
-the fixed point, only the shape of the ISI distribution is iterated.  The pooled ISIs of the neurons of
-``b`` give the next ``P_b``:
+intervals are drawn from ``P_b`` rescaled in time to the mean ``1/nu_b``.  With ``input_rates="fixed point"``
+(default) the input rates stay those of the fixed point of eq. 27 and only the shape of the ISI distribution
+is iterated; with ``"self-consistent"`` the input rates are iterated too, towards the neurons' own output
+rates (a Newton step on ``nu_out(nu_in) - nu_in`` with the Jacobian of the shot-noise neurons,
+:class:`mfkit.shot_input.ShotNoiseInputs`, in place of the simulation's own).  The pooled ISIs of the neurons
+of ``b`` give the next ``P_b``:
 
 .. math::
 
@@ -64,21 +67,25 @@ from .fixed_points import FixedPoint, as_fixed_point
 from .isi import cv_isi
 from .network import MeanFieldNetwork, as_model
 from .response import spike_train_spectrum
+from .shot_input import ShotNoiseInputs
 from .single_neuron import MAX_STEPS
 from .spiking._checks import integer_in, number_in
 from .spiking._rng import make_states, step
 from .spiking._sampling import draw_inverted, inversion_tables, poisson_tables, stacked_tables
 
-__all__ = ["METHODS", "N_INTERVALS", "T_SIM_MAX", "NetworkCV", "SelfConsistencyError", "network_cv"]
+__all__ = ["METHODS", "INPUT_RATES", "N_INTERVALS", "T_SIM_MAX", "NetworkCV", "SelfConsistencyError", "network_cv"]
 
 #: The methods of :func:`network_cv`.
 METHODS = ("diffusion", "self-consistent")
+#: How :func:`network_cv` sets the rates of the input trains (``"self-consistent"`` method).
+INPUT_RATES = ("fixed point", "self-consistent")
 #: Default run length of one iteration, in mean ISIs of the slowest population ...
 N_INTERVALS = 200
 #: ... but at most this many ms.
 T_SIM_MAX = 100_000.0
 _T_WARMUP_MIN = 200.0  # ms; the warm-up is max(_T_WARMUP_MIN, t_sim / 20)
 _ABS_TOL = 0.005  # default tolerance on the change of the CV: the larger of this and 2 standard errors
+_RATE_RTOL = 0.005  # input_rates="self-consistent": |nu_out - nu_in| within the larger of this share and 2 SE
 
 
 class SelfConsistencyError(RuntimeError):
@@ -119,13 +126,19 @@ class NetworkCV:
         CV per population and its standard error in iterations ``0, ..., iterations``.
     rate_history, rate_err_history : list of ndarray
         Output rate per population (Hz) and its standard error in every iteration.
+    input_rates : str
+        ``"fixed point"`` or ``"self-consistent"`` (:func:`network_cv`).
+    input_rate_history : list of ndarray
+        Rate of the input trains of every population (Hz) in every iteration (the fixed point's in all of
+        them for ``"fixed point"`` and ``"diffusion"``).
     isi : tuple of ndarray or None
         ``isi[a][k]``: probability that an ISI of population ``a`` is ``k dt`` ms long, from the pooled
         ISIs of its neurons in the last iteration (``None`` for ``"diffusion"``).
     dt : float
         Time step (ms) of the simulation and of :attr:`isi`.
     fixed_point : FixedPoint
-        The fixed point of eq. 27 whose rates drive the neurons.
+        The fixed point of eq. 27 whose rates drive the neurons (the first iteration's, with
+        ``input_rates="self-consistent"``).
     mu, sigma : ndarray, shape (P,)
         Mean input and fluctuation (mV) of the diffusion approximation at the fixed point (eq. 28-29).
     t_sim, t_warmup : float
@@ -147,6 +160,8 @@ class NetworkCV:
     history_err: list[NDArray[np.float64]]
     rate_history: list[NDArray[np.float64]]
     rate_err_history: list[NDArray[np.float64]]
+    input_rates: str
+    input_rate_history: list[NDArray[np.float64]]
     isi: tuple[NDArray[np.float64], ...] | None
     dt: float
     fixed_point: FixedPoint
@@ -336,7 +351,7 @@ def _iteration(model: MeanFieldNetwork, a: int, rates: np.ndarray, isi: list[np.
 
 def network_cv(network, fixed_point: FixedPoint | ArrayLike | None = None, *, method: str = "diffusion",
                seed: int = 0, n_neurons: int = 200, t_sim: float | None = None, dt: float = 0.1,
-               max_iter: int = 12, tol: float | None = None) -> NetworkCV:
+               max_iter: int = 12, tol: float | None = None, input_rates: str = "fixed point") -> NetworkCV:
     """CV of the inter-spike intervals of every population at a fixed point of the network.
 
     Parameters
@@ -373,12 +388,20 @@ def network_cv(network, fixed_point: FixedPoint | ArrayLike | None = None, *, me
         Most iterations after iteration 0 (>= 2).
     tol : float, optional
         The iteration stops at iteration ``n`` when, in every population, the CV changed by less than
-        the tolerance from ``n - 2`` to ``n - 1`` and from ``n - 1`` to ``n``.  Default: the larger of
+        the tolerance from ``n - 2`` to ``n - 1`` and from ``n - 1`` to ``n`` (and, with
+        ``input_rates="self-consistent"``, the output rates of iteration ``n`` are within the larger of 0.5 %
+        and two standard errors of its input rates).  Default: the larger of
         0.005 and twice the standard error of the change, ``2 sqrt(err_n^2 + err_{n-1}^2)``; else the
         given absolute tolerance (> 0).  The CV approaches its limit about geometrically (from above
         where the input trains become more regular, each change roughly half the previous one at the
         Brunel network), so the result can still lie about one tolerance from the limit: a smaller
         ``tol`` (with larger ``n_neurons`` or ``t_sim``, so that it exceeds the noise) gets closer.
+    input_rates : {"fixed point", "self-consistent"}
+        ``"fixed point"`` (default): the input trains fire at the fixed point's rates in every iteration.
+        ``"self-consistent"``: from iteration 1 on at rates moved towards the neurons' output rates by the
+        Newton step ``nu_in + (1 - D)^-1 (nu_out - nu_in)``, ``D`` the Jacobian ``d nu_out / d nu_in`` of
+        the shot-noise neurons at ``nu_in`` (continuous time, Poisson input; halved until every rate stays
+        positive): a fixed point of the rates and of the ISI distributions together.
 
     Returns
     -------
@@ -399,6 +422,8 @@ def network_cv(network, fixed_point: FixedPoint | ArrayLike | None = None, *, me
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if input_rates not in INPUT_RATES:
+        raise ValueError(f"input_rates must be one of {INPUT_RATES}, got {input_rates!r}")
     model = _check_network(network)
     seed = integer_in("seed", seed, 0, 2**32 - 1, allow_float=False)
     n_neurons = integer_in("n_neurons", n_neurons, 2, allow_float=False)
@@ -417,13 +442,13 @@ def network_cv(network, fixed_point: FixedPoint | ArrayLike | None = None, *, me
     P = model.n_populations
     zeros = np.zeros(P)
     common = dict(names=model.names, method=method, dt=dt, fixed_point=fp, mu=stats.mu, sigma=stats.sigma,
-                  n_neurons=n_neurons, seed=seed, model=model)
+                  n_neurons=n_neurons, seed=seed, model=model, input_rates=input_rates)
     if method == "diffusion":
         cv = np.asarray(cv_isi(stats.mu, stats.sigma, model.tau_m, model.t_ref, model.theta, model.V_reset),
                         dtype=float)
         return NetworkCV(cv=cv, cv_err=zeros, rate=rates, rate_err=zeros, iterations=0, history=[cv],
-                         history_err=[zeros], rate_history=[rates], rate_err_history=[zeros], isi=None, t_sim=0.0,
-                         t_warmup=0.0, **common)
+                         history_err=[zeros], rate_history=[rates], rate_err_history=[zeros],
+                         input_rate_history=[rates], isi=None, t_sim=0.0, t_warmup=0.0, **common)
     if t_sim is None:
         t_sim = min(N_INTERVALS * 1000.0 / float(rates.min()), T_SIM_MAX)
     t_warmup = max(_T_WARMUP_MIN, t_sim / 20)
@@ -434,9 +459,10 @@ def network_cv(network, fixed_point: FixedPoint | ArrayLike | None = None, *, me
         raise ValueError(f"t_sim + t_warmup must be at most MAX_STEPS = {MAX_STEPS:g} steps of dt = {dt!r} ms, got "
                          f"t_sim={t_sim!r} ms, t_warmup={t_warmup!r} ms")
     states = make_states(seed, (max_iter + 1) * P)
-    history, history_err, rate_history, rate_err_history = [], [], [], []
+    history, history_err, rate_history, rate_err_history, input_history = [], [], [], [], []
     isi = None
     for n in range(max_iter + 1):
+        input_history.append(rates)
         out = [_iteration(model, a, rates, isi, n_neurons=n_neurons, n_warm=n_warm, n_rec=n_rec, dt=dt,
                           state=states[n * P + a]) for a in range(P)]
         rate, rate_err, cv, cv_err = (np.array([o[j] for o in out]) for j in range(4))
@@ -450,14 +476,28 @@ def network_cv(network, fixed_point: FixedPoint | ArrayLike | None = None, *, me
                                        f"in t_sim = {t_sim:g} ms (rates {rate.tolist()} Hz): no ISI distribution",
                                        history)
         isi = [o[4] for o in out]
-        if n >= 2 and all(_settled(history, history_err, m, tol) for m in (n, n - 1)):
+        consistent = input_rates == "fixed point" or bool(np.all(
+            np.abs(rate - rates) <= np.maximum(_RATE_RTOL * rates, 2.0 * rate_err)))
+        if n >= 2 and consistent and all(_settled(history, history_err, m, tol) for m in (n, n - 1)):
             return NetworkCV(cv=cv, cv_err=cv_err, rate=rate, rate_err=rate_err, iterations=n, history=history,
                              history_err=history_err, rate_history=rate_history,
-                             rate_err_history=rate_err_history, isi=tuple(h / h.sum() for h in isi), t_sim=t_sim,
-                             t_warmup=t_warmup, **common)
+                             rate_err_history=rate_err_history, input_rate_history=input_history,
+                             isi=tuple(h / h.sum() for h in isi), t_sim=t_sim, t_warmup=t_warmup, **common)
+        if input_rates == "self-consistent":
+            rates = _newton_rates(model, rates, rate)
     raise SelfConsistencyError(f"the self-consistent CV did not converge in max_iter = {max_iter} iterations "
                                f"(tol {'default' if tol is None else tol}); CV per iteration: "
                                f"{[h.round(4).tolist() for h in history]}", history)
+
+
+def _newton_rates(model: MeanFieldNetwork, rates_in: np.ndarray, rates_out: np.ndarray) -> np.ndarray:
+    """The input rates of the next iteration: ``nu_in + (1 - D)^-1 (nu_out - nu_in)`` with ``D`` the Jacobian of
+    the shot-noise neurons at ``nu_in`` (:class:`mfkit.shot_input.ShotNoiseInputs`), halved until positive."""
+    _, jac, _ = ShotNoiseInputs(model, rates_in, rtol=1e-4).transfer()
+    step = np.linalg.solve(np.eye(rates_in.size) - jac, rates_out - rates_in)
+    while np.any(rates_in + step <= 0):
+        step = step / 2
+    return rates_in + step
 
 
 def _settled(history: list[np.ndarray], history_err: list[np.ndarray], n: int, tol: float | None) -> bool:

@@ -6,8 +6,9 @@ is recomputed with the script's own :func:`theory_point` (without the spectra):
 * the solved quantities (fixed points of eq. 27 and with shot noise, the CVs of the white-noise and shot-noise
   neurons, the eigenvalues) are deterministic and must agree with the record to a relative 1e-4 (the shot-noise
   fixed point is accepted at a residual of 5e-5);
-* the self-consistent CV is simulated; with the record's seed it is the same simulation, and it must agree within
-  4 standard errors (the rerun can differ only by floating-point details of another CPU).
+* the self-consistent CV and rate (input trains at the fixed point's rates, and at self-consistent rates) are
+  simulated; with the record's seed it is the same simulation, and they must agree within 4 standard errors (the
+  rerun can differ only by floating-point details of another CPU).
 
 The test can fail: the white-noise CV at the seed (0.42) and the self-consistent one (0.17) differ by far more than
 the tolerance, and so do the white-noise and shot-noise rates (32.03 and 31.94 Hz) at a relative 1e-4.
@@ -45,9 +46,11 @@ def test_solved_quantities_agree(record, rerun):
     assert abs(rerun["diffusion"]["rate"] / rerun["shot"]["rate"] - 1) > 1e-3   # the check can tell them apart
 
 
-def test_self_consistent_cv_agrees(record, rerun):
-    rec, new = record["seed_point"]["self_consistent"], rerun["self_consistent"]
+@pytest.mark.parametrize("which", ["self_consistent", "self_consistent_rates"])
+def test_self_consistent_cv_agrees(record, rerun, which):
+    rec, new = record["seed_point"][which], rerun[which]
     assert abs(new["cv"] - rec["cv"]) <= 4 * np.hypot(new["cv_err"], rec["cv_err"])
+    assert abs(new["rate"] - rec["rate"]) <= 4 * np.hypot(new["rate_err"], rec["rate_err"])
     assert abs(new["cv"] - record["seed_point"]["diffusion"]["cv"]) > 0.2
 
 

@@ -46,6 +46,7 @@ def sc(seed_net):
     (dict(method="self-consistent", tol=0.0), "tol must be"),
     (dict(method="self-consistent", seed=-1), "seed must be an integer in"),
     (dict(method="self-consistent", seed=1.5), "seed"),
+    (dict(method="self-consistent", input_rates="output"), "input_rates must be one of"),
 ])
 def test_bad_arguments_name_themselves(seed_net, kwargs, match):
     net, fp = seed_net
@@ -149,6 +150,26 @@ def test_self_consistent_cv_is_far_below_the_poisson_input_cv(sc):
     assert 2 <= sc.iterations <= 12 and len(sc.history) == sc.iterations + 1
     last = [abs(sc.history[n] - sc.history[n - 1]) for n in (sc.iterations, sc.iterations - 1)]
     assert np.all(np.array(last) < 0.005 + 4 * sc.cv_err)
+
+
+def test_fixed_point_input_rates_stay(sc, seed_net):
+    assert sc.input_rates == "fixed point"
+    assert all(np.array_equal(r, seed_net[1].rates) for r in sc.input_rate_history)
+
+
+def test_self_consistent_input_rates_meet_the_output_rates():
+    """Low drive (V_reset 10 mV, g 8, eta 2): with the fixed point's input rates the neurons fire ~17 % below
+    them (10.8 Hz at 13.0 Hz input); with input_rates="self-consistent" input and output agree."""
+    net = mfkit.BrunelNetwork(g=8.0, eta=2.0, V_reset=10.0)
+    fp = mfkit.stable_fixed_point(net)
+    kw = dict(method="self-consistent", seed=2, n_neurons=60, t_sim=3000.0, max_iter=12)
+    fixed = network_cv(net, fp, **kw)
+    assert np.all(fixed.rate < 0.9 * fp.rates)
+    cons = network_cv(net, fp, input_rates="self-consistent", **kw)
+    assert cons.input_rates == "self-consistent" and len(cons.input_rate_history) == cons.iterations + 1
+    final_in = cons.input_rate_history[-1]
+    assert np.all(np.abs(cons.rate - final_in) <= np.maximum(0.005 * final_in, 2 * cons.rate_err))
+    assert np.all(np.abs(cons.rate / fp.rates - 1) < 0.1)   # Newton's step: the rates settle near 12.5 Hz
 
 
 # ------------------------------------------------------------------ the spike-train spectrum

@@ -16,7 +16,10 @@ seed).  At each grid point ``(V_reset, g, eta)`` of the stability record (:func:
   the eigenvalues of :func:`mfkit.network_stability` with ``input_model="shot"`` (re_min -0.25 per ms,
   f_max 1 kHz), next to those of white noise;
 * ``self_consistent``: :func:`mfkit.network_cv` with ``method="self-consistent"`` at the diffusion fixed point
-  (200 neurons per population, seed :data:`SEED`): CV, standard error, rate, iterations;
+  (200 neurons per population, seed :data:`SEED`): CV, standard error, rate, iterations; the input trains fire
+  at the fixed point's rates;
+* ``self_consistent_rates``: the same with ``input_rates="self-consistent"`` (the input rates iterated to the
+  neurons' output rates too), with the last iteration's input rate;
 * ``spectrum`` (the points of the spectra record with a unique state): the predicted spectrum of the
   excitatory rate of the larger network (N = 20,000) with shot noise and the self-consistent spike-train
   spectra (:func:`mfkit.rate_spectrum` with ``input_model="shot"`` and ``intrinsic`` from
@@ -98,6 +101,14 @@ def theory_point(V_r: float, g: float, eta: float, size: tuple[int, float] | Non
     except SelfConsistencyError as e:
         out["self_consistent"] = {"error": str(e)}
         sc = None
+    try:
+        sr = network_cv(net, fp_d, method="self-consistent", seed=SEED, n_neurons=N_NEURONS,
+                        input_rates="self-consistent")
+        out["self_consistent_rates"] = {"cv": sr.cv[0], "cv_err": sr.cv_err[0], "rate": sr.rate[0],
+                                        "rate_err": sr.rate_err[0], "input_rate": sr.input_rate_history[-1][0],
+                                        "iterations": sr.iterations, "t_sim": sr.t_sim}
+    except SelfConsistencyError as e:
+        out["self_consistent_rates"] = {"error": str(e)}
     if size is not None and sc is not None:
         f = band_frequencies(np.array(spectra_record()["bands"]["edges_Hz"]))
         big = BrunelNetwork(order=size[0], epsilon=size[1], g=g, eta=eta, V_reset=V_r)
