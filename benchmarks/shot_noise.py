@@ -1,4 +1,4 @@
-"""Benchmark: networks with shot-noise input against white noise, side by side (fixed point, phase-diagram row).
+"""Benchmark: shot-noise input against white noise (network fixed point, phase-diagram row) and on a time grid.
 
 Usage::
 
@@ -12,10 +12,13 @@ Every round times, interleaved, one call of each of
 * ``row, shot``: a row of the phase diagram, 11 values of g from 3 to 8 at eta = 2, V_reset = 0 mV: at each the
   shot-noise fixed point and ``network_stability(..., input_model="shot")`` (modes to 1 kHz, continued from the
   white-noise ones);
-* ``row, white`` (baseline): the same with white noise (``network_stability``, certified).
+* ``row, white`` (baseline): the same with white noise (``network_stability``, certified);
+* ``neuron, grid``: the seed network's neuron on NEST's time grid, ``shot_noise_rate(..., dt=0.1, rtol=1e-4)``
+  (rate, CV and gradient);
+* ``neuron, continuous`` (baseline): the same neuron in continuous time, ``rtol=1e-4``.
 
 The result is the median over ``--rounds`` rounds (at least 3) with min and max (the spread), the ratios shot /
-white of the medians and the 1-minute load average before every round and after the last. Goals (issue 23): the
+white (and grid / continuous) of the medians and the 1-minute load average before every round and after the last. Goals (issue 23): the
 fixed point under 1 s, the row under 30 s.  With ``--json`` the numbers are also written
 (``benchmarks/results/shot_noise.json``).
 """
@@ -36,6 +39,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_rounds(parser, argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from mfkit import BrunelNetwork, network_stability, stable_fixed_point
+    from mfkit.shot_noise import shot_noise_rate
+    net = BrunelNetwork()
+    nu = float(stable_fixed_point(net).rates[0])
+    seed_neuron = dict(jumps=[net.J_ex, net.J_in], rates=[net.CE * (nu + net.nu_ext_hz), net.CI * nu], rtol=1e-4)
 
     def row(input_model: str) -> None:
         for g in G_ROW:
@@ -45,12 +52,15 @@ def main(argv: list[str] | None = None) -> dict:
 
     calls = {"fixed point, shot": lambda: stable_fixed_point(BrunelNetwork(), input_model="shot"),
              "fixed point, white": lambda: stable_fixed_point(BrunelNetwork()),
-             "row, shot": lambda: row("shot"), "row, white": lambda: row("diffusion")}
+             "row, shot": lambda: row("shot"), "row, white": lambda: row("diffusion"),
+             "neuron, grid": lambda: shot_noise_rate(**seed_neuron, dt=0.1),
+             "neuron, continuous": lambda: shot_noise_rate(**seed_neuron)}
     calls["row, shot"]()  # compile and warm up outside the timing
     calls["row, white"]()
     times, loads = interleaved_rounds(calls, args.rounds)
     stats = {name: seconds(t) for name, t in times.items()}
     ratios = {what: stats[f"{what}, shot"]["median_s"] / stats[f"{what}, white"]["median_s"] for what in GOALS_S}
+    ratios["neuron, grid / continuous"] = stats["neuron, grid"]["median_s"] / stats["neuron, continuous"]["median_s"]
     met = {what: stats[f"{what}, shot"]["median_s"] <= goal for what, goal in GOALS_S.items()}
     result = {"rounds": args.rounds, "g_row": G_ROW.tolist(), "machine": machine("numpy", "scipy", load_average=False),
               "load_average_1min_before_each_round_and_after": loads, "seconds": stats,
@@ -61,6 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
               for name, t in stats.items()]
     lines += [f"  {what}: shot / white = {ratios[what]:.1f}; goal {GOALS_S[what]:g} s "
               f"{'met' if met[what] else 'NOT met'}" for what in GOALS_S]
+    lines += [f"  neuron: grid / continuous = {ratios['neuron, grid / continuous']:.1f}"]
     return report(lines, result, args.json)
 
 
