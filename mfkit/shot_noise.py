@@ -287,8 +287,13 @@ def _exponential_generator(a: NDArray[np.float64], r: NDArray[np.float64], tau: 
     i = np.arange(N)
     q = np.exp(-h / np.abs(a))
     moves, leave = _upwind_leak(tau, n_rest, N)
-    at = lambda part, cells: (K + 1) * cells + part              # noqa: E731 -- potential 0, arrivals 1 + k
-    rows, cols, vals = [at(0, moves.tocoo().row)], [at(0, moves.tocoo().col)], [moves.tocoo().data]
+
+    def at(part: int, cells):
+        """Index in the augmented system: the potential is part 0, the arrivals of type k part 1 + k."""
+        return (K + 1) * cells + part
+
+    moves = moves.tocoo()
+    rows, cols, vals = [at(0, moves.row)], [at(0, moves.col)], [moves.data]
     rows.append(at(0, i)), cols.append(at(0, i)), vals.append(-(leave + r.sum()))
     for k in range(K):
         src = i - 1 if a[k] > 0 else i + 1                      # the neighbour the arrivals come through
