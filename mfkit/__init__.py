@@ -45,6 +45,7 @@ from .microcircuit import microcircuit
 from .network import InputStatistics, LinePoint, MeanFieldNetwork, RateLine
 from .pseudo_time import PseudoTimeResult, load_nest_trajectory, pseudo_time
 from .response import linear_response, spike_train_spectrum
+from .renewal import WindowedCV, windowed_cv
 from .self_consistent import NetworkCV, network_cv
 from .shot_noise import ShotNoiseRate, shot_noise_rate, shot_noise_response, shot_noise_spike_train_spectrum
 from .siegert import FOURCAUD_BRUNEL_ALPHA, TIME_GRID_BETA, SiegertDerivatives, siegert, siegert_with_derivatives
@@ -66,5 +67,5 @@ __all__ = [
     "linear_response", "spike_train_spectrum", "NetworkStability", "network_stability", "PhaseDiagram", "phase_diagram",
     "RateSpectra", "rate_spectrum", "cv_isi",
     "ShotNoiseRate", "shot_noise_rate", "shot_noise_response", "shot_noise_spike_train_spectrum",
-    "NetworkCV", "network_cv",
+    "NetworkCV", "network_cv", "WindowedCV", "windowed_cv",
 ]

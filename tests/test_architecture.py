@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("solvers and analyses",
      {"mfkit.fixed_points", "mfkit.pseudo_time", "mfkit.continuation", "mfkit.stability", "mfkit.roots",
       "mfkit.response", "mfkit.isi", "mfkit.single_neuron", "mfkit.spiking",
-      "mfkit.spectra", "mfkit.self_consistent"}),
+      "mfkit.spectra", "mfkit.self_consistent", "mfkit.renewal"}),
     ("presentation: public API, checks against the theory, figures, command line",
      {"mfkit", "mfkit.verification", "mfkit.plotting", "mfkit.__main__"}),
 ]

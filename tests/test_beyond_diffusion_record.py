@@ -6,8 +6,8 @@ is recomputed with the script's own :func:`theory_point` (without the spectra):
 * the solved quantities (fixed points of eq. 27 and with shot noise, the CVs of the white-noise and shot-noise
   neurons, the eigenvalues) are deterministic and must agree with the record to a relative 1e-4 (the shot-noise
   fixed point is accepted at a residual of 5e-5);
-* the self-consistent CV and rate (input trains at the fixed point's rates, and at self-consistent rates) are
-  simulated; with the record's seed it is the same simulation, and they must agree within 4 standard errors (the
+* the self-consistent CV and rate (input trains at the fixed point's rates, and at self-consistent rates) and the
+  CV as the twin measures it in its window are simulated; with the record's seed it is the same simulation, and they must agree within 4 standard errors (the
   rerun can differ only by floating-point details of another CPU).
 
 The test can fail: the white-noise CV at the seed (0.42) and the self-consistent one (0.17) differ by far more than
@@ -50,6 +50,7 @@ def test_solved_quantities_agree(record, rerun):
 def test_self_consistent_cv_agrees(record, rerun, which):
     rec, new = record["seed_point"][which], rerun[which]
     assert abs(new["cv"] - rec["cv"]) <= 4 * np.hypot(new["cv_err"], rec["cv_err"])
+    assert abs(new["cv_window"] - rec["cv_window"]) <= 4 * np.hypot(new["cv_window_err"], rec["cv_window_err"])
     assert abs(new["rate"] - rec["rate"]) <= 4 * np.hypot(new["rate_err"], rec["rate_err"])
     assert abs(new["cv"] - record["seed_point"]["diffusion"]["cv"]) > 0.2
 

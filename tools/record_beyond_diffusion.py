@@ -20,6 +20,9 @@ seed).  At each grid point ``(V_reset, g, eta)`` of the stability record (:func:
   at the fixed point's rates;
 * ``self_consistent_rates``: the same with ``input_rates="self-consistent"`` (the input rates iterated to the
   neurons' output rates too), with the last iteration's input rate;
+* in both: ``cv_window`` and ``cv_window_err``, the CV of the last iteration's ISI distribution as the twin
+  measures it, in windows of the spectra record's ``t_sim`` (10 s) with at least :data:`MIN_ISIS` ISIs per
+  neuron (:meth:`mfkit.NetworkCV.windowed_cv`, seed :data:`SEED`);
 * ``spectrum`` (the points of the spectra record with a unique state): the predicted spectrum of the
   excitatory rate of the larger network (N = 20,000) with shot noise and the self-consistent spike-train
   spectra (:func:`mfkit.rate_spectrum` with ``input_model="shot"`` and ``intrinsic`` from
@@ -53,12 +56,19 @@ N_NEURONS = 200
 PER_BAND = 3
 RE_MIN = -0.25
 F_MAX = 1000.0
+MIN_ISIS = 2  # the twin's (mfkit.simulate_brunel's default)
 
 
 @functools.lru_cache(maxsize=1)
 def spectra_record() -> dict:
     """The spectra chapter's record (its bands and grid points), read once."""
     return json.loads((ROOT / "book" / "data" / "spectra_record.json").read_text())
+
+
+def windowed(result) -> dict:
+    """The excitatory CV of a :class:`mfkit.NetworkCV` as the twin measures it (its window, :data:`MIN_ISIS`)."""
+    cv, err = result.windowed_cv(spectra_record()["inputs"]["run"]["t_sim"], min_isis=MIN_ISIS, seed=SEED)
+    return {"cv_window": cv[0], "cv_window_err": err[0]}
 
 
 def roots(st) -> list[list[float]]:
@@ -97,7 +107,8 @@ def theory_point(V_r: float, g: float, eta: float, size: tuple[int, float] | Non
     try:
         sc = network_cv(net, fp_d, method="self-consistent", seed=SEED, n_neurons=N_NEURONS)
         out["self_consistent"] = {"cv": sc.cv[0], "cv_err": sc.cv_err[0], "rate": sc.rate[0],
-                                  "rate_err": sc.rate_err[0], "iterations": sc.iterations, "t_sim": sc.t_sim}
+                                  "rate_err": sc.rate_err[0], "iterations": sc.iterations, "t_sim": sc.t_sim,
+                                  **windowed(sc)}
     except SelfConsistencyError as e:
         out["self_consistent"] = {"error": str(e)}
         sc = None
@@ -106,7 +117,7 @@ def theory_point(V_r: float, g: float, eta: float, size: tuple[int, float] | Non
                         input_rates="self-consistent")
         out["self_consistent_rates"] = {"cv": sr.cv[0], "cv_err": sr.cv_err[0], "rate": sr.rate[0],
                                         "rate_err": sr.rate_err[0], "input_rate": sr.input_rate_history[-1][0],
-                                        "iterations": sr.iterations, "t_sim": sr.t_sim}
+                                        "iterations": sr.iterations, "t_sim": sr.t_sim, **windowed(sr)}
     except SelfConsistencyError as e:
         out["self_consistent_rates"] = {"error": str(e)}
     if size is not None and sc is not None:
@@ -137,7 +148,8 @@ def record(progress=print) -> dict:
                     "the grid points of book/data/stability_record.json; regenerate: python "
                     "tools/record_beyond_diffusion.py",
             "inputs": {"seed": SEED, "n_neurons": N_NEURONS, "per_band": PER_BAND, "re_min": RE_MIN, "f_max": F_MAX,
-                       "spectra_size": list(big)},
+                       "spectra_size": list(big), "cv_window": {"t_ms": spectra["inputs"]["run"]["t_sim"],
+                                                                "min_isis": MIN_ISIS}},
             "points": points, "seed_point": seed, **provenance(start)}
 
 
