@@ -518,8 +518,8 @@ def fixed_points(
         Approximate number of starting points when several groups remain.
     input_model : {"diffusion", "shot"}
         ``Phi`` of Gaussian white noise (eq. 27, default) or of Poisson inputs of the network's jump sizes
-        (delta synapses, continuous time; the fixed points continued from the diffusion ones, see the module
-        notes).
+        (delta synapses; continuous time, or NEST's time grid when the network's ``dt`` is set; the fixed points
+        continued from the diffusion ones, see the module notes; on the grid each ``Phi`` takes seconds).
 
     Returns
     -------

@@ -13,8 +13,10 @@ are those of the shot-noise neuron (:mod:`mfkit.shot_noise`, continuous time):
     W_{ab}(\\lambda) = K_{ab}\\, \\chi_{a, k(b)}(\\lambda),
 
 ``chi_{a,k}`` the response of ``a``'s rate to the total rate of its input type ``k``.  Only delta synapses
-(``tau_syn = 0``) and continuous time (``dt = None``): shot noise through an exponential synapse and the
-threshold on a time grid are not treated (a ``NotImplementedError``).
+(``tau_syn = 0``): shot noise through an exponential synapse is not treated (a ``NotImplementedError``).  With
+the network's ``dt`` set the neurons are those of NEST's time grid (``ShotNoiseNeuron(..., dt=dt)``: the summed
+jumps of a step, then the threshold test), whose rate, Jacobian and response (periodic in frequency with period
+``1/dt``) the fixed points and the spectra use; :func:`mfkit.network_stability` does not take them yet.
 """
 from __future__ import annotations
 
@@ -52,13 +54,10 @@ class ShotNoiseInputs:
 
     @staticmethod
     def check_model(model: MeanFieldNetwork) -> None:
-        """A ``NotImplementedError`` for what shot noise does not treat yet: ``tau_syn > 0``, ``dt`` set."""
+        """A ``NotImplementedError`` for what shot noise does not treat yet: ``tau_syn > 0``."""
         if np.any(model.tau_syn > 0):
             raise NotImplementedError("shot-noise input is implemented for delta synapses (tau_syn = 0) only; "
                                       f"the network has tau_syn = {model.tau_syn.tolist()} ms")
-        if model.dt is not None:
-            raise NotImplementedError(f"shot-noise input is solved in continuous time; the network has "
-                                      f"dt = {model.dt} ms (use dt=None)")
 
     def __init__(self, model: MeanFieldNetwork, rates: ArrayLike, rtol: float = 1e-6):
         self.check_model(model)
@@ -84,7 +83,7 @@ class ShotNoiseInputs:
             self.jumps.append(np.array(sizes))
             self.input_rates.append(np.array(totals))
             params = {k: float(v[a]) for k, v in model.neuron_params.items() if k != "tau_syn"}
-            self.neurons.append(ShotNoiseNeuron(sizes, totals, rtol=rtol, **params))
+            self.neurons.append(ShotNoiseNeuron(sizes, totals, rtol=rtol, dt=model.dt, **params))
 
     @staticmethod
     def _add(sizes: list[float], totals: list[float], jump: float, rate: float) -> int:
@@ -120,10 +119,14 @@ class ShotNoiseInputs:
         """``W(lam)`` for each group's representative ``a`` (shape (..., G, P), no delays):
         ``K[a, b] chi_{a, k(b)}(lam)``, ``lam`` in 1/ms; ``expand @ loop(lam)`` is the full (P, P) matrix.
 
-        The responses from the neuron's three coarsest grids, extrapolated: an analytic function of ``lam``
-        (:meth:`mfkit.shot_noise.ShotNoiseNeuron.laplace`)."""
+        In continuous time the responses from the neuron's three coarsest grids, extrapolated: an analytic function
+        of ``lam`` (:meth:`mfkit.shot_noise.ShotNoiseNeuron.laplace`).  On the time grid each response converged
+        to ``rtol`` on as many grids as it needs (``adaptive=True``; a ``ShotNoiseConvergenceError`` if it cannot
+        be), because there the coarsest grids are not always in the regime of their expansion."""
         lam = np.asarray(lam, dtype=complex)
-        return np.stack([self._per_source(n.laplace(lam)[1], g) for g, n in enumerate(self.neurons)], axis=-2)
+        adaptive = self.model.dt is not None
+        return np.stack([self._per_source(n.laplace(lam, adaptive=adaptive)[1], g) for g, n in enumerate(self.neurons)],
+                        axis=-2)
 
     def loop_limit(self) -> NDArray[np.float64]:
         """``W`` at infinite frequency for each group's representative (shape (G, P)): ``K[a, b] c_{k(b)}``

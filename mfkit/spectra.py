@@ -149,7 +149,8 @@ def _intrinsic(intrinsic, F: int, P: int) -> NDArray[np.float64] | None:
 
 def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | None = None, *,
                   n_neurons: int | Sequence[int] | None = None,
-                  intrinsic: str | ArrayLike = "renewal", input_model: str = "diffusion") -> RateSpectra:
+                  intrinsic: str | ArrayLike = "renewal", input_model: str = "diffusion",
+                  rtol: float = 1e-4) -> RateSpectra:
     """Power and cross spectra of the population rates of a finite network, from linear response.
 
     ``one-sided cross(f) = 2 T diag(S / N) T^H`` with ``T = (I - e^{-lambda D} W(lambda))^{-1}``
@@ -178,9 +179,16 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
         (:func:`mfkit.verification.measured_spike_train_spectrum`).
     input_model : {"diffusion", "shot"}
         The neurons' input: Gaussian white noise (default) or Poisson inputs of the network's jump sizes
-        (:mod:`mfkit.shot_input`; delta synapses, continuous time): then ``W_ab = K_ab chi_{a,k(b)}`` from the
+        (:mod:`mfkit.shot_input`; delta synapses): then ``W_ab = K_ab chi_{a,k(b)}`` from the
         shot-noise responses, the fixed point that of shot noise (``fixed_point`` checked with its ``Phi``) and
         the renewal spectrum that of the shot-noise neuron (:func:`mfkit.shot_noise_spike_train_spectrum`).
+        In continuous time, or with the network's ``dt`` set on NEST's time grid: the responses and the
+        spike-train spectra of the neurons on the grid (periodic in ``f`` with period ``1/dt``; ``f`` below the
+        Nyquist frequency ``500/dt`` Hz) and the delays of :meth:`MeanFieldNetwork.delay_kernel` (a spike of
+        step ``n`` arrives in step ``n + D/dt``: the twin's, for delays that are whole numbers of steps).
+    rtol : float
+        ``input_model="shot"``: relative tolerance of the shot-noise neurons (:class:`mfkit.shot_noise.ShotNoiseNeuron`;
+        on the time grid every response is converged to it, which takes seconds per frequency at 1e-4).
 
     Returns
     -------
@@ -192,9 +200,11 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
         Naming the argument: negative or non-finite ``f``, missing or bad ``n_neurons``, unknown
         ``intrinsic`` or given spectra of the wrong shape, negative or infinite; and as
         :func:`mfkit.fixed_points.as_fixed_point`.
+    mfkit.shot_noise.ShotNoiseConvergenceError
+        ``input_model="shot"``: if a shot-noise neuron cannot reach ``rtol`` (never a guess).
     NotImplementedError
         With ``tau_syn > 0``, ``colored_noise="taylor"`` and ``intrinsic="renewal"`` (the renewal
-        spectrum is that of the shifted bounds), or with the network's ``dt`` set.
+        spectrum is that of the shifted bounds), or with the network's ``dt`` set for ``"diffusion"``.
     """
     freq = _frequencies(f)
     model = as_model(network)
@@ -206,17 +216,21 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
         raise NotImplementedError("rate_spectrum: the renewal spectrum with synaptic filtering is that of the "
                                   "shifted bounds (colored_noise='shift'); with 'taylor' pass intrinsic='poisson' "
                                   "or a spectrum")
-    if model.dt is not None:
-        raise NotImplementedError(f"rate_spectrum: the linear response with the threshold on a time grid "
-                                  f"(network dt = {model.dt} ms) is not implemented; use dt=None")
     shot = check_input_model(input_model) == "shot"
+    if model.dt is not None and not shot:
+        raise NotImplementedError(f"rate_spectrum: the white-noise linear response with the threshold on a time grid "
+                                  f"(network dt = {model.dt} ms) is not implemented; use dt=None or "
+                                  f"input_model='shot'")
+    if model.dt is not None and np.any(freq >= 500.0 / model.dt):
+        raise ValueError(f"f must be below the Nyquist frequency 500/dt = {500.0 / model.dt:g} Hz of the network's "
+                         f"time grid dt = {model.dt} ms, got {np.nanmax(freq)!r} Hz")
     fp = as_fixed_point(model, fixed_point, input_model=input_model)
     stats = model.input_statistics(fp.rates)
     params = {k: v for k, v in model.neuron_params.items() if k != "tau_syn"}
     col = freq[:, None]                                        # (F, 1) against (P,)
     lam = 2j * np.pi * freq * 1e-3
     if shot:
-        inputs = ShotNoiseInputs(model, fp.rates, rtol=1e-4)
+        inputs = ShotNoiseInputs(model, fp.rates, rtol=rtol)
         W = inputs.expand @ inputs.loop(lam)                   # (F, P, P)
     else:
         chi_mu, chi_sig = (linear_response(col, stats.mu, stats.sigma, modulation=m, **model.neuron_params,

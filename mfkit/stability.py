@@ -512,6 +512,10 @@ def network_stability(network, fixed_point: FixedPoint | ArrayLike | None = None
         raise ValueError(f"f_max must be a finite frequency > 0 Hz, got {f_max!r}")
     if check_input_model(input_model) == "shot":
         model = as_model(network)
+        if model.dt is not None:
+            raise NotImplementedError(f"network_stability: shot noise on a time grid (network dt = {model.dt} ms) is "
+                                      "not implemented (the grid's response is periodic in frequency: no asymptote "
+                                      "to bound the roots); use dt=None")
         G = _ShotCharacteristic(model, as_fixed_point(model, fixed_point, input_model="shot"))
         roots, x0 = _shot_eigenvalues(network, model, G, float(f_max), re_min)
         y = 2 * np.pi * float(f_max) * 1e-3

@@ -59,11 +59,55 @@ def test_jacobian_is_the_derivative(seed_shot):
         assert np.allclose(jac[:, b], fd, rtol=1e-4)
 
 
-def test_not_implemented_for_filtered_or_gridded_networks():
+def test_not_implemented_for_filtered_networks_or_grid_stability():
     with pytest.raises(NotImplementedError, match="tau_syn"):
         mfkit.fixed_points(BrunelNetwork(tau_syn=0.5), input_model="shot")
-    with pytest.raises(NotImplementedError, match="dt"):
-        mfkit.fixed_points(BrunelNetwork(dt=0.1), input_model="shot")
+    small = BrunelNetwork(order=100, epsilon=0.2, eta=4.0, dt=0.1)
+    with pytest.raises(NotImplementedError, match="dt = 0.1"):
+        mfkit.network_stability(small, [121.3, 121.3], input_model="shot")
+    with pytest.raises(NotImplementedError, match="input_model='shot'"):
+        mfkit.rate_spectrum(small, [100.0], [121.3, 121.3])
+
+
+@pytest.fixture(scope="module")
+def grid_network():
+    """A small network (80 + 20 recurrent inputs of the seed's jumps, eta = 4: cheap on the grid), dt = 0.1 ms."""
+    net = BrunelNetwork(order=100, epsilon=0.2, eta=4.0, dt=0.1)
+    return net, mfkit.stable_fixed_point(net, input_model="shot")
+
+
+def test_grid_fixed_point_is_that_of_the_grid_neurons(grid_network):
+    """On the time grid nu = Phi(nu) with Phi the grid neuron's rate (computed here directly), and the grid moves
+    the fixed point (by -0.66 %: measured) by far more than the tolerance."""
+    net, fp = grid_network
+    nu = fp.rates[0]
+    inputs = [net.J_ex, net.J_in], [net.CE * (nu + net.nu_ext_hz), net.CI * nu]
+    assert shot_noise_rate(*inputs, dt=0.1, rtol=1e-5).rate == pytest.approx(nu, rel=6e-5)
+    continuous = mfkit.stable_fixed_point(BrunelNetwork(order=100, epsilon=0.2, eta=4.0), input_model="shot")
+    assert nu < continuous.rates[0] * (1 - 3e-3)
+
+
+def test_grid_rate_spectrum_is_the_linear_theory_with_the_grid_response(grid_network):
+    """psd = 2 sum_b |T_ab|^2 nu / N_b with T = (1 - e^{-lambda D} W)^-1 and W from the grid neuron's response
+    (shot_noise_response with dt), written out for the two identical populations; the grid is not the continuum."""
+    net, fp = grid_network
+    f = np.array([150.0, 400.0])
+    spec = mfkit.rate_spectrum(net, f, fp, input_model="shot", intrinsic="poisson", rtol=1e-3)
+    nu = fp.rates[0]
+    inputs = [net.J_ex, net.J_in], [net.CE * (nu + net.nu_ext_hz), net.CI * nu]
+    chi = mfkit.shot_noise_response(f, *inputs, dt=0.1, rtol=1e-3)                 # (F, 2)
+    W = np.stack([net.CE * chi[:, 0], net.CI * chi[:, 1]], axis=-1)[:, None, :] * np.ones((1, 2, 1))
+    T = np.linalg.inv(np.eye(2) - np.exp(-2j * np.pi * f * 1e-3 * net.delay)[:, None, None] * W)
+    psd = 2 * np.sum(np.abs(T) ** 2 * (nu / np.array([net.NE, net.NI])), axis=-1)
+    assert np.allclose(spec.psd, psd, rtol=3e-3)
+    chi_c = mfkit.shot_noise_response(f, *inputs, rtol=1e-3)
+    assert np.all(np.abs(chi / chi_c - 1) > 5e-3)
+
+
+def test_grid_rate_spectrum_stops_at_the_nyquist_frequency(grid_network):
+    net, fp = grid_network
+    with pytest.raises(ValueError, match="Nyquist frequency 500/dt = 5000 Hz"):
+        mfkit.rate_spectrum(net, [100.0, 5000.0], fp, input_model="shot", intrinsic="poisson")
 
 
 def test_stability_roots_are_roots(seed_shot):
