@@ -56,7 +56,7 @@ from .response import linear_response, spike_train_spectrum
 from .shot_input import ShotNoiseInputs, check_input_model
 from .siegert import colored_noise_shift
 
-__all__ = ["RateSpectra", "rate_spectrum"]
+__all__ = ["RateSpectra", "rate_spectrum", "loop_spectra"]
 
 _INTRINSIC = ("renewal", "poisson")
 
@@ -145,6 +145,43 @@ def _intrinsic(intrinsic, F: int, P: int) -> NDArray[np.float64] | None:
     if np.any(bad):
         raise ValueError(f"intrinsic spectra must be finite and >= 0 Hz (NaN allowed), got {single[bad][0]!r}")
     return single
+
+
+def loop_spectra(loop: ArrayLike, single: ArrayLike, n_neurons: ArrayLike
+                 ) -> tuple[NDArray[np.float64], NDArray[np.complex128]]:
+    """One-sided power and cross spectra of the population rates from the loop and the neurons' own noise.
+
+    ``cross(f) = 2 T diag(S / N) T^H`` with ``T = (I - loop)^{-1}`` (module notes), the linear theory behind
+    :func:`rate_spectrum`, for a loop computed elsewhere (e.g. the responses of shot-noise neurons on a time grid
+    at chosen input rates, :meth:`mfkit.shot_input.ShotNoiseInputs.loop`).
+
+    Parameters
+    ----------
+    loop : array_like, complex, shape (F, P, P)
+        ``e^{-lambda D} W(lambda)`` at every frequency: the rate of ``a`` answering a rate of ``b``, delays included.
+    single : array_like, shape (F, P)
+        Two-sided spike-train spectrum of a single neuron of every population (Hz).
+    n_neurons : array_like, shape (P,)
+        Neurons per population.
+
+    Returns
+    -------
+    psd : ndarray, shape (F, P)
+        One-sided power spectrum of every population's rate (Hz^2/Hz = Hz).
+    cross : ndarray, shape (F, P, P)
+        One-sided cross-spectral matrix (Hermitian).
+    """
+    loop = np.asarray(loop, dtype=complex)
+    single = np.asarray(single, dtype=float)
+    sizes = np.asarray(n_neurons, dtype=float)
+    P = sizes.size
+    if loop.ndim != 3 or loop.shape[1:] != (P, P) or single.shape != (loop.shape[0], P):
+        raise ValueError(f"loop must have shape (F, P, P) and single shape (F, P) with P = len(n_neurons) = {P}, got "
+                         f"{loop.shape} and {single.shape}")
+    T = np.linalg.solve(np.eye(P) - loop, np.broadcast_to(np.eye(P, dtype=complex), loop.shape))
+    cross = 2.0 * (T * (single / sizes)[:, None, :]) @ np.conj(np.swapaxes(T, -1, -2))
+    cross = 0.5 * (cross + np.conj(np.swapaxes(cross, -1, -2)))  # Hermitian to the last bit
+    return np.diagonal(cross, axis1=-2, axis2=-1).real.copy(), cross
 
 
 def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | None = None, *,
@@ -246,10 +283,7 @@ def rate_spectrum(network, f: ArrayLike, fixed_point: FixedPoint | ArrayLike | N
         single = spike_train_spectrum(col, shifted, stats.sigma, **params)   # (F, P)
     else:
         single = np.array(np.broadcast_to(fp.rates, (freq.size, P)))
-    T = np.linalg.solve(np.eye(P) - loop, np.broadcast_to(np.eye(P, dtype=complex), loop.shape))
-    cross = 2.0 * (T * (single / sizes)[:, None, :]) @ np.conj(np.swapaxes(T, -1, -2))
-    cross = 0.5 * (cross + np.conj(np.swapaxes(cross, -1, -2)))  # Hermitian to the last bit
-    psd = np.diagonal(cross, axis1=-2, axis2=-1).real.copy()
+    psd, cross = loop_spectra(loop, single, sizes)
     for a in (freq, psd, cross, sizes, single):
         a.setflags(write=False)
     return RateSpectra(f=freq, psd=psd, cross=cross, fixed_point=fp, n_neurons=sizes,

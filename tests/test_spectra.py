@@ -15,6 +15,7 @@ import pytest
 
 import mfkit
 from mfkit import BrunelNetwork, MeanFieldNetwork, linear_response, rate_spectrum, spike_train_spectrum
+from mfkit.spectra import loop_spectra
 
 F = np.array([0.0, 3.0, 40.0, 125.0, 480.0])
 
@@ -156,3 +157,13 @@ def test_given_intrinsic_checked():
     nan_row[2, 1] = np.nan
     s = rate_spectrum(net, F, intrinsic=nan_row)
     assert np.all(np.isnan(s.psd[2])) and np.all(np.isfinite(np.delete(s.psd, 2, axis=0)))
+
+
+def test_loop_spectra_closed_forms():
+    """One population: psd = 2 S / (N |1 - L|^2); no loop: the independent neurons' 2 S / N; shapes checked."""
+    L = np.array([0.0, 0.5, -0.8 + 0.3j])[:, None, None]
+    psd, cross = loop_spectra(L, np.full((3, 1), 10.0), [100])
+    assert np.allclose(psd[:, 0], 2 * 10.0 / 100 / np.abs(1 - L[:, 0, 0]) ** 2, rtol=1e-14)
+    assert np.allclose(cross[:, 0, 0].real, psd[:, 0]) and np.all(cross[:, 0, 0].imag == 0)
+    with pytest.raises(ValueError, match="shape"):
+        loop_spectra(np.zeros((3, 2, 2)), np.ones((3, 1)), [10])
