@@ -24,9 +24,11 @@ from numpy.typing import ArrayLike
 
 from .spiking._checks import integer_in, number_in
 
-__all__ = ["WindowedCV", "windowed_cv"]
+__all__ = ["WindowedCV", "windowed_cv", "MAX_ISIS"]
 
 _CHUNK = 4_000_000  # ISIs drawn at once: bounds the memory to about 100 MB
+#: The longest window, in mean ISIs, that :func:`windowed_cv` simulates.
+MAX_ISIS = 1e7
 
 
 class WindowedCV(NamedTuple):
@@ -81,8 +83,9 @@ def windowed_cv(isi: ArrayLike, dt: float, t_window: float, *, min_isis: int = 2
     ------
     ValueError
         Naming the argument: an ``isi`` that is not 1-D, not finite, negative, of zero sum or zero mean;
-        ``dt`` or ``t_window`` not finite and > 0; ``min_isis``, ``n_trains`` or ``seed`` out of range; or a
-        window so short that fewer than two trains have ``min_isis`` ISIs in it.
+        ``dt`` or ``t_window`` not finite and > 0; ``min_isis``, ``n_trains`` or ``seed`` out of range; a window
+        of more than :data:`MAX_ISIS` mean ISIs; or a window so short that fewer than two trains have
+        ``min_isis`` ISIs in it.
     """
     p = np.asarray(isi, dtype=float)
     if p.ndim != 1 or p.size == 0 or not np.all(np.isfinite(p)) or np.any(p < 0) or not p.sum() > 0:
@@ -101,6 +104,9 @@ def windowed_cv(isi: ArrayLike, dt: float, t_window: float, *, min_isis: int = 2
     cdf_biased = np.cumsum(p * k) / mean
     cdf[-1] = cdf_biased[-1] = 1.0
     T = t_window / dt  # steps
+    if T / mean > MAX_ISIS:
+        raise ValueError(f"t_window = {t_window!r} ms holds more than MAX_ISIS = {MAX_ISIS:g} mean ISIs "
+                         f"({mean * dt:g} ms): there the measured CV is the CV of isi itself")
     n_isi = int(math.ceil(T / mean + 6.0 * math.sqrt(T / mean) + 10.0))  # ISIs per train, extended if short
     rng = np.random.default_rng(seed)
     cvs, counted = [], 0

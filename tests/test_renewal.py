@@ -87,7 +87,7 @@ def test_seeded():
     (dict(isi=[0.0, 0.0]), "isi"), (dict(isi=[1.0, 0.0]), "isi"), (dict(isi=[]), "isi"),
     (dict(dt=0.0), "dt"), (dict(dt=np.inf), "dt"), (dict(t_window=-1.0), "t_window"),
     (dict(min_isis=0), "min_isis"), (dict(n_trains=1), "n_trains"), (dict(seed=-1), "seed"),
-    (dict(min_isis=2.5), "min_isis"), (dict(t_window=15.0), "t_window"),
+    (dict(min_isis=2.5), "min_isis"), (dict(t_window=15.0), "t_window"), (dict(t_window=1e12), "MAX_ISIS"),
 ])
 def test_bad_input(kwargs, name):
     args = dict(isi=[0.0, 0.0, 1.0, 1.0], dt=10.0, t_window=1000.0) | kwargs
