@@ -57,7 +57,7 @@ white-noise neuron of eq. 27.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numba import njit
@@ -521,7 +521,8 @@ def network_cv(network, fixed_point: FixedPoint | ArrayLike | None = None, *, me
 def _newton_rates(model: MeanFieldNetwork, rates_in: np.ndarray, rates_out: np.ndarray) -> np.ndarray:
     """The input rates of the next iteration: ``nu_in + (1 - D)^-1 (nu_out - nu_in)`` with ``D`` the Jacobian of
     the shot-noise neurons at ``nu_in`` (:class:`mfkit.shot_input.ShotNoiseInputs`), halved until positive."""
-    _, jac, _ = ShotNoiseInputs(model, rates_in, rtol=1e-4).transfer()
+    continuous = model if model.dt is None else replace(model, dt=None)  # as documented: continuous time
+    _, jac, _ = ShotNoiseInputs(continuous, rates_in, rtol=1e-4).transfer()
     step = np.linalg.solve(np.eye(rates_in.size) - jac, rates_out - rates_in)
     while np.any(rates_in + step <= 0):
         step = step / 2

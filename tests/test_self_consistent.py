@@ -205,3 +205,14 @@ def test_spectrum_of_a_bernoulli_train_is_flat(sc):
 def test_spectrum_refuses_f_beyond_the_grid(sc, f):
     with pytest.raises(ValueError, match=r"f must be finite and in \[0, 5000\) Hz"):
         sc.spike_train_spectrum(f)
+
+
+def test_newton_rates_use_the_continuous_time_jacobian_also_for_a_network_on_a_grid():
+    """As documented: the Newton step of input_rates="self-consistent" takes the shot-noise neurons' Jacobian in
+    continuous time, whatever the network's dt (on the grid the neurons would be solved there, seconds each)."""
+    from mfkit.network import as_model
+    from mfkit.self_consistent import _newton_rates
+    rates_in, rates_out = np.array([32.0, 32.0]), np.array([31.5, 31.5])
+    grid = _newton_rates(as_model(mfkit.BrunelNetwork(dt=0.1)), rates_in, rates_out)
+    assert np.array_equal(grid, _newton_rates(as_model(mfkit.BrunelNetwork()), rates_in, rates_out))
+    assert np.all((rates_out < grid) & (grid < rates_in))  # short of the output: inhibition-dominated, d out / d in < 0
