@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 
 from .spiking._checks import integer_in, number_in
 
-__all__ = ["WindowedCV", "windowed_cv", "MAX_ISIS"]
+__all__ = ["WindowedCV", "windowed_cv", "renewal_cdfs", "MAX_ISIS"]
 
 _CHUNK = 4_000_000  # ISIs drawn at once: bounds the memory to about 100 MB
 #: The longest window, in mean ISIs, that :func:`windowed_cv` simulates.
@@ -40,6 +40,16 @@ class WindowedCV(NamedTuple):
     cv: float
     cv_err: float
     share: float
+
+
+def renewal_cdfs(isi: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The CDF of an ISI histogram ``isi`` (weights of the lengths 0, 1, 2, ... steps, positive mean), the CDF of
+    its length-biased form ``k P(k) / sum_k k P(k)`` (the ISI that contains a random time: a stationary train's
+    first interval) and its mean (steps)."""
+    k = np.arange(isi.size, dtype=float)
+    p = isi / isi.sum()
+    mean = float(p @ k)
+    return np.cumsum(p), np.cumsum(p * k) / mean, mean
 
 
 def _draw(cdf: np.ndarray, rng: np.random.Generator, shape) -> np.ndarray:
@@ -95,13 +105,10 @@ def windowed_cv(isi: ArrayLike, dt: float, t_window: float, *, min_isis: int = 2
     min_isis = integer_in("min_isis", min_isis, 1, allow_float=False)
     n_trains = integer_in("n_trains", n_trains, 2, allow_float=False)
     seed = integer_in("seed", seed, 0, 2**32 - 1, allow_float=False)
-    p = p / p.sum()
     k = np.arange(p.size, dtype=float)
-    mean = float(p @ k)
-    if not mean > 0:
+    if not p[1:].sum() > 0:
         raise ValueError("isi must have a positive mean: all its weight is on the ISI of length 0")
-    cdf = np.cumsum(p)
-    cdf_biased = np.cumsum(p * k) / mean
+    cdf, cdf_biased, mean = renewal_cdfs(p)
     cdf[-1] = cdf_biased[-1] = 1.0
     T = t_window / dt  # steps
     if T / mean > MAX_ISIS:

@@ -66,7 +66,7 @@ from numpy.typing import ArrayLike, NDArray
 from .fixed_points import FixedPoint, as_fixed_point
 from .isi import cv_isi
 from .network import MeanFieldNetwork, as_model
-from .renewal import windowed_cv
+from .renewal import renewal_cdfs, windowed_cv
 from .response import spike_train_spectrum
 from .shot_input import ShotNoiseInputs
 from .single_neuron import MAX_STEPS
@@ -329,10 +329,8 @@ def _simulate_population(n_neurons, n_warm, n_rec, decay, theta, V_reset, n_ref,
 
 def _isi_tables(hist: np.ndarray) -> tuple[tuple, tuple, float]:
     """Inversion tables of an ISI histogram (steps) and of its length-biased form, and its mean (steps)."""
-    k = np.arange(hist.size, dtype=float)
-    p = hist / hist.sum()
-    mean = float(p @ k)
-    return inversion_tables(np.cumsum(p)), inversion_tables(np.cumsum(p * k) / mean), mean
+    cdf, cdf_biased, mean = renewal_cdfs(hist)
+    return inversion_tables(cdf), inversion_tables(cdf_biased), mean
 
 
 def _iteration(model: MeanFieldNetwork, a: int, rates: np.ndarray, isi: list[np.ndarray] | None, *, n_neurons: int,

@@ -27,6 +27,7 @@ instead.  Run time: about an hour on two cores (:data:`WORKERS`).
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +40,7 @@ from mfkit.network import as_model
 from mfkit.shot_input import ShotNoiseInputs
 from mfkit.shot_noise import ShotNoiseConvergenceError
 from mfkit.spectra import loop_spectra
+from mfkit.verification import ASYNCHRONOUS_EXPONENT, size_exponent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _record and the record it extends
 from _record import ROOT, provenance, write_record  # noqa: E402
@@ -58,10 +60,12 @@ def frequencies() -> np.ndarray:
 
 
 def asynchronous(V_r: float, g: float, eta: float) -> bool:
-    """The spectra chapter's rule: the twin's rate variance falls faster than N^-1/2 from N to 4N."""
+    """The spectra chapter's rule: the standard deviation of the twin's excitatory rate (from its recorded
+    spectrum) falls with N faster than ``N^-a``, ``a`` = :data:`mfkit.verification.ASYNCHRONOUS_EXPONENT`
+    (:func:`mfkit.verification.size_exponent`), between the spectra record's two sizes."""
     runs = next(q["runs"] for q in spectra_record()["points"] if (q["V_r"], q["g"], q["eta"]) == (V_r, g, eta))
-    v = [np.dot(runs[s]["E"]["psd"], spectra_record()["bands"]["n_bins"]) for s in ("small", "big")]
-    return bool(np.log(v[0] / v[1]) / np.log(4) > 0.5)
+    sd = [math.sqrt(np.dot(runs[s]["E"]["psd"], spectra_record()["bands"]["n_bins"])) for s in ("small", "big")]
+    return size_exponent(*sd, runs["small"]["N"], runs["big"]["N"]) > ASYNCHRONOUS_EXPONENT
 
 
 def grid_psd(net: BrunelNetwork, rates, intrinsic: np.ndarray, f: np.ndarray) -> np.ndarray:
